@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+
+/** A subcommand adds itself to the program; one file per command under this folder. */
+export type Register = (program: Command) => void;
+
+// Each command module appends its registration here (one line each).
+export const commands: Register[] = [];

@@ -1,0 +1,36 @@
+import { createRequire } from "node:module";
+import { Command, CommanderError } from "commander";
+import { NixociError } from "../errors.js";
+import { commands } from "./commands/index.js";
+
+const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("nixoci")
+    .description("Turn a Nix flake into an OCI container image, without Nix installed")
+    .version(pkg.version, "-V, --version")
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Entry point: runs the command and maps errors to exit codes without stack traces for known errors. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof NixociError) {
+      process.stderr.write(err.message.startsWith("error:") ? `${err.message}\n` : `error: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
