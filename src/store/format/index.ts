@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./nixbase32.js";
+export * from "./hash.js";
