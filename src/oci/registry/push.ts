@@ -1,0 +1,165 @@
+/**
+ * pushImage: an Image or ImageIndex to `registry/repository[:tag]`. Blobs go
+ * first (several at once), each skipped if the repository has it, mounted if
+ * another repository of the registry is known to have it, uploaded otherwise;
+ * manifests go last, children before their index, so a registry never holds
+ * a manifest whose blobs are missing.
+ */
+import { Readable } from "node:stream";
+import { isImageIndex, type Image, type ImageIndex } from "../image.js";
+import type { Digest } from "../spec.js";
+import { BlobLocations, defaultBlobLocationsPath } from "./blobLocations.js";
+import { RegistryClient, type RegistryClientOptions } from "./client.js";
+import { RegistryError } from "./errors.js";
+import { runPool } from "./pool.js";
+import { silentProgress, type ProgressReporter } from "./progress.js";
+import { formatReference, parseReference, type Reference } from "./reference.js";
+import { Repository } from "./repository.js";
+import { uploadBlob, type BlobSource } from "./upload.js";
+
+export interface PushOptions extends RegistryClientOptions {
+  /** Blobs uploaded at once (default 4). */
+  readonly jobs?: number;
+  /** PATCH size for chunked uploads; smaller blobs go in one PUT. */
+  readonly chunkSize?: number;
+  /** More tags to point at the pushed manifest. */
+  readonly extraTags?: readonly string[];
+  /** Blob-location cache file; false disables it (default ~/.cache/nixoci/blob-locations.json). */
+  readonly blobLocations?: string | false | BlobLocations;
+  readonly progress?: ProgressReporter;
+  /** Reuse a client (and its tokens/connections) for this registry. */
+  readonly client?: RegistryClient;
+}
+
+export interface PushResult {
+  /** `registry/repository@digest`. */
+  readonly reference: string;
+  readonly digest: Digest;
+  readonly mediaType: string;
+  /** Size of the top manifest in bytes. */
+  readonly size: number;
+  readonly tags: string[];
+  readonly blobs: { pushed: Digest[]; skipped: Digest[]; mounted: Digest[] };
+  /** HTTP requests sent (every attempt, token requests included). */
+  readonly requests: number;
+  readonly retries: number;
+}
+
+interface BlobJob extends BlobSource {
+  readonly label: string;
+}
+
+export async function pushImage(
+  image: Image | ImageIndex,
+  target: Reference | string,
+  opts: PushOptions = {},
+): Promise<PushResult> {
+  const ref = typeof target === "string" ? parseReference(target) : target;
+  const client = opts.client ?? new RegistryClient(ref.registry, opts);
+  const repo = new Repository(client, ref.repository, ["pull", "push"]);
+  const locations =
+    opts.blobLocations instanceof BlobLocations
+      ? opts.blobLocations
+      : await BlobLocations.open(opts.blobLocations === false ? undefined : (opts.blobLocations ?? defaultBlobLocationsPath()));
+  const progress = opts.progress ?? silentProgress;
+  const requestsBefore = client.transport.requestCount;
+  const retriesBefore = client.retry.retries;
+  const result = { pushed: [] as Digest[], skipped: [] as Digest[], mounted: [] as Digest[] };
+
+  try {
+    const images = isImageIndex(image) ? (await image.images()).map((e) => e.image) : [image];
+    const jobs = new Map<Digest, BlobJob>();
+    for (const img of images) for (const job of await blobJobs(img)) if (!jobs.has(job.digest)) jobs.set(job.digest, job);
+
+    await runPool([...jobs.values()], opts.jobs ?? 4, async (job) => {
+      const outcome = await pushBlob(repo, job, locations, progress, opts.chunkSize);
+      result[outcome].push(job.digest);
+      locations.record(job.digest, ref.registry, ref.repository);
+    });
+
+    if (isImageIndex(image)) {
+      for (const img of images) {
+        const raw = await img.rawManifest();
+        await repo.putManifest(await img.digest(), raw, img.mediaType);
+      }
+    }
+    const raw = await image.rawManifest();
+    const digest = await image.digest();
+    const tags = [...new Set([...(ref.tag !== undefined ? [ref.tag] : []), ...(opts.extraTags ?? [])])];
+    if (ref.digest !== undefined && ref.digest !== digest) {
+      throw new RegistryError(`image digest ${digest} differs from the requested ${ref.digest}`, {
+        registry: ref.registry,
+        repository: ref.repository,
+      });
+    }
+    if (tags.length === 0) await repo.putManifest(digest, raw, image.mediaType);
+    for (const tag of tags) await repo.putManifest(tag, raw, image.mediaType);
+    return {
+      reference: formatReference({ registry: ref.registry, repository: ref.repository, digest }),
+      digest,
+      mediaType: image.mediaType,
+      size: raw.length,
+      tags,
+      blobs: result,
+      requests: client.transport.requestCount - requestsBefore,
+      retries: client.retry.retries - retriesBefore,
+    };
+  } finally {
+    progress.finish();
+    await locations.save().catch(() => undefined);
+    if (!opts.client) client.close();
+  }
+}
+
+async function blobJobs(image: Image): Promise<BlobJob[]> {
+  const manifest = await image.manifest();
+  const rawConfig = await image.rawConfig();
+  const jobs: BlobJob[] = [
+    { digest: manifest.config.digest, size: rawConfig.length, open: () => Readable.from([rawConfig]), label: "config" },
+  ];
+  const layers = await image.layers();
+  for (const layer of layers) {
+    jobs.push({ digest: await layer.digest(), size: await layer.size(), open: () => layer.compressed(), label: "layer" });
+  }
+  return jobs;
+}
+
+async function pushBlob(
+  repo: Repository,
+  job: BlobJob,
+  locations: BlobLocations,
+  progress: ProgressReporter,
+  chunkSize: number | undefined,
+): Promise<"pushed" | "skipped" | "mounted"> {
+  const registry = repo.client.registry;
+  progress.start(job.digest, job.size);
+  if ((await repo.blobSize(job.digest)) !== undefined) {
+    progress.done(job.digest, "skipped", "already in the repository");
+    return "skipped";
+  }
+  let session;
+  for (const from of locations.candidates(job.digest, registry, repo.name).slice(0, 3)) {
+    let mounted;
+    try {
+      mounted = await repo.mountBlob(job.digest, from);
+    } catch (err) {
+      // A mount we may not do (no pull right on `from`, auth quirks) is only a missed shortcut.
+      if (err instanceof RegistryError && (err.status === 401 || err.status === 403 || err.status === 404)) continue;
+      throw err;
+    }
+    if (mounted === "mounted") {
+      progress.done(job.digest, "mounted", `from ${from}`);
+      return "mounted";
+    }
+    locations.forget(job.digest, registry, from);
+    session = mounted;
+    break;
+  }
+  await uploadBlob(repo, job, {
+    ...(chunkSize !== undefined ? { chunkSize } : {}),
+    ...(session ? { session } : {}),
+    onProgress: (bytes) => progress.update(job.digest, bytes),
+  });
+  progress.done(job.digest, "pushed");
+  return "pushed";
+}

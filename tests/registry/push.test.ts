@@ -1,0 +1,116 @@
+/**
+ * Push/pull against a real docker-registry without auth, checked by skopeo,
+ * with request counting through a loopback proxy.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readAll } from "../../src/oci/image.js";
+import { pullImage } from "../../src/oci/registry/pull.js";
+import { pushImage } from "../../src/oci/registry/push.js";
+import { sha256Digest } from "../../src/oci/spec.js";
+import { haveTools } from "../helpers/tools.js";
+import { startFaultProxy, type FaultProxy } from "./helpers/faultProxy.js";
+import { startRegistry, type RegistryServer } from "./helpers/registryServer.js";
+import { testImage } from "./helpers/testImage.js";
+
+describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth", () => {
+  let registry: RegistryServer;
+  let proxy: FaultProxy;
+  let tmp: string;
+  let cacheFile: string;
+  const { image, blobs } = testImage([300_000, 50_000, 1_000]);
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    proxy = await startFaultProxy(registry.port);
+    tmp = mkdtempSync(path.join(os.tmpdir(), "nixoci-push-"));
+    cacheFile = path.join(tmp, "blob-locations.json");
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("pushes an image that skopeo reads back byte for byte", async () => {
+    const result = await pushImage(image, `${registry.host}/test/app:v1`, { blobLocations: cacheFile });
+    expect(result.digest).toBe(await image.digest());
+    expect(result.blobs.pushed.sort()).toEqual([...blobs.keys(), (await image.manifest()).config.digest].sort());
+    expect(result.blobs.skipped).toEqual([]);
+
+    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/test/app:v1`]);
+    expect(sha256Digest(raw)).toBe(result.digest);
+    expect(Buffer.compare(raw, await image.rawManifest())).toBe(0);
+
+    const layout = path.join(tmp, "layout");
+    execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry.host}/test/app:v1`, `oci:${layout}:v1`], { stdio: "pipe" });
+    for (const [digest, bytes] of blobs) {
+      const onDisk = readFileSync(path.join(layout, "blobs", "sha256", digest.slice(7)));
+      expect(Buffer.compare(onDisk, bytes)).toBe(0);
+    }
+    const config = readFileSync(path.join(layout, "blobs", "sha256", (await image.manifest()).config.digest.slice(7)));
+    expect(Buffer.compare(config, await image.rawConfig())).toBe(0);
+  });
+
+  it("pulls the image back with verified blobs", async () => {
+    const { image: pulled, client } = await pullImage(`${registry.host}/test/app:v1`);
+    try {
+      expect(await pulled.digest()).toBe(await image.digest());
+      if ("layers" in pulled) {
+        const layers = await pulled.layers();
+        for (const layer of layers) {
+          const bytes = await readAll(layer.compressed());
+          expect(sha256Digest(bytes)).toBe(await layer.digest());
+          expect(Buffer.compare(bytes, blobs.get(await layer.digest())!)).toBe(0);
+        }
+        expect(Buffer.compare(await pulled.rawConfig(), await image.rawConfig())).toBe(0);
+      } else {
+        throw new Error("expected an image, got an index");
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it("a second push uploads no blob", async () => {
+    proxy.reset();
+    const result = await pushImage(image, `${proxy.host}/test/app:v1`, { blobLocations: cacheFile });
+    expect(result.blobs.pushed).toEqual([]);
+    expect(result.blobs.skipped).toHaveLength(4);
+    const uploads = proxy.log.filter((r) => r.method === "POST" || r.method === "PATCH" || (r.method === "PUT" && r.url.includes("/blobs/")));
+    expect(uploads).toEqual([]);
+    // ping + 4 HEADs + 1 manifest PUT
+    expect(proxy.log.map((r) => r.method).sort()).toEqual(["GET", "HEAD", "HEAD", "HEAD", "HEAD", "PUT"]);
+    expect(result.requests).toBe(proxy.log.length);
+  });
+
+  it("pushing to a second repository mounts every blob", async () => {
+    proxy.reset();
+    // Same registry through the proxy: the cache knows the blobs at test/app on this host.
+    await pushImage(image, `${proxy.host}/test/app:v1`, { blobLocations: cacheFile });
+    proxy.reset();
+    const result = await pushImage(image, `${proxy.host}/other/copy:v1`, { blobLocations: cacheFile });
+    expect(result.blobs.mounted).toHaveLength(4);
+    expect(result.blobs.pushed).toEqual([]);
+    const mounts = proxy.log.filter((r) => r.method === "POST" && r.url.includes("mount="));
+    expect(mounts).toHaveLength(4);
+    expect(proxy.log.filter((r) => r.method === "PATCH" || (r.method === "PUT" && r.url.includes("/blobs/")))).toEqual([]);
+    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/other/copy:v1`]);
+    expect(sha256Digest(raw)).toBe(await image.digest());
+  });
+
+  it("uploads big blobs in chunks that the registry assembles correctly", async () => {
+    const big = testImage([1_000_000]);
+    proxy.reset();
+    const result = await pushImage(big.image, `${proxy.host}/test/chunked:v1`, { blobLocations: false, chunkSize: 256 * 1024 });
+    expect(result.blobs.pushed).toHaveLength(2);
+    expect(proxy.log.filter((r) => r.method === "PATCH")).toHaveLength(4);
+    const layout = path.join(tmp, "chunked");
+    execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry.host}/test/chunked:v1`, `oci:${layout}:v1`], { stdio: "pipe" });
+    const [digest, bytes] = [...big.blobs][0]!;
+    expect(Buffer.compare(readFileSync(path.join(layout, "blobs", "sha256", digest.slice(7))), bytes)).toBe(0);
+  });
+});
