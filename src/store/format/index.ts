@@ -5,3 +5,5 @@ export * from "./storePath.js";
 export * from "./derivationTypes.js";
 export * from "./aterm.js";
 export * from "./derivation.js";
+export * from "./nar.js";
+export * from "./narParse.js";
