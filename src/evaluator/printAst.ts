@@ -1,0 +1,254 @@
+/**
+ * Prints an expression the way current Nix's `nix-instantiate --parse` does
+ * (the Expr::show methods of nixexpr.cc): fully parenthesised, attributes
+ * sorted by name, operators desugared as the parser left them.
+ */
+import type { AttrName, EAttrs, Expr } from "./ast.js";
+
+const RESERVED = new Set(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit"]);
+
+/** A string literal with Nix's escapes (`"`, `\`, newline, CR, tab, and `${`). */
+export function printLiteralString(s: string): string {
+  let out = '"';
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = "\\\\";
+    else if (c === 10) esc = "\\n";
+    else if (c === 13) esc = "\\r";
+    else if (c === 9) esc = "\\t";
+    else if (c === 36 && s.charCodeAt(i + 1) === 123) esc = "\\$";
+    if (esc !== undefined) {
+      out += s.slice(run, i) + esc;
+      run = i + 1;
+    }
+  }
+  return out + s.slice(run) + '"';
+}
+
+/** An attribute name or variable: bare if it is a valid identifier, else quoted. */
+export function printIdentifier(s: string): string {
+  if (s === "") return '""';
+  if (RESERVED.has(s)) return `"${s}"`;
+  const c = s.charCodeAt(0);
+  const isAlpha = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90);
+  if (!(isAlpha(c) || c === 95)) return printLiteralString(s);
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (!(isAlpha(x) || (x >= 48 && x <= 57) || x === 95 || x === 39 || x === 45)) return printLiteralString(s);
+  }
+  return s;
+}
+
+/**
+ * A float as C++'s `ostream << double` prints it (printf "%g", 6 significant
+ * digits): `1.5`, `1e+10`, `1.23457e+08`, `inf`.
+ */
+export function formatFloat(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const [mant, expStr] = x.toExponential(5).split("e") as [string, string];
+  const exp = Number(expStr);
+  const strip = (s: string) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  if (exp < -4 || exp >= 6) {
+    return `${strip(mant)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  return strip(x.toFixed(5 - exp));
+}
+
+/** `a.b."c d".${e}` as Nix shows an attribute path in messages. */
+export function showAttrPath(path: readonly AttrName[]): string {
+  const out: string[] = [];
+  path.forEach((a, i) => {
+    if (i > 0) out.push(".");
+    if (a.name !== undefined) out.push(printIdentifier(a.name));
+    else {
+      out.push('"${');
+      show(a.expr, out);
+      out.push('}"');
+    }
+  });
+  return out.join("");
+}
+
+/** The `--parse` text of an expression (without the final newline). */
+export function printAst(e: Expr): string {
+  const out: string[] = [];
+  show(e, out);
+  return out.join("");
+}
+
+function showBindings(attrs: EAttrs, out: string[]): void {
+  const sorted = [...attrs.attrs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const inherits: string[] = [];
+  // Grouped by the source expression, in the order the `inherit (…)` clauses were written.
+  const from = attrs.inheritFromExprs ?? [];
+  const inheritsFrom = new Map<number, string[]>();
+  for (const [name, def] of sorted) {
+    if (def.kind === "inherited") inherits.push(name);
+    else if (def.kind === "inheritedFrom" && def.expr.kind === "select") {
+      const idx = from.indexOf(def.expr.expr);
+      let names = inheritsFrom.get(idx);
+      if (!names) inheritsFrom.set(idx, (names = []));
+      names.push(name);
+    }
+  }
+  if (inherits.length > 0) out.push(`inherit ${inherits.map(printIdentifier).join(" ")}; `);
+  for (const idx of [...inheritsFrom.keys()].sort((a, b) => a - b)) {
+    out.push("inherit (");
+    const src = from[idx];
+    if (src) show(src, out);
+    out.push(`) ${inheritsFrom.get(idx)!.map(printIdentifier).join(" ")}; `);
+  }
+  for (const [name, def] of sorted) {
+    if (def.kind !== "plain") continue;
+    out.push(`${printIdentifier(name)} = `);
+    show(def.expr, out);
+    out.push("; ");
+  }
+  for (const d of attrs.dynamicAttrs) {
+    out.push('"${');
+    show(d.nameExpr, out);
+    out.push('}" = ');
+    show(d.valueExpr, out);
+    out.push("; ");
+  }
+}
+
+function show(e: Expr, out: string[]): void {
+  switch (e.kind) {
+    case "int":
+      out.push(e.value.toString());
+      return;
+    case "float":
+      out.push(formatFloat(e.value));
+      return;
+    case "string":
+      out.push(printLiteralString(e.value));
+      return;
+    case "path":
+      out.push(e.value);
+      return;
+    case "var":
+      out.push(printIdentifier(e.name));
+      return;
+    case "curPos":
+      out.push("__curPos");
+      return;
+    case "select":
+      out.push("(");
+      show(e.expr, out);
+      out.push(`).${showAttrPath(e.path)}`);
+      if (e.default) {
+        out.push(" or (");
+        show(e.default, out);
+        out.push(")");
+      }
+      return;
+    case "hasAttr":
+      out.push("((");
+      show(e.expr, out);
+      out.push(`) ? ${showAttrPath(e.path)})`);
+      return;
+    case "attrs":
+      out.push(e.rec ? "rec { " : "{ ");
+      showBindings(e, out);
+      out.push("}");
+      return;
+    case "list":
+      out.push("[ ");
+      for (const x of e.elems) {
+        out.push("(");
+        show(x, out);
+        out.push(") ");
+      }
+      out.push("]");
+      return;
+    case "lambda": {
+      out.push("(");
+      if (e.formals) {
+        out.push("{ ");
+        let first = true;
+        const sorted = [...e.formals.entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const f of sorted) {
+          if (!first) out.push(", ");
+          first = false;
+          out.push(printIdentifier(f.name));
+          if (f.default) {
+            out.push(" ? ");
+            show(f.default, out);
+          }
+        }
+        if (e.formals.ellipsis) out.push(first ? "..." : ", ...");
+        out.push(" }");
+        if (e.arg !== undefined) out.push(" @ ");
+      }
+      if (e.arg !== undefined) out.push(printIdentifier(e.arg));
+      out.push(": ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    }
+    case "call":
+      out.push("(");
+      show(e.fn, out);
+      for (const a of e.args) {
+        out.push(" ");
+        show(a, out);
+      }
+      out.push(")");
+      return;
+    case "let":
+      out.push("(let ");
+      showBindings(e.attrs, out);
+      out.push("in ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    case "with":
+      out.push("(with ");
+      show(e.attrs, out);
+      out.push("; ");
+      show(e.body, out);
+      out.push(")");
+      return;
+    case "if":
+      out.push("(if ");
+      show(e.cond, out);
+      out.push(" then ");
+      show(e.then, out);
+      out.push(" else ");
+      show(e.else, out);
+      out.push(")");
+      return;
+    case "assert":
+      out.push("assert ");
+      show(e.cond, out);
+      out.push("; ");
+      show(e.body, out);
+      return;
+    case "not":
+      out.push("(! ");
+      show(e.expr, out);
+      out.push(")");
+      return;
+    case "binary":
+      out.push("(");
+      show(e.left, out);
+      out.push(` ${e.op} `);
+      show(e.right, out);
+      out.push(")");
+      return;
+    case "concatStrings":
+      out.push("(");
+      e.parts.forEach((p, i) => {
+        if (i > 0) out.push(" + ");
+        show(p, out);
+      });
+      out.push(")");
+      return;
+  }
+}
