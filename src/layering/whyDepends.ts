@@ -80,11 +80,10 @@ export async function whyDepends(
   // pointer value, and never re-queues a node. Its map nodes are allocated in
   // StorePath order, so the highest-ranked queued node comes out first; the
   // distances (which order the edges) are therefore not always the shortest.
-  const queue: Node[] = [nodes.get(dependencyPath)!];
-  while (queue.length > 0) {
-    let best = 0;
-    for (let i = 1; i < queue.length; i++) if (queue[i]!.rank > queue[best]!.rank) best = i;
-    const node = queue.splice(best, 1)[0]!;
+  const queue = new RankHeap();
+  queue.push(nodes.get(dependencyPath)!);
+  while (queue.size > 0) {
+    const node = queue.pop();
     for (const rref of node.rrefs) {
       const node2 = nodes.get(rref)!;
       const dist = node.dist + 1;
@@ -161,6 +160,45 @@ export async function whyDepends(
     if (!(e instanceof BailOut)) throw e;
   }
   return { dependent: true, output: out.join("") };
+}
+
+/** Max-heap of nodes by rank (Nix's std::priority_queue<Node *>, with rank for address). */
+class RankHeap {
+  private readonly h: Node[] = [];
+  get size(): number {
+    return this.h.length;
+  }
+  push(n: Node): void {
+    const h = this.h;
+    h.push(n);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.rank >= h[i]!.rank) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+  pop(): Node {
+    const h = this.h;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && h[l]!.rank > h[m]!.rank) m = l;
+        if (r < h.length && h[r]!.rank > h[m]!.rank) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 function hilite(s: string, pos: number, len: number, colour: string): string {
