@@ -356,7 +356,7 @@ type Container = { array: JsonValue[] } | { object: Map<string, JsonValue>; key:
 /** `builtins.fromJSON`. Throws JsonParseError with the text Nix prints. */
 export function parseJson(text: string): JsonValue {
   const lexer = new Lexer(Buffer.from(text, "utf8"));
-  let last = T.Uninitialized;
+  let last = T.Uninitialized as T;
   const next = (): T => (last = lexer.scan());
   const fail = (expected: T, context: string): never => {
     let msg = `syntax error while parsing ${context} - `;
