@@ -7,3 +7,5 @@ export * from "./aterm.js";
 export * from "./derivation.js";
 export * from "./nar.js";
 export * from "./narParse.js";
+export * from "./narinfo.js";
+export * from "./signature.js";
