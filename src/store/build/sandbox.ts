@@ -11,6 +11,8 @@ import { basename } from "node:path";
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 100;
 export const SANDBOX_BUILD_DIR = "/build";
+/** Device nodes Nix binds into the sandbox (kvm only where it exists). */
+const DEV_NODES = ["/dev/full", "/dev/kvm", "/dev/null", "/dev/random", "/dev/tty", "/dev/urandom", "/dev/zero"];
 
 export interface SandboxSpec {
   readonly builder: string;
@@ -91,9 +93,16 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   a.push(
     "--bind", spec.buildDir, SANDBOX_BUILD_DIR,
     "--perms", "1777", "--tmpfs", "/tmp",
-    "--dev", "/dev",
+    // /dev as Nix builds it (bwrap's --dev would add /dev/core and host-specific extras).
+    "--perms", "0755", "--tmpfs", "/dev",
+    ...DEV_NODES.filter((d) => existsSync(d)).flatMap((d) => ["--dev-bind", d, d]),
+    "--symlink", "/proc/self/fd", "/dev/fd",
+    "--symlink", "/proc/self/fd/0", "/dev/stdin",
+    "--symlink", "/proc/self/fd/1", "/dev/stdout",
+    "--symlink", "/proc/self/fd/2", "/dev/stderr",
+    "--symlink", "/dev/pts/ptmx", "/dev/ptmx",
+    "--perms", "0755", "--dir", "/dev/pts",
     "--perms", "1777", "--tmpfs", "/dev/shm",
-    ...(existsSync("/dev/kvm") ? ["--dev-bind", "/dev/kvm", "/dev/kvm"] : []),
     "--proc", "/proc",
     "--remount-ro", "/",
     "--chdir", SANDBOX_BUILD_DIR,

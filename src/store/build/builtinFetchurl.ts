@@ -1,0 +1,63 @@
+/**
+ * Nix's `builtin:fetchurl` builder (used by `<nix/fetchurl.nix>` and
+ * `builtins.fetchurl`'s derivations): download `url` (http, https, file) to
+ * `$out`, `executable = "1"` makes it 0755, `unpack = "1"` restores a NAR
+ * (xz-decompressed when the URL ends in .xz). The hash is checked by the
+ * caller like any fixed output.
+ */
+import { createReadStream, createWriteStream, chmodSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { restoreNarTo } from "../narOps.js";
+
+export class FetchurlError extends Error {}
+
+/**
+ * `resolveFile` maps a file:// path to where it is readable, or undefined
+ * when the sandbox would not show it (Nix runs built-ins inside the sandbox,
+ * so only the input closure is readable).
+ */
+export async function builtinFetchurl(
+  env: ReadonlyMap<string, string>,
+  outPhysical: string,
+  resolveFile: (path: string) => string | undefined,
+): Promise<void> {
+  const attr = (name: string) => {
+    const v = env.get(name);
+    if (v === undefined) throw new FetchurlError(`attribute '${name}' missing`);
+    return v;
+  };
+  attr("out");
+  const url = attr("url");
+  const unpack = env.get("unpack") === "1";
+  const source = await openUrl(url, resolveFile);
+  if (unpack) {
+    let stream: Readable = source;
+    if (url.endsWith(".xz")) {
+      const { XzReadableStream } = (await import("xz-decompress")) as unknown as {
+        XzReadableStream: new (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+      };
+      stream = Readable.fromWeb(new XzReadableStream(Readable.toWeb(source) as ReadableStream<Uint8Array>) as never);
+    }
+    await restoreNarTo(stream, outPhysical);
+  } else {
+    await pipeline(source, createWriteStream(outPhysical, { mode: 0o644 }));
+  }
+  if (env.get("executable") === "1") chmodSync(outPhysical, 0o755);
+}
+
+async function openUrl(url: string, resolveFile: (path: string) => string | undefined): Promise<Readable> {
+  if (url.startsWith("file://")) {
+    const physical = resolveFile(fileURLToPath(url));
+    // curl's message for an unreadable file:// URL, as Nix 2.8 reports it.
+    if (physical === undefined) throw new FetchurlError(`unable to download '${url}': Couldn't read a file:// file (37)`);
+    return createReadStream(physical);
+  }
+  if (url.startsWith("http://") || url.startsWith("https://")) {
+    const res = await fetch(url, { redirect: "follow" });
+    if (!res.ok || !res.body) throw new FetchurlError(`unable to download '${url}': HTTP error ${res.status}`);
+    return Readable.fromWeb(res.body as never);
+  }
+  throw new FetchurlError(`unsupported URL scheme in '${url}'`);
+}
