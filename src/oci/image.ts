@@ -46,6 +46,8 @@ export interface Layer {
   compressed(): Readable;
   /** The layer tar. */
   uncompressed(): Readable;
+  /** Set when the compressed blob is a whole local file (lets writers copy or link it cheaply). */
+  readonly path?: string;
 }
 
 export interface Image {
@@ -142,7 +144,7 @@ export function blobLayer(opts: BlobLayerOptions): Layer {
 
 /** A compressed layer blob on disk. */
 export function fileLayer(path: string, mediaType: string, known: Omit<BlobLayerOptions, "mediaType" | "open"> = {}): Layer {
-  return blobLayer({ ...known, mediaType, open: () => createReadStream(path) });
+  return { ...blobLayer({ ...known, mediaType, open: () => createReadStream(path) }), path };
 }
 
 /** The same layer bytes under another media type (e.g. OCI gzip ↔ Docker gzip). */
@@ -150,6 +152,7 @@ export function withLayerMediaType(layer: Layer, mediaType: string): Layer {
   if (mediaType === layer.mediaType) return layer;
   return {
     mediaType,
+    ...(layer.path === undefined ? {} : { path: layer.path }),
     digest: () => layer.digest(),
     diffId: () => layer.diffId(),
     size: () => layer.size(),
@@ -204,6 +207,52 @@ export function newImage(opts: NewImageOptions): Image {
     layers: async () => layers,
     digest: async () => (await parts()).digest,
   };
+}
+
+export interface RawImageOptions {
+  /** Config bytes kept exactly (a read image's config digest must not change). */
+  rawConfig: Buffer;
+  layers: Layer[];
+  format?: ManifestFormat;
+  annotations?: Record<string, string>;
+}
+
+/** An image over existing config bytes (e.g. read from a docker-archive); the manifest is made here. */
+export function imageFromRawConfig(opts: RawImageOptions): Image {
+  const format = opts.format ?? "oci";
+  const layers = opts.layers.map((l) => withLayerMediaType(l, convertLayerMediaType(l.mediaType, format)));
+  const parts = memo(async () => {
+    const descriptors: Descriptor[] = [];
+    for (const l of layers) descriptors.push(await layerDescriptor(l));
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: manifestMediaType(format),
+      config: { mediaType: configMediaType(format), digest: sha256Digest(opts.rawConfig), size: opts.rawConfig.length },
+      layers: descriptors,
+    };
+    if (format === "oci" && opts.annotations !== undefined && Object.keys(opts.annotations).length > 0) {
+      manifest.annotations = opts.annotations;
+    }
+    const rawManifest = encodeManifest(manifest);
+    return { manifest, rawManifest, digest: sha256Digest(rawManifest) };
+  });
+  const config = memo(async () => JSON.parse(opts.rawConfig.toString("utf8")) as ImageConfig);
+  return {
+    mediaType: manifestMediaType(format),
+    rawManifest: async () => (await parts()).rawManifest,
+    manifest: async () => (await parts()).manifest,
+    rawConfig: async () => opts.rawConfig,
+    configFile: config,
+    layers: async () => layers,
+    digest: async () => (await parts()).digest,
+  };
+}
+
+/** The same image with manifest, config and layer media types of the other family (bytes of blobs unchanged). */
+export async function convertImageFormat(image: Image, format: ManifestFormat, annotations?: Record<string, string>): Promise<Image> {
+  if (image.mediaType === manifestMediaType(format)) return image;
+  const m = await image.manifest();
+  return imageFromRawConfig({ rawConfig: await image.rawConfig(), layers: await image.layers(), format, annotations: annotations ?? m.annotations });
 }
 
 /** The platform an image's config declares. */

@@ -103,6 +103,9 @@ export function layerTarStream(entries: AsyncIterable<TarEntry>, opts: TarOption
       const done = new Promise<void>((resolve, reject) => {
         sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
       });
+      // Failures arrive through the entry callback; these keep an abandoned entry from crashing the process.
+      sink.on("error", () => {});
+      done.catch(() => {});
       try {
         for await (const chunk of createReadStream(hostPath)) {
           if (!sink.write(chunk as Buffer)) await new Promise<void>((resolve) => sink.once("drain", () => resolve()));
