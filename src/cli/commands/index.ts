@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { registerInstantiate } from "./instantiate.js";
+import { registerImage } from "./image.js";
 
 /** A subcommand adds itself to the program; one file per command under this folder. */
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [];
+export const commands: Register[] = [registerInstantiate, registerImage];
