@@ -1,0 +1,65 @@
+// Oracle: Nix 2.8's builtins.fromTOML on tests/fixtures/evaluator/lib/toml-cases.json
+// (regenerate: node tests/fixtures/evaluator/lib/generate.mjs toml). Current Nix changed the
+// error prefix ("while parsing TOML:"), rejects out-of-range integers (2.8 clamped them) and
+// NUL bytes (2.8 truncated); see tests/functional/lang/eval-fail-fromTOML-* in Nix.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseToml, type TomlValue } from "../../../src/evaluator/lib/toml.js";
+import { formatFloatForPrint, formatFloatToString } from "../../../src/evaluator/lib/float.js";
+import { compareJsonKeys } from "../../../src/evaluator/lib/json.js";
+import { TomlParseError } from "../../../src/evaluator/lib/libErrors.js";
+
+const read = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/evaluator/lib/${name}`, import.meta.url), "utf8"));
+const cases = read("toml-cases.json") as { valid: string[]; invalid: string[] };
+const expected = read("toml-expected.json") as { valid: Array<{ ok: unknown }>; invalid: Array<{ ok?: unknown; error?: string }> };
+
+function tag(v: TomlValue): unknown {
+  if (typeof v === "bigint") return { int: v.toString() };
+  if (typeof v === "number") return { float: formatFloatToString(v), printed: formatFloatForPrint(v) };
+  if (Array.isArray(v)) return { list: v.map(tag) };
+  if (v instanceof Map) {
+    const keys = [...v.keys()].sort(compareJsonKeys);
+    return { attrs: Object.fromEntries(keys.map((k) => [k, tag(v.get(k)!)])) };
+  }
+  return v;
+}
+
+function errorOf(text: string): string {
+  try {
+    parseToml(text);
+    return "(accepted)";
+  } catch (e) {
+    expect(e).toBeInstanceOf(TomlParseError);
+    return (e as Error).message;
+  }
+}
+
+describe("parseToml matches Nix's fromTOML", () => {
+  it(`accepts the ${cases.valid.length} valid documents with Nix's values`, () => {
+    expect(expected.valid.every((r) => "ok" in r)).toBe(true);
+    expect(cases.valid.map((t) => [t, tag(parseToml(t))])).toEqual(cases.valid.map((t, i) => [t, expected.valid[i]!.ok]));
+  });
+
+  it("rejects what Nix rejects", () => {
+    const got = cases.invalid.map((t) => [t, errorOf(t).startsWith("while parsing TOML: ")]);
+    expect(got).toEqual(cases.invalid.map((t) => [t, true]));
+    // Every one of these is an error in current Nix; 2.8 accepted only the range/NUL ones.
+    const acceptedBy28 = cases.invalid.filter((_, i) => !("error" in expected.invalid[i]!));
+    expect(acceptedBy28).toEqual([
+      "a = 9223372036854775808",
+      "a = -9223372036854775809",
+      'k = "a\\u0000b"',
+      '"a\\u0000b" = 1',
+    ]);
+  });
+
+  it("words date/time and NUL errors exactly like current Nix", () => {
+    for (const t of cases.invalid.filter((_, i) => /Dates and times/.test(expected.invalid[i]!.error ?? ""))) {
+      expect(errorOf(t)).toBe("while parsing TOML: Dates and times are not supported");
+    }
+    expect(errorOf('k = "a\\u0000b"')).toBe(
+      "while parsing TOML: error: input string 'a\u2400b' cannot be represented as Nix string because it contains null bytes",
+    );
+  });
+});
