@@ -9,3 +9,4 @@ export * from "./nar.js";
 export * from "./narParse.js";
 export * from "./narinfo.js";
 export * from "./signature.js";
+export * from "./refScan.js";

@@ -1,0 +1,122 @@
+/**
+ * Reference scanning as Nix 2.8 does it (libstore/references.cc): look for
+ * the 32-character hash parts of candidate store paths in a byte stream
+ * (normally the NAR of a build output). Checks windows right to left and
+ * jumps past any byte outside the nix32 alphabet, so ordinary data is
+ * skipped up to 32 bytes at a time. Chunk boundaries are handled by
+ * carrying the last 31 bytes over.
+ */
+import { Readable } from "node:stream";
+import { NIX32_DIGIT } from "./nixbase32.js";
+import { narChunks } from "./nar.js";
+import { DEFAULT_STORE_DIR, parseStorePath, STORE_PATH_HASH_LENGTH } from "./storePath.js";
+
+const REF_LEN = STORE_PATH_HASH_LENGTH;
+const IS_NIX32 = new Uint8Array(256);
+for (let c = 0; c < 256; c++) IS_NIX32[c] = NIX32_DIGIT[c]! >= 0 ? 1 : 0;
+
+export interface RefScanOptions {
+  /** Also record every offset (in the scanned stream) where each hash occurs; for `why-depends`-style reports. */
+  withOffsets?: boolean;
+}
+
+/** Incremental scanner: feed chunks with `update`, read `found` at any time. */
+export class RefScanner {
+  private readonly pending: Set<string>;
+  /** Hash parts seen so far. */
+  readonly found = new Set<string>();
+  /** Hash part → stream offsets of its occurrences (only with `withOffsets`). */
+  readonly offsets = new Map<string, number[]>();
+  private tail: Buffer = Buffer.alloc(0);
+  private consumed = 0;
+  /** Bitmap over the first two characters of the candidates: a cheap pre-filter before building strings. */
+  private readonly prefix = new Uint8Array(65536);
+
+  constructor(
+    candidateHashParts: Iterable<string>,
+    private readonly options: RefScanOptions = {},
+  ) {
+    this.pending = new Set(candidateHashParts);
+    for (const h of this.pending) {
+      if (h.length !== REF_LEN) throw new TypeError(`'${h}' is not a ${REF_LEN}-character hash part`);
+      this.prefix[(h.charCodeAt(0) << 8) | h.charCodeAt(1)] = 1;
+    }
+  }
+
+  /** Whether nothing is left to find (the caller may stop feeding). */
+  get done(): boolean {
+    return !this.options.withOffsets && this.pending.size === 0;
+  }
+
+  update(chunk: Uint8Array): this {
+    if (chunk.length === 0) return this;
+    if (this.done) {
+      this.consumed += chunk.length;
+      return this;
+    }
+    const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const base = this.consumed - this.tail.length;
+    this.search(data, base);
+    this.consumed += chunk.length;
+    const keep = Math.min(REF_LEN - 1, data.length);
+    this.tail = Buffer.from(data.subarray(data.length - keep));
+    return this;
+  }
+
+  private search(s: Buffer, base: number): void {
+    const n = s.length;
+    const withOffsets = this.options.withOffsets ?? false;
+    let i = 0;
+    outer: while (i + REF_LEN <= n) {
+      for (let j = REF_LEN - 1; j >= 0; j--) {
+        if (!IS_NIX32[s[i + j]!]) {
+          i += j + 1;
+          continue outer;
+        }
+      }
+      if (this.prefix[(s[i]! << 8) | s[i + 1]!]) {
+        const ref = s.toString("latin1", i, i + REF_LEN);
+        if (this.pending.has(ref) || (withOffsets && this.found.has(ref))) {
+          if (!withOffsets) this.pending.delete(ref);
+          this.found.add(ref);
+          if (withOffsets) {
+            let list = this.offsets.get(ref);
+            if (!list) this.offsets.set(ref, (list = []));
+            list.push(base + i);
+          }
+        }
+      }
+      i++;
+    }
+  }
+}
+
+/** Hash parts of the candidates that occur in the stream. */
+export async function scanForReferences(
+  stream: AsyncIterable<Uint8Array> | Readable,
+  candidateHashParts: Iterable<string>,
+  options: RefScanOptions = {},
+): Promise<RefScanner> {
+  const scanner = new RefScanner(candidateHashParts, options);
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    scanner.update(chunk);
+    if (scanner.done) break;
+  }
+  return scanner;
+}
+
+/**
+ * Nix's `scanForReferences(path, refs)`: which of the candidate store paths
+ * occur in the NAR serialisation of `path` (file names and symlink targets
+ * count too). Returns the subset of `candidates`, in input order.
+ */
+export function scanPathForReferencesSync(path: string, candidates: Iterable<string>, storeDir = DEFAULT_STORE_DIR): string[] {
+  const list = [...candidates];
+  const byHash = new Map(list.map((p) => [parseStorePath(p, storeDir).hashPart, p]));
+  const scanner = new RefScanner(byHash.keys());
+  for (const chunk of narChunks(path)) {
+    scanner.update(chunk);
+    if (scanner.done) break;
+  }
+  return list.filter((p) => scanner.found.has(parseStorePath(p, storeDir).hashPart));
+}
