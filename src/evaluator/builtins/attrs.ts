@@ -1,0 +1,115 @@
+/**
+ * Attribute-set builtins.
+ */
+import type { Pos } from "../ast.js";
+import { EvalError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { type Lazy, NixAttrs, NixPath, type Value, toBytes } from "../values.js";
+import { applyLazy } from "./lists.js";
+
+/** Nix's position attrset { file, line, column }. */
+export function posToAttrs(p: Pos | undefined): Value {
+  if (p === undefined || p.line === 0) return null;
+  return new NixAttrs(
+    new Map<string, Lazy>([
+      ["column", BigInt(p.column)],
+      ["file", p.file.startsWith("/") ? toBytes(p.file) : toBytes(p.file)],
+      ["line", BigInt(p.line)],
+    ]),
+  );
+}
+
+export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  const attrs = (l: Lazy, pos: Pos, fn: string, nth = "first"): NixAttrs =>
+    ev.forceAttrs(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  const str = (l: Lazy, pos: Pos, fn: string, nth = "first"): string =>
+    ev.forceStringNoCtx(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+
+  def("__attrNames", 1, ([a], pos) => attrs(a!, pos, "attrNames").keys().slice());
+  def("__attrValues", 1, ([a], pos) => {
+    const s = attrs(a!, pos, "attrValues");
+    return s.keys().map((k) => s.get(k)!);
+  });
+  def("__getAttr", 2, ([n, a], pos) => {
+    const name = str(n!, pos, "getAttr");
+    const s = attrs(a!, pos, "getAttr", "second");
+    const v = s.get(name);
+    if (v === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
+    return ev.force(v);
+  });
+  def("__unsafeGetAttrPos", 2, ([n, a], pos) => {
+    const name = str(n!, pos, "unsafeGetAttrPos");
+    const s = attrs(a!, pos, "unsafeGetAttrPos", "second");
+    if (!s.has(name)) return null;
+    return posToAttrs(s.posOf(name));
+  });
+  def("__hasAttr", 2, ([n, a], pos) => attrs(a!, pos, "hasAttr", "second").has(str(n!, pos, "hasAttr")));
+  def("removeAttrs", 2, ([a, l], pos) => {
+    const s = attrs(a!, pos, "removeAttrs");
+    const names = ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.removeAttrs");
+    if (names.length === 0) return s;
+    const m = new Map(s.map);
+    for (const x of names) m.delete(ev.forceStringNoCtx(x, pos, "while evaluating the values of the second argument passed to builtins.removeAttrs"));
+    return new NixAttrs(m, s.posSources);
+  });
+  def("__listToAttrs", 1, ([l], pos) => {
+    const xs = ev.forceList(l!, pos, "while evaluating the argument passed to builtins.listToAttrs");
+    const m = new Map<string, Lazy>();
+    for (const x of xs) {
+      const e = ev.forceAttrs(x, pos, "while evaluating an element of the list passed to builtins.listToAttrs");
+      const n = e.get("name");
+      if (n === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+      const name = ev.forceStringNoCtx(n, pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
+      if (m.has(name)) continue;
+      const v = e.get("value");
+      if (v === undefined) throw new EvalError("attribute 'value' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+      m.set(name, v);
+    }
+    return new NixAttrs(m);
+  });
+  def("__intersectAttrs", 2, ([a, b], pos) => {
+    const x = attrs(a!, pos, "intersectAttrs");
+    const y = attrs(b!, pos, "intersectAttrs", "second");
+    const m = new Map<string, Lazy>();
+    if (x.size < y.size) {
+      for (const k of x.map.keys()) {
+        const v = y.get(k);
+        if (v !== undefined) m.set(k, v);
+      }
+    } else {
+      for (const [k, v] of y.map) if (x.has(k)) m.set(k, v);
+    }
+    return new NixAttrs(m, y.posSources);
+  });
+  def("__catAttrs", 2, ([n, l], pos) => {
+    const name = str(n!, pos, "catAttrs");
+    const out: Lazy[] = [];
+    for (const x of ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.catAttrs")) {
+      const v = ev.forceAttrs(x, pos, "while evaluating an element in the list passed as second argument to builtins.catAttrs").get(name);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  });
+  def("__mapAttrs", 2, ([f, a], pos) => {
+    const s = attrs(a!, pos, "mapAttrs", "second");
+    const m = new Map<string, Lazy>();
+    for (const [k, v] of s.map) m.set(k, applyLazy(applyLazy(f!, k), v));
+    return new NixAttrs(m, s.posSources);
+  });
+  def("__zipAttrsWith", 2, ([f, l], pos) => {
+    const xs = ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.zipAttrsWith");
+    const groups = new Map<string, Lazy[]>();
+    for (const x of xs) {
+      const s = ev.forceAttrs(x, pos, "while evaluating a value of the list passed as second argument to builtins.zipAttrsWith");
+      for (const [k, v] of s.map) {
+        const g = groups.get(k);
+        if (g) g.push(v);
+        else groups.set(k, [v]);
+      }
+    }
+    const m = new Map<string, Lazy>();
+    for (const [k, vs] of groups) m.set(k, applyLazy(applyLazy(f!, k), vs));
+    return new NixAttrs(m);
+  });
+  void NixPath;
+}

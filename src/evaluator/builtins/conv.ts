@@ -1,0 +1,217 @@
+/**
+ * Conversions between values and text formats: toJSON/fromJSON, fromTOML, toXML.
+ */
+import type { Pos } from "../ast.js";
+import { EvalError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
+import { jsonQuote, parseJson } from "../lib/json.js";
+import { JsonParseError, TomlParseError } from "../lib/libErrors.js";
+import { parseToml } from "../lib/toml.js";
+import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Value, fromBytes, mkString, toBytes } from "../values.js";
+
+/** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
+export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos): string {
+  const v = ev.force(l);
+  if (v === null) return "null";
+  if (v === true) return "true";
+  if (v === false) return "false";
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "string") return toBytes(jsonQuote(fromBytes(v)));
+  if (v instanceof NixString) {
+    for (const c of v.ctx) ctx.add(c);
+    return toBytes(jsonQuote(fromBytes(v.s)));
+  }
+  if (v instanceof NixFloat) return formatFloatForJson(v.value);
+  if (v instanceof NixPath) {
+    const p = copyToStore ? ev.copyPathToStore(v.path, pos) : v.path;
+    if (copyToStore) ctx.add(p);
+    return toBytes(jsonQuote(fromBytes(p)));
+  }
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    for (let i = 0; i < v.length; i++) {
+      try {
+        parts.push(valueToJson(ev, v[i]!, ctx, copyToStore, pos));
+      } catch (err) {
+        if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`, pos);
+        throw err;
+      }
+    }
+    return `[${parts.join(",")}]`;
+  }
+  if (v instanceof NixAttrs) {
+    const ts = v.get("__toString");
+    if (ts !== undefined) {
+      const r = ev.callFunction(ev.force(ts), [v], pos);
+      return valueToJson(ev, r, ctx, false, pos);
+    }
+    const op = v.get("outPath");
+    if (op !== undefined) return valueToJson(ev, op, ctx, copyToStore, pos);
+    const parts: string[] = [];
+    for (const k of v.keys()) {
+      try {
+        parts.push(`${toBytes(jsonQuote(fromBytes(k)))}:${valueToJson(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos)}`);
+      } catch (err) {
+        if (err instanceof EvalError) err.addTrace(`while evaluating attribute '${k}'`, v.posOf(k));
+        throw err;
+      }
+    }
+    return `{${parts.join(",")}}`;
+  }
+  throw new EvalError(`cannot convert ${ev.typeError("", v, pos).message.replace(/^expected  but found /, "")} to JSON`, pos);
+}
+
+/** Plain JS data (from the JSON/TOML parsers) → Nix values. */
+export function jsToValue(x: unknown): Value {
+  if (x === null || x === undefined) return null;
+  if (typeof x === "boolean" || typeof x === "bigint") return x;
+  if (typeof x === "number") return new NixFloat(x);
+  if (typeof x === "string") return toBytes(x);
+  if (Array.isArray(x)) return x.map(jsToValue);
+  if (x instanceof Map) {
+    const m = new Map<string, Lazy>();
+    for (const [k, y] of x) m.set(toBytes(String(k)), jsToValue(y));
+    return new NixAttrs(m);
+  }
+  if (typeof x === "object") {
+    const m = new Map<string, Lazy>();
+    for (const [k, y] of Object.entries(x as Record<string, unknown>)) m.set(toBytes(k), jsToValue(y));
+    return new NixAttrs(m);
+  }
+  throw new Error(`unexpected parsed value ${String(x)}`);
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/["<>&\n]/g, (c) => (c === '"' ? "&quot;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "&#xA;"));
+}
+
+/** Nix's printValueAsXML (toXML and --xml). */
+export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boolean, location: boolean): string {
+  const out: string[] = ["<?xml version='1.0' encoding='utf-8'?>\n"];
+  const drvsSeen = new Set<string>();
+  let depth = 0;
+  const attrsText = (a: Record<string, string>): string =>
+    Object.keys(a)
+      .sort()
+      .map((k) => ` ${k}="${xmlEscape(a[k]!)}"`)
+      .join("");
+  const empty = (name: string, a: Record<string, string> = {}): void => {
+    out.push(`${"  ".repeat(depth)}<${name}${attrsText(a)} />\n`);
+  };
+  const open = (name: string, a: Record<string, string> = {}): void => {
+    out.push(`${"  ".repeat(depth)}<${name}${attrsText(a)}>\n`);
+    depth++;
+  };
+  const close = (name: string): void => {
+    depth--;
+    out.push(`${"  ".repeat(depth)}</${name}>\n`);
+  };
+  const posAttrs = (a: Record<string, string>, p: Pos | undefined): void => {
+    if (!p || p.line === 0) return;
+    if (p.file.startsWith("/")) a.path = toBytes(p.file);
+    a.line = String(p.line);
+    a.column = String(p.column);
+  };
+  const showAttrs = (s: NixAttrs): void => {
+    for (const k of s.keys()) {
+      const a: Record<string, string> = { name: k };
+      if (location) posAttrs(a, s.posOf(k));
+      open("attr", a);
+      go(s.get(k)!);
+      close("attr");
+    }
+  };
+  const go = (x: Lazy): void => {
+    const v = strict ? ev.force(x) : x;
+    if (v === null) return empty("null");
+    if (typeof v === "boolean") return empty("bool", { value: v ? "true" : "false" });
+    if (typeof v === "bigint") return empty("int", { value: v.toString() });
+    if (typeof v === "string") return empty("string", { value: v });
+    if (v instanceof NixString) {
+      for (const c of v.ctx) ctx.add(c);
+      return empty("string", { value: v.s });
+    }
+    if (v instanceof NixPath) return empty("path", { value: v.path });
+    if (v instanceof NixFloat) return empty("float", { value: formatFloatForPrint(v.value) });
+    if (Array.isArray(v)) {
+      open("list");
+      for (const y of v) go(y);
+      return close("list");
+    }
+    if (v instanceof NixAttrs) {
+      if (ev.isDerivation(v)) {
+        const a: Record<string, string> = {};
+        let drvPath = "";
+        const d = v.get("drvPath");
+        if (d !== undefined) {
+          const dv = strict ? ev.force(d) : d;
+          if (typeof dv === "string" || dv instanceof NixString) a.drvPath = drvPath = typeof dv === "string" ? dv : dv.s;
+        }
+        const o = v.get("outPath");
+        if (o !== undefined) {
+          const ov = strict ? ev.force(o) : o;
+          if (typeof ov === "string" || ov instanceof NixString) a.outPath = typeof ov === "string" ? ov : ov.s;
+        }
+        open("derivation", a);
+        if (drvPath !== "" && !drvsSeen.has(drvPath)) {
+          drvsSeen.add(drvPath);
+          showAttrs(v);
+        } else empty("repeated");
+        return close("derivation");
+      }
+      open("attrs");
+      showAttrs(v);
+      return close("attrs");
+    }
+    if (v instanceof NixLambda) {
+      const a: Record<string, string> = {};
+      if (location) posAttrs(a, v.expr.pos);
+      open("function", a);
+      const f = v.expr.formals;
+      if (f) {
+        const pa: Record<string, string> = {};
+        if (v.expr.arg !== undefined) pa.name = v.expr.arg;
+        if (f.ellipsis) pa.ellipsis = "1";
+        open("attrspat", pa);
+        for (const n of f.entries.map((e) => e.name).sort()) empty("attr", { name: n });
+        close("attrspat");
+      } else empty("varpat", { name: v.expr.arg ?? "" });
+      return close("function");
+    }
+    return empty("unevaluated");
+  };
+  go(l);
+  return out.join("");
+}
+
+export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  def("__toJSON", 1, ([a], pos) => {
+    const ctx = new Set<string>();
+    const s = valueToJson(ev, a!, ctx, true, pos);
+    return mkString(s, ctx);
+  });
+  def("__fromJSON", 1, ([a], pos) => {
+    const s = ev.forceString(a!, pos, "while evaluating the first argument passed to builtins.fromJSON");
+    try {
+      return jsToValue(parseJson(fromBytes(s)));
+    } catch (err) {
+      if (err instanceof JsonParseError) throw new EvalError(err.message, pos);
+      throw err;
+    }
+  });
+  def("fromTOML", 1, ([a], pos) => {
+    const s = ev.forceString(a!, pos, "while evaluating the argument passed to builtins.fromTOML");
+    try {
+      return jsToValue(parseToml(fromBytes(s)));
+    } catch (err) {
+      if (err instanceof TomlParseError) throw new EvalError(`while parsing TOML: ${err.message}`, pos);
+      throw err;
+    }
+  });
+  def("__toXML", 1, ([a]) => {
+    const ctx = new Set<string>();
+    const s = valueToXml(ev, a!, ctx, true, false);
+    return mkString(s, ctx);
+  });
+}

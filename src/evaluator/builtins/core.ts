@@ -1,0 +1,146 @@
+/**
+ * Builtins about types, control flow, errors, tracing and arithmetic.
+ */
+import type { Pos } from "../ast.js";
+import { checkedInt, isFunction, typeOf } from "../eval.js";
+import { AbortError, AssertionError, EvalError, ThrownError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { printValue } from "../print.js";
+import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, type Value, fromBytes } from "../values.js";
+
+export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  const is = (name: string, test: (v: Value) => boolean): void => def(name, 1, ([a]) => test(ev.force(a!)));
+  def("__typeOf", 1, ([a]) => typeOf(ev.force(a!)));
+  is("isNull", (v) => v === null);
+  is("__isFunction", (v) => isFunction(v));
+  is("__isInt", (v) => typeof v === "bigint");
+  is("__isFloat", (v) => v instanceof NixFloat);
+  is("__isString", (v) => typeof v === "string" || v instanceof NixString);
+  is("__isBool", (v) => typeof v === "boolean");
+  is("__isPath", (v) => v instanceof NixPath);
+  is("__isAttrs", (v) => v instanceof NixAttrs);
+  is("__isList", (v) => Array.isArray(v));
+
+  def("throw", 1, ([a], pos) => {
+    const s = ev.coerceToString(ev.force(a!), null, false, false, pos);
+    throw new ThrownError(s, pos);
+  });
+  def("abort", 1, ([a], pos) => {
+    const s = ev.coerceToString(ev.force(a!), null, false, false, pos);
+    throw new AbortError(`evaluation aborted with the following error message: '${s}'`, pos);
+  });
+  def("__addErrorContext", 2, ([msg, e], pos) => {
+    try {
+      return ev.force(e!);
+    } catch (err) {
+      if (err instanceof EvalError) {
+        const s = ev.coerceToString(ev.force(msg!), null, false, false, pos);
+        err.addTrace(s, pos);
+      }
+      throw err;
+    }
+  });
+  def("__seq", 2, ([a, b]) => {
+    ev.force(a!);
+    return ev.force(b!);
+  });
+  def("__deepSeq", 2, ([a, b]) => {
+    ev.forceDeep(a!);
+    return ev.force(b!);
+  });
+  def("__tryEval", 1, ([a]) => {
+    try {
+      ev.force(a!);
+      return new NixAttrs(new Map<string, Lazy>([["success", true], ["value", a!]]));
+    } catch (err) {
+      if (err instanceof ThrownError || err instanceof AssertionError) {
+        return new NixAttrs(new Map<string, Lazy>([["success", false], ["value", false]]));
+      }
+      throw err;
+    }
+  });
+  const traceLine = (v: Value): string => (typeof v === "string" ? v : v instanceof NixString ? v.s : printValue(ev, v, { forTrace: true }));
+  def("__trace", 2, ([msg, e]) => {
+    const m = ev.force(msg!);
+    ev.options.traceSink?.(`trace: ${traceLine(m)}`);
+    return ev.force(e!);
+  });
+  def("__traceVerbose", 2, ([_msg, e]) => ev.force(e!));
+  def("__warn", 2, ([msg, e], pos) => {
+    const m = ev.force(msg!);
+    if (!(typeof m === "string" || m instanceof NixString)) throw ev.typeError("a string", m, pos, "while evaluating the first argument; the message passed to builtins.warn");
+    ev.options.traceSink?.(`evaluation warning: ${typeof m === "string" ? m : m.s}`);
+    return ev.force(e!);
+  });
+  def("break", 1, ([a]) => ev.force(a!));
+  def("__getEnv", 1, ([a], pos) => {
+    const name = ev.forceStringNoCtx(a!, pos, "while evaluating the first argument passed to builtins.getEnv");
+    if (ev.options.pureEval) return "";
+    return ev.options.env?.[fromBytes(name)] ?? "";
+  });
+  def("__functionArgs", 1, ([a], pos) => {
+    const f = ev.force(a!);
+    if (f instanceof PrimOp || f instanceof PrimOpApp) return NixAttrs.empty;
+    if (!(f instanceof NixLambda)) throw ev.typeError("a function", f, pos, "while evaluating the first argument passed to builtins.functionArgs");
+    const m = new Map<string, Lazy>();
+    const pm = new Map<string, Pos>();
+    for (const fm of f.expr.formals?.entries ?? []) {
+      m.set(fm.name, fm.default !== undefined);
+      pm.set(fm.name, fm.pos);
+    }
+    return new NixAttrs(m, [pm]);
+  });
+
+  // ---- arithmetic ----
+  const num = (l: Lazy, pos: Pos, what: string): bigint | NixFloat => {
+    const v = ev.force(l);
+    if (typeof v === "bigint" || v instanceof NixFloat) return v;
+    throw ev.typeError("an integer", v, pos, what);
+  };
+  const arith = (
+    name: string,
+    verb: string,
+    sym: string,
+    fi: (a: bigint, b: bigint, pos: Pos) => bigint,
+    ff: (a: number, b: number) => number,
+  ): void =>
+    def(name, 2, ([x, y], pos) => {
+      const a = num(x!, pos, `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`);
+      const b = num(y!, pos, `while evaluating the second argument`);
+      if (typeof a === "bigint" && typeof b === "bigint") return fi(a, b, pos);
+      return new NixFloat(ff(typeof a === "bigint" ? Number(a) : a.value, typeof b === "bigint" ? Number(b) : b.value));
+    });
+  arith("__add", "adding", "+", (a, b, pos) => checkedInt(a + b, a, b, "adding", "+", pos), (a, b) => a + b);
+  arith("__sub", "subtracting", "-", (a, b, pos) => checkedInt(a - b, a, b, "subtracting", "-", pos), (a, b) => a - b);
+  arith("__mul", "multiplying", "*", (a, b, pos) => checkedInt(a * b, a, b, "multiplying", "*", pos), (a, b) => a * b);
+  def("__div", 2, ([x, y], pos) => {
+    const a = num(x!, pos, "while evaluating the first operand of the division");
+    const b = num(y!, pos, "while evaluating the second operand of the division");
+    if ((typeof b === "bigint" && b === 0n) || (b instanceof NixFloat && b.value === 0)) throw new EvalError("division by zero", pos);
+    if (typeof a === "bigint" && typeof b === "bigint") {
+      if (a === -(1n << 63n) && b === -1n) throw new EvalError(`integer overflow in dividing ${a} / ${b}`, pos);
+      return a / b;
+    }
+    return new NixFloat((typeof a === "bigint" ? Number(a) : a.value) / (typeof b === "bigint" ? Number(b) : b.value));
+  });
+  const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void =>
+    def(name, 2, ([x, y], pos) => f(ev.forceInt(x!, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`), ev.forceInt(y!, pos, `while evaluating the second argument passed to builtins.${name.slice(2)}`)));
+  bit("__bitAnd", (a, b) => a & b);
+  bit("__bitOr", (a, b) => a | b);
+  bit("__bitXor", (a, b) => a ^ b);
+  def("__lessThan", 2, ([x, y], pos) => ev.lessThan(ev.force(x!), ev.force(y!), pos));
+  const round = (name: string, f: (x: number) => number): void =>
+    def(name, 1, ([x], pos) => {
+      const v = ev.force(x!);
+      if (typeof v === "bigint") return v;
+      if (!(v instanceof NixFloat)) throw ev.typeError("a float", v, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`);
+      const r = f(v.value);
+      // Nix converts through a double → int64 cast; out-of-range values are errors in current Nix.
+      if (!Number.isFinite(r) || r >= 2 ** 63 || r < -(2 ** 63)) {
+        throw new EvalError(`float ${v.value} does not fit in a 64-bit integer`, pos);
+      }
+      return BigInt(r);
+    });
+  round("__ceil", Math.ceil);
+  round("__floor", Math.floor);
+}

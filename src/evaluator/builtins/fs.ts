@@ -1,0 +1,223 @@
+/**
+ * Builtins touching files, the search path and the store.
+ */
+import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
+import type { Pos } from "../ast.js";
+import { canonPath } from "../eval.js";
+import { EvalError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { fsPath, readBytes } from "../fsBytes.js";
+import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
+import { hashData, parseHashAny, printHash } from "../../store/format/hash.js";
+import { hashPlaceholder } from "../../store/format/derivation.js";
+import { parseAlgo } from "./strings.js";
+
+function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
+  const st = lstatSync(fsPath(p));
+  return st.isFile() ? "regular" : st.isDirectory() ? "directory" : st.isSymbolicLink() ? "symlink" : "unknown";
+}
+
+export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  const path = (l: Lazy, pos: Pos, fn: string): string => ev.coerceToPath(l, pos, `while evaluating the first argument passed to builtins.${fn}`);
+  const noSuch = (p: string, pos: Pos, what = "opening file"): EvalError => new EvalError(`${what} '${p}': No such file or directory`, pos);
+
+  def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos, "import"), pos));
+  def("scopedImport", 2, ([s, a], pos) => ev.scopedImport(ev.forceAttrs(s!, pos), path(a!, pos, "scopedImport"), pos));
+  def("__readFile", 1, ([a], pos) => {
+    const p = path(a!, pos, "readFile");
+    try {
+      return readBytes(p);
+    } catch {
+      throw noSuch(p, pos);
+    }
+  });
+  def("__pathExists", 1, ([a], pos) => {
+    const v = ev.force(a!);
+    const p = v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists");
+    const mustBeDir = p.endsWith("/") && p !== "/";
+    try {
+      const st = statSync(fsPath(canonPath(p)));
+      return mustBeDir ? st.isDirectory() : true;
+    } catch {
+      try {
+        lstatSync(fsPath(canonPath(p)));
+        return !mustBeDir;
+      } catch {
+        return false;
+      }
+    }
+  });
+  def("__readFileType", 1, ([a], pos) => {
+    const p = path(a!, pos, "readFileType");
+    try {
+      return fileType(p);
+    } catch {
+      throw new EvalError(`getting status of '${p}': No such file or directory`, pos);
+    }
+  });
+  def("__readDir", 1, ([a], pos) => {
+    const p = path(a!, pos, "readDir");
+    let entries;
+    try {
+      entries = readdirSync(fsPath(p), { withFileTypes: true, encoding: "buffer" });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR") throw new EvalError(`cannot read directory '${p}': Not a directory`, pos);
+      throw new EvalError(`cannot read directory '${p}': No such file or directory`, pos);
+    }
+    const m = new Map<string, Lazy>();
+    for (const e of entries) {
+      const name = e.name.toString("latin1");
+      m.set(name, e.isFile() ? "regular" : e.isDirectory() ? "directory" : e.isSymbolicLink() ? "symlink" : "unknown");
+    }
+    return new NixAttrs(m);
+  });
+  def("__hashFile", 2, ([al, a], pos) => {
+    const algo = parseAlgo(ev.forceStringNoCtx(al!, pos, "while evaluating the first argument passed to builtins.hashFile"), pos);
+    const p = path(a!, pos, "hashFile");
+    let bytes: string;
+    try {
+      bytes = readBytes(p);
+    } catch {
+      throw noSuch(p, pos);
+    }
+    return printHash(hashData(algo, bytesBuffer(bytes)), "base16");
+  });
+  def("__convertHash", 1, ([a], pos) => {
+    const args = ev.forceAttrs(a!, pos, "while evaluating the first argument passed to builtins.convertHash");
+    const get = (n: string): string | undefined => {
+      const v = args.get(n);
+      return v === undefined ? undefined : ev.forceStringNoCtx(v, pos, `while evaluating the attribute '${n}'`);
+    };
+    const hashText = get("hash");
+    if (hashText === undefined) throw new EvalError("attribute 'hash' missing", pos);
+    const algoName = get("hashAlgo");
+    const fmt = get("toHashFormat");
+    if (fmt === undefined) throw new EvalError("attribute 'toHashFormat' missing", pos);
+    const h = parseHashAny(hashText, algoName === undefined ? undefined : parseAlgo(algoName, pos));
+    const enc = fmt === "base32" || fmt === "nix32" ? "nix32" : fmt === "base16" ? "base16" : fmt === "base64" ? "base64" : fmt === "sri" ? "sri" : undefined;
+    if (enc === undefined) throw new EvalError(`unknown hash format '${fmt}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
+    return printHash(h, enc, enc === "sri");
+  });
+  def("__findFile", 2, ([sp, n], pos) => {
+    const entries = ev.forceList(sp!, pos, "while evaluating the first argument passed to builtins.findFile");
+    const name = ev.forceStringNoCtx(n!, pos, "while evaluating the second argument passed to builtins.findFile");
+    for (const e of entries) {
+      const attrs = ev.forceAttrs(e, pos, "while evaluating an element of the list passed to builtins.findFile");
+      const pv = attrs.get("prefix");
+      const prefix = pv === undefined ? "" : ev.forceStringNoCtx(pv, pos, "while evaluating the `prefix` attribute");
+      const pathV = attrs.get("path");
+      if (pathV === undefined) throw new EvalError("attribute 'path' missing", pos);
+      const base = ev.forceString(pathV, pos, "while evaluating the `path` attribute");
+      let rest: string;
+      if (prefix === "") rest = "/" + name;
+      else if (name === prefix) rest = "";
+      else if (name.startsWith(prefix + "/")) rest = name.slice(prefix.length);
+      else continue;
+      const abs = base.startsWith("/") ? base : toBytes(process.cwd()) + "/" + base;
+      const candidate = canonPath(abs + rest);
+      if (existsSync(fsPath(candidate))) return new NixPath(candidate);
+    }
+    throw new EvalError(`file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos);
+  });
+  def("__toPath", 1, ([a], pos) => {
+    const ctx = new Set<string>();
+    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    if (!s.startsWith("/")) throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
+    return mkString(canonPath(s), ctx);
+  });
+  def("__storePath", 1, ([a], pos) => {
+    const ctx = new Set<string>();
+    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    const dir = ev.store.storeDir + "/";
+    if (!s.startsWith(dir)) throw new EvalError(`path '${s}' is not in the Nix store`, pos);
+    const rest = s.slice(dir.length);
+    const sp = dir + rest.split("/")[0];
+    if (!ev.store.isValidPath(sp)) throw new EvalError(`path '${sp}' is not valid`, pos);
+    ctx.add(sp);
+    return mkString(s, ctx);
+  });
+  def("placeholder", 1, ([a], pos) => hashPlaceholder(ev.forceStringNoCtx(a!, pos, "while evaluating the first argument passed to builtins.placeholder")));
+  def("__toFile", 2, ([n, c], pos) => {
+    const name = ev.forceStringNoCtx(n!, pos, "while evaluating the first argument passed to builtins.toFile");
+    const ctx = new Set<string>();
+    const contents = ev.forceStringCtx(c!, ctx, pos, "while evaluating the second argument passed to builtins.toFile");
+    const refs: string[] = [];
+    for (const x of ctx) {
+      if (x.startsWith("=") || x.startsWith("!")) {
+        throw new EvalError(`files created by builtins.toFile may not reference derivations, but ${name} references ${x.replace(/^=|^![^!]*!/, "")}`, pos);
+      }
+      refs.push(x);
+    }
+    const sp = ev.store.addTextToStore(fromBytes(name), fromBytes(contents), refs.sort());
+    ev.recordReferences(sp, refs);
+    return new NixString(sp, new Set([sp]));
+  });
+  const addPath = (src: string, name: string, filter: Value | undefined, recursive: boolean, sha256: string | undefined, pos: Pos): Value => {
+    if (!existsSync(fsPath(src))) throw new EvalError(`path '${src}' does not exist`, pos);
+    const filterFn =
+      filter === undefined
+        ? undefined
+        : (p: string, type: string): boolean => {
+            const r = ev.callFunction(filter, [toBytes(p), type], pos);
+            if (typeof r !== "boolean") throw ev.typeError("a Boolean", r, pos, "while evaluating the return value of the path filter function");
+            return r;
+          };
+    const sp = ev.store.addPathToStore(fsPath(src).toString(), {
+      name: fromBytes(name),
+      method: recursive ? "recursive" : "flat",
+      filter: filterFn,
+      expectedHash: sha256,
+    });
+    return new NixString(sp, new Set([sp]));
+  };
+  const srcPath = (l: Lazy, pos: Pos, fn: string): string => {
+    const v = ev.force(l);
+    const s = v instanceof NixPath ? v.path : ev.coerceToString(v, new Set(), false, false, pos);
+    if (!s.startsWith("/")) throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos).addTrace(`while evaluating the 'path' argument passed to builtins.${fn}`, pos);
+    return canonPath(s);
+  };
+  def("__filterSource", 2, ([f, a], pos) => {
+    const src = srcPath(a!, pos, "filterSource");
+    const filter = ev.forceFunction(f!, pos, "while evaluating the first argument passed to builtins.filterSource");
+    return addPath(src, src.slice(src.lastIndexOf("/") + 1), filter, true, undefined, pos);
+  });
+  def("__path", 1, ([a], pos) => {
+    const args = ev.forceAttrs(a!, pos, "while evaluating the argument passed to builtins.path");
+    let src: string | undefined;
+    let name: string | undefined;
+    let filter: Value | undefined;
+    let recursive = true;
+    let sha256: string | undefined;
+    for (const k of args.keys()) {
+      const v = args.get(k)!;
+      if (k === "path") src = srcPath(v, pos, "path");
+      else if (k === "name") name = ev.forceStringNoCtx(v, pos, "while evaluating the `name` attribute passed to builtins.path");
+      else if (k === "filter") filter = ev.forceFunction(v, pos, "while evaluating the `filter` parameter passed to builtins.path");
+      else if (k === "recursive") recursive = ev.forceBool(v, pos, "while evaluating the `recursive` attribute passed to builtins.path");
+      else if (k === "sha256") sha256 = printHash(parseHashAny(ev.forceStringNoCtx(v, pos, "while evaluating the `sha256` attribute passed to builtins.path"), "sha256"), "nix32");
+      else throw new EvalError(`unsupported argument '${k}' to 'builtins.path'`, pos);
+    }
+    if (src === undefined) throw new EvalError("missing required 'path' attribute in the first argument to builtins.path", pos);
+    return addPath(src, name ?? src.slice(src.lastIndexOf("/") + 1), filter, recursive, sha256, pos);
+  });
+  def("__outputOf", 2, ([d, o], pos) => {
+    const ctx = new Set<string>();
+    const drv = ev.coerceToString(ev.force(d!), ctx, false, false, pos);
+    const out = ev.forceStringNoCtx(o!, pos, "while evaluating the second argument passed to builtins.outputOf");
+    const path = ev.outputPathOf(drv, out);
+    if (path === undefined) throw new EvalError(`cannot compute the output '${out}' of '${drv}'`, pos);
+    return new NixString(path, new Set([`!${out}!${drv}`]));
+  });
+  const notSupported = (name: string, arity: number): void =>
+    def(name, arity, (_args, pos) => {
+      throw new EvalError(`'builtins.${name.replace(/^__/, "")}' needs network or a Nix daemon, which nixoci's evaluator does not provide`, pos);
+    });
+  notSupported("__fetchurl", 1);
+  notSupported("fetchTarball", 1);
+  notSupported("fetchGit", 1);
+  notSupported("fetchMercurial", 1);
+  notSupported("__fetchClosure", 1);
+  notSupported("__exec", 1);
+  void statSync;
+}

@@ -1,0 +1,37 @@
+/**
+ * All builtins, registered into the base environment.
+ */
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { NixFloat } from "../values.js";
+import { registerAttrBuiltins } from "./attrs.js";
+import { registerContextBuiltins } from "./context.js";
+import { registerConversionBuiltins } from "./conv.js";
+import { registerCoreBuiltins } from "./core.js";
+import { registerDerivationBuiltins } from "./derivation.js";
+import { registerFsBuiltins } from "./fs.js";
+import { registerListBuiltins } from "./lists.js";
+import { registerMiscBuiltins } from "./misc.js";
+import { registerStringBuiltins } from "./strings.js";
+
+/** The Nix version nixoci's evaluator reports (its behaviour follows current Nix's language). */
+export const NIX_VERSION = "2.8.1";
+
+export function registerAllBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  registerCoreBuiltins(ev, def);
+  registerListBuiltins(ev, def);
+  registerAttrBuiltins(ev, def);
+  registerStringBuiltins(ev, def);
+  registerContextBuiltins(ev, def);
+  registerConversionBuiltins(ev, def);
+  registerFsBuiltins(ev, def);
+  registerDerivationBuiltins(ev, def);
+  registerMiscBuiltins(ev, def);
+  // Constants (arity 0: computed on first use).
+  def("__currentSystem", 0, () => ev.options.system ?? "x86_64-linux");
+  def("__currentTime", 0, () => BigInt(Math.floor(Date.now() / 1000)));
+  def("__nixVersion", 0, () => NIX_VERSION);
+  def("__langVersion", 0, () => 6n);
+  def("__storeDir", 0, () => ev.store.storeDir);
+  def("__nixPath", 0, () => ev.nixPathValue());
+  void NixFloat;
+}

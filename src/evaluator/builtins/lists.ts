@@ -1,0 +1,165 @@
+/**
+ * List builtins. Results are lazy where Nix's are (map, genList, concatMap
+ * elements are application thunks).
+ */
+import type { Pos } from "../ast.js";
+import { EvalError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { type Lazy, NixAttrs, PrimOp, Thunk, type Value } from "../values.js";
+
+/** A lazy `f a`. */
+export function applyLazy(f: Lazy, a: Lazy): Thunk {
+  return new Thunk(null, null, f, a);
+}
+
+/** Stable merge sort asking only `less(b, a)`, as std::stable_sort does with one comparator. */
+export function stableSort<T>(items: T[], less: (a: T, b: T) => boolean): T[] {
+  let src = items.slice();
+  let dst = new Array<T>(src.length);
+  for (let width = 1; width < src.length; width *= 2) {
+    for (let lo = 0; lo < src.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, src.length);
+      const hi = Math.min(lo + 2 * width, src.length);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (less(src[j]!, src[i]!)) dst[k++] = src[j++]!;
+        else dst[k++] = src[i++]!;
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
+}
+
+export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  const list = (l: Lazy, pos: Pos, fn: string, nth = "first"): Lazy[] =>
+    ev.forceList(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  const fun = (l: Lazy, pos: Pos, fn: string, nth = "first"): Value =>
+    ev.forceFunction(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  const callBool = (f: Value, x: Lazy, pos: Pos, fn: string): boolean => {
+    const r = ev.callFunction(f, [x], pos);
+    if (typeof r === "boolean") return r;
+    throw ev.typeError("a Boolean", r, pos, `while evaluating the return value of the filtering function passed to builtins.${fn}`);
+  };
+
+  def("map", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "map", "second");
+    if (xs.length === 0) return xs;
+    fun(f!, pos, "map");
+    const out = new Array<Lazy>(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = applyLazy(f!, xs[i]!);
+    return out;
+  });
+  def("__filter", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "filter", "second");
+    if (xs.length === 0) return xs;
+    const fn = fun(f!, pos, "filter");
+    const out: Lazy[] = [];
+    for (const x of xs) if (callBool(fn, x, pos, "filter")) out.push(x);
+    return out.length === xs.length ? xs : out;
+  });
+  def("__elem", 2, ([x, l], pos) => {
+    for (const y of list(l!, pos, "elem", "second")) if (ev.eqLazy(x!, y, pos)) return true;
+    return false;
+  });
+  def("__concatLists", 1, ([l], pos) => {
+    const out: Lazy[] = [];
+    for (const x of list(l!, pos, "concatLists")) {
+      for (const y of ev.forceList(x, pos, "while evaluating a value of the list passed to builtins.concatLists")) out.push(y);
+    }
+    return out;
+  });
+  def("__length", 1, ([l], pos) => BigInt(list(l!, pos, "length").length));
+  def("__head", 1, ([l], pos) => {
+    const xs = list(l!, pos, "head");
+    if (xs.length === 0) throw new EvalError("'builtins.head' called on an empty list", pos);
+    return ev.force(xs[0]!);
+  });
+  def("__tail", 1, ([l], pos) => {
+    const xs = list(l!, pos, "tail");
+    if (xs.length === 0) throw new EvalError("'builtins.tail' called on an empty list", pos);
+    return xs.slice(1);
+  });
+  def("__elemAt", 2, ([l, n], pos) => {
+    const xs = list(l!, pos, "elemAt");
+    const i = ev.forceInt(n!, pos, "while evaluating the second argument passed to builtins.elemAt");
+    if (i < 0n || i >= BigInt(xs.length)) throw new EvalError(`list index ${i} is out of bounds`, pos);
+    return ev.force(xs[Number(i)]!);
+  });
+  def("__foldl'", 3, ([f, z, l], pos) => {
+    const xs = list(l!, pos, "foldlStrict", "third");
+    if (xs.length === 0) return ev.force(z!);
+    const fn = fun(f!, pos, "foldlStrict");
+    let acc: Lazy = z!;
+    for (let i = 0; i < xs.length; i++) acc = ev.callFunction(fn, [acc, xs[i]!], pos);
+    return ev.force(acc);
+  });
+  const anyAll = (name: string, want: boolean): void =>
+    def(name, 2, ([f, l], pos) => {
+      const xs = list(l!, pos, name.slice(2), "second");
+      const fn = fun(f!, pos, name.slice(2));
+      for (const x of xs) if (callBool(fn, x, pos, name.slice(2)) === want) return want;
+      return !want;
+    });
+  anyAll("__any", true);
+  anyAll("__all", false);
+  def("__genList", 2, ([f, n], pos) => {
+    const len = ev.forceInt(n!, pos, "while evaluating the second argument passed to builtins.genList");
+    if (len < 0n) throw new EvalError(`cannot create list of size ${len}`, pos);
+    if (len === 0n) return [];
+    fun(f!, pos, "genList");
+    const out = new Array<Lazy>(Number(len));
+    for (let i = 0; i < out.length; i++) out[i] = applyLazy(f!, BigInt(i));
+    return out;
+  });
+  def("__sort", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "sort", "second");
+    if (xs.length === 0) return xs;
+    const fn = fun(f!, pos, "sort");
+    for (const x of xs) ev.force(x);
+    const lessCall = (a: Lazy, b: Lazy): boolean => {
+      const r = ev.callFunction(fn, [a, b], pos);
+      if (typeof r === "boolean") return r;
+      throw ev.typeError("a Boolean", r, pos, "while evaluating the return value of the sorting function passed to builtins.sort");
+    };
+    // Fast path as in Nix: sorting with the lessThan primop itself.
+    const less =
+      fn instanceof PrimOp && fn.name === "lessThan" ? (a: Lazy, b: Lazy): boolean => ev.lessThan(ev.force(a), ev.force(b), pos) : lessCall;
+    return stableSort(xs, less);
+  });
+  def("__partition", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "partition", "second");
+    const fn = fun(f!, pos, "partition");
+    const right: Lazy[] = [];
+    const wrong: Lazy[] = [];
+    for (const x of xs) (callBool(fn, x, pos, "partition") ? right : wrong).push(x);
+    return new NixAttrs(new Map<string, Lazy>([["right", right], ["wrong", wrong]]));
+  });
+  def("__groupBy", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "groupBy", "second");
+    const fn = fun(f!, pos, "groupBy");
+    const groups = new Map<string, Lazy[]>();
+    for (const x of xs) {
+      const k = ev.forceString(ev.callFunction(fn, [x], pos), pos, "while evaluating the return value of the grouping function passed to builtins.groupBy");
+      const g = groups.get(k);
+      if (g) g.push(x);
+      else groups.set(k, [x]);
+    }
+    return new NixAttrs(new Map<string, Lazy>(groups));
+  });
+  def("__concatMap", 2, ([f, l], pos) => {
+    const xs = list(l!, pos, "concatMap", "second");
+    const fn = fun(f!, pos, "concatMap");
+    const out: Lazy[] = [];
+    for (const x of xs) {
+      const r = ev.callFunction(fn, [x], pos);
+      if (!Array.isArray(r)) throw ev.typeError("a list", r, pos, "while evaluating the return value of the function passed to builtins.concatMap");
+      for (const y of r) out.push(y);
+    }
+    return out;
+  });
+}

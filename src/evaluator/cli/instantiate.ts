@@ -1,0 +1,191 @@
+/**
+ * `nixoci instantiate`: nix-instantiate's behaviour, as one synchronous run
+ * (it runs on a thread with a large stack, see bigStack.ts).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Expr } from "../ast.js";
+import { EvalError } from "../evalError.js";
+import { Evaluator } from "../evaluator.js";
+import { MemoryStore } from "../memoryStore.js";
+import { ParseError } from "../parseErrors.js";
+import { parse } from "../parser.js";
+import { printAst } from "../printAst.js";
+import { printValue } from "../print.js";
+import { valueToJson, valueToXml } from "../builtins/conv.js";
+import { type Lazy, NixAttrs, NixString, type Value, toBytes } from "../values.js";
+import type { EvalStore } from "../storeApi.js";
+import { formatEvalError } from "./formatError.js";
+import { NixociError } from "../../errors.js";
+
+export interface InstantiateOptions {
+  /** Files, or expressions with `expr`; "-" is stdin. Empty: ./default.nix. */
+  inputs: string[];
+  expr: boolean;
+  eval: boolean;
+  parse: boolean;
+  strict: boolean;
+  json: boolean;
+  xml: boolean;
+  location: boolean;
+  attrPaths: string[];
+  /** --arg NAME EXPR / --argstr NAME STR, in order. */
+  args: { name: string; value: string; isString: boolean }[];
+  includes: string[];
+  showTrace: boolean;
+  readOnly: boolean;
+  /** Store root for writing .drv files (without --eval); undefined: in-memory. */
+  storeRoot?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdin?: string;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Builds an evaluator as nix-instantiate does (-I, NIX_PATH, options). */
+export function makeEvaluator(store: EvalStore, includes: string[], env: Record<string, string | undefined>, stderr: string[]): Evaluator {
+  const nixPath = (env.NIX_PATH ?? "").split(":").filter((x) => x !== "");
+  return new Evaluator({
+    store,
+    searchPath: [...includes, ...nixPath],
+    env,
+    traceSink: (line) => stderr.push(line + "\n"),
+  });
+}
+
+/** Follows `-A a.b.0` as Nix's findAlongAttrPath, auto-calling functions on the way. */
+export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: NixAttrs, root: Value): Value {
+  const parts = attrPath === "" ? [] : splitAttrPath(attrPath);
+  let v = root;
+  for (const [i, part] of parts.entries()) {
+    v = ev.autoCallFunction(v, autoArgs);
+    const index = /^[0-9]+$/.test(part) ? Number(part) : undefined;
+    if (index !== undefined && Array.isArray(v)) {
+      if (index >= v.length) throw new EvalError(`list index ${index} in selection path '${attrPath}' is out of range`);
+      v = ev.force(v[index]!);
+      continue;
+    }
+    if (!(v instanceof NixAttrs)) {
+      throw new EvalError(`the expression selected by the selection path '${attrPath}' should be a set but is ${ev.typeError("", v, undefined).message.replace(/^expected  but found /, "")}`);
+    }
+    const x = v.get(part);
+    if (x === undefined) throw new EvalError(`attribute '${part}' in selection path '${parts.slice(0, i + 1).join(".")}' not found`);
+    v = ev.force(x);
+  }
+  return v;
+}
+
+function splitAttrPath(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (const c of s) {
+    if (c === '"') quoted = !quoted;
+    else if (c === "." && !quoted) {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Nix's getDerivations: derivations at the top, in attrsets (one level, or with recurseForDerivations), in lists. */
+function collectDerivations(ev: Evaluator, v: Value, autoArgs: NixAttrs, out: string[], top: boolean, seen: Set<object>): void {
+  v = ev.autoCallFunction(v, autoArgs);
+  if (v instanceof NixAttrs) {
+    if (seen.has(v)) return;
+    seen.add(v);
+    if (ev.isDerivation(v)) {
+      const d = v.get("drvPath");
+      if (d === undefined) throw new EvalError("attribute 'drvPath' missing");
+      const dv = ev.force(d);
+      out.push(typeof dv === "string" ? dv : (dv as NixString).s);
+      return;
+    }
+    const rec = v.get("recurseForDerivations");
+    if (!top && !(rec !== undefined && ev.force(rec) === true)) return;
+    for (const k of v.keys()) {
+      const x = ev.force(v.get(k)!);
+      if (x instanceof NixAttrs && (ev.isDerivation(x) || top || x.get("recurseForDerivations") !== undefined)) {
+        collectDerivations(ev, x, autoArgs, out, false, seen);
+      }
+    }
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) collectDerivations(ev, ev.force(x), autoArgs, out, false, seen);
+    return;
+  }
+  if (top) throw new EvalError("expression does not evaluate to a derivation (or a set or list of those)");
+}
+
+export function runInstantiate(o: InstantiateOptions, openStore: (root: string | undefined) => EvalStore): RunResult {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let ev: Evaluator | undefined;
+  try {
+    const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
+    ev = makeEvaluator(store, o.includes, o.env, stderr);
+    const evaluator = ev;
+    const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];
+    const loadText = (input: string): { text: string; file: string; baseDir: string } => {
+      if (o.expr) return { text: input, file: "«string»", baseDir: o.cwd };
+      if (input === "-") return { text: o.stdin ?? readFileSync(0, "utf8"), file: "«stdin»", baseDir: o.cwd };
+      let file = resolve(o.cwd, input);
+      try {
+        if (readFileSync(file, { flag: "r" }) && false) file = file;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EISDIR") file += "/default.nix";
+      }
+      return { text: readFileSync(file, "utf8"), file, baseDir: resolve(file, "..") };
+    };
+    const autoMap = new Map<string, Lazy>();
+    for (const a of o.args) {
+      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(a.value, "«string»", o.cwd));
+    }
+    const autoArgs = new NixAttrs(autoMap);
+    for (const input of inputs) {
+      const { text, file, baseDir } = loadText(input);
+      if (o.parse) {
+        const expr: Expr = evaluator.parse(text, file, baseDir).expr;
+        stdout.push(printAst(expr) + "\n");
+        continue;
+      }
+      const root = evaluator.evalExprText(text, file, baseDir);
+      for (const attrPath of o.attrPaths.length > 0 ? o.attrPaths : [""]) {
+        const v = findAlongAttrPath(evaluator, attrPath, autoArgs, root);
+        if (o.eval) {
+          const res = autoMap.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
+          const ctx = new Set<string>();
+          if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
+          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, false, { file: "«none»", line: 0, column: 0 }) + "\n");
+          else {
+            if (o.strict) evaluator.forceDeep(res);
+            stdout.push(printValue(evaluator, res) + "\n");
+          }
+        } else {
+          const drvs: string[] = [];
+          collectDerivations(evaluator, v, autoArgs, drvs, true, new Set());
+          for (const d of drvs) stdout.push(d + "\n");
+        }
+      }
+    }
+    void parse;
+    return { stdout: stdout.join(""), stderr: stderr.join(""), exitCode: 0 };
+  } catch (err) {
+    let msg: string;
+    if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
+    else if (err instanceof ParseError) msg = err.message;
+    else if (err instanceof RangeError && /call stack/.test(err.message)) msg = "error: stack overflow (possible infinite recursion)";
+    else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
+    else if ((err as NodeJS.ErrnoException).code === "ENOENT") msg = `error: getting status of '${(err as NodeJS.ErrnoException).path}': No such file or directory`;
+    else throw err;
+    return { stdout: stdout.join(""), stderr: stderr.join("") + msg + "\n", exitCode: 1 };
+  }
+}

@@ -1,0 +1,655 @@
+/**
+ * The lazy evaluation loop: expressions × environments → values.
+ *
+ * Hot-path rules: no allocation per variable lookup (envs are arrays, the
+ * binder resolved every static variable to level/slot), no exceptions on the
+ * normal path, literals and variables are never wrapped in thunks (as Nix's
+ * maybeThunk), and thunks black-hole while being forced.
+ */
+import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
+import { AssertionError, EvalError, RecursionError } from "./evalError.js";
+import {
+  Env,
+  type Lazy,
+  NixAttrs,
+  NixFloat,
+  NixLambda,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  Thunk,
+  type Value,
+  toBytes,
+} from "./values.js";
+
+export const noPos: Pos = { file: "«none»", line: 0, column: 0 };
+
+const INT_MIN = -(1n << 63n);
+const INT_MAX = (1n << 63n) - 1n;
+
+/** Nix's type names, with article, as in error messages. */
+export function showType(v: Value): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "boolean":
+      return "a Boolean";
+    case "bigint":
+      return "an integer";
+    case "string":
+      return "a string";
+  }
+  if (Array.isArray(v)) return "a list";
+  if (v instanceof NixAttrs) return "a set";
+  if (v instanceof NixString) return "a string with context";
+  if (v instanceof NixFloat) return "a float";
+  if (v instanceof NixPath) return "a path";
+  if (v instanceof PrimOp) return `the built-in function '${v.name}'`;
+  if (v instanceof PrimOpApp) return `the partially applied built-in function '${v.op.name}'`;
+  return "a function";
+}
+
+/** Nix's `typeOf` names. */
+export function typeOf(v: Value): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "boolean":
+      return "bool";
+    case "bigint":
+      return "int";
+    case "string":
+      return "string";
+  }
+  if (Array.isArray(v)) return "list";
+  if (v instanceof NixAttrs) return "set";
+  if (v instanceof NixString) return "string";
+  if (v instanceof NixFloat) return "float";
+  if (v instanceof NixPath) return "path";
+  return "lambda";
+}
+
+export function isFunction(v: Value): boolean {
+  return v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp;
+}
+
+/** Checks a 64-bit result, reporting overflow the way Nix does. */
+export function checkedInt(r: bigint, a: bigint, b: bigint, verb: string, op: string, pos: Pos): bigint {
+  if (r > INT_MAX || r < INT_MIN) throw new EvalError(`integer overflow in ${verb} ${a} ${op} ${b}`, pos);
+  return r;
+}
+
+/** Normalises an absolute path: removes `.`, `..`, duplicate and trailing slashes (no symlinks). */
+export function canonPath(path: string): string {
+  if (path === "/" ) return "/";
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+/** Hooks the core needs from the surrounding evaluator (builtins, store, imports). */
+export interface CoreHooks {
+  /** Copies a source path to the store (`"${./p}"`), returning the store path. */
+  copyPathToStore(path: string, pos: Pos): string;
+  /** Prints an expression (assertion messages). */
+  showExpr(e: Expr): string;
+}
+
+export class EvalCore {
+  /** Current function call depth (Nix's max-call-depth). */
+  callDepth = 0;
+  maxCallDepth = 10000;
+
+  constructor(readonly hooks: CoreHooks) {}
+
+  // ---------- forcing ----------
+
+  force(l: Lazy): Value {
+    if (l instanceof Thunk) return l.v !== undefined ? l.v : this.forceThunk(l);
+    return l;
+  }
+
+  forceThunk(t: Thunk): Value {
+    if (t.state === 1) throw new RecursionError("infinite recursion encountered", t.e?.pos);
+    t.state = 1;
+    try {
+      const v = t.e !== null ? this.eval(t.e, t.env!) : this.callFunction(this.force(t.f!), [t.a!], noPos);
+      t.v = v;
+      t.e = null;
+      t.env = null;
+      t.f = null;
+      t.a = null;
+      return v;
+    } finally {
+      t.state = 0;
+    }
+  }
+
+  /** The lazy slot for `e` in `env`: values for literals and variables, a thunk otherwise. */
+  maybeThunk(e: Expr, env: Env): Lazy {
+    switch (e.kind) {
+      case "int":
+        return e.value;
+      case "string":
+        return e.value;
+      case "var": {
+        const r = e.resolution!;
+        if (r.kind === "static") {
+          let en = env;
+          for (let l = r.level; l > 0; l--) en = en.up!;
+          const v = en.vals[r.displ];
+          if (v !== undefined) return v;
+        }
+        return new Thunk(e, env);
+      }
+      case "lambda":
+        return new NixLambda(e, env);
+      default:
+        return new Thunk(e, env);
+    }
+  }
+
+  // ---------- evaluation ----------
+
+  eval(e: Expr, env: Env): Value {
+    switch (e.kind) {
+      case "int":
+        return e.value;
+      case "string":
+        return e.value;
+      case "float":
+        return new NixFloat(e.value);
+      case "path":
+        return new NixPath(e.value);
+      case "var":
+        return this.force(this.lookupVar(e, env));
+      case "select":
+        return this.evalSelect(e, env);
+      case "hasAttr": {
+        let v = this.eval(e.expr, env);
+        for (const a of e.path) {
+          if (!(v instanceof NixAttrs)) return false;
+          const x = v.get(a.name !== undefined ? a.name : this.evalAttrName(a.expr, env));
+          if (x === undefined) return false;
+          v = this.force(x);
+        }
+        return true;
+      }
+      case "attrs":
+        return this.evalAttrs(e, env);
+      case "list": {
+        const out = new Array<Lazy>(e.elems.length);
+        for (let i = 0; i < out.length; i++) out[i] = this.maybeThunk(e.elems[i]!, env);
+        return out;
+      }
+      case "lambda":
+        return new NixLambda(e, env);
+      case "call": {
+        const f = this.eval(e.fn, env);
+        const args = new Array<Lazy>(e.args.length);
+        for (let i = 0; i < args.length; i++) args[i] = this.maybeThunk(e.args[i]!, env);
+        return this.callFunction(f, args, e.pos);
+      }
+      case "let": {
+        const defs = e.attrs.attrs;
+        const env2 = new Env(env, new Array<Lazy>(defs.size));
+        const vals = env2.vals;
+        for (const def of defs.values()) {
+          vals[def.displ!] = this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+        }
+        return this.eval(e.body, env2);
+      }
+      case "with":
+        return this.eval(e.body, new Env(env, [this.maybeThunk(e.attrs, env)], e.prevWith ?? -1));
+      case "if": {
+        const c = this.eval(e.cond, env);
+        if (c === true) return this.eval(e.then, env);
+        if (c === false) return this.eval(e.else, env);
+        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating a branch condition");
+      }
+      case "assert": {
+        const c = this.eval(e.cond, env);
+        if (c === true) return this.eval(e.body, env);
+        if (c === false) throw new AssertionError(`assertion '${this.hooks.showExpr(e.cond)}' failed`, e.pos);
+        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating the condition of the assertion");
+      }
+      case "not":
+        return !this.evalBool(e.expr, env, "in the argument of the not operator");
+      case "binary":
+        return this.evalBinary(e.op, e.left, e.right, env, e.pos);
+      case "concatStrings":
+        return this.evalConcat(e, env);
+      case "curPos": {
+        const m = new Map<string, Lazy>([
+          ["column", BigInt(e.pos.column)],
+          ["file", toBytes(e.pos.file)],
+          ["line", BigInt(e.pos.line)],
+        ]);
+        return new NixAttrs(m);
+      }
+    }
+  }
+
+  private evalBool(e: Expr, env: Env, ctx: string): boolean {
+    const v = this.eval(e, env);
+    if (v === true || v === false) return v;
+    throw this.typeError("a Boolean", v, e.pos, ctx);
+  }
+
+  lookupVar(e: EVar, env: Env): Lazy {
+    const r = e.resolution!;
+    let en = env;
+    for (let l = r.level; l > 0; l--) en = en.up!;
+    if (r.kind === "static") return en.vals[r.displ]!;
+    for (;;) {
+      const attrs = this.force(en.vals[0]!);
+      if (!(attrs instanceof NixAttrs)) throw this.typeError("a set", attrs, e.pos, "while evaluating the first subexpression of a with expression");
+      const v = attrs.get(e.name);
+      if (v !== undefined) return v;
+      if (en.prevWith < 0) throw new EvalError(`undefined variable '${e.name}'`, e.pos);
+      for (let l = en.prevWith; l > 0; l--) en = en.up!;
+    }
+  }
+
+  evalAttrName(e: Expr, env: Env): string {
+    const v = this.eval(e, env);
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) return v.s;
+    throw this.typeError("a string", v, e.pos, "while evaluating an attribute name");
+  }
+
+  private evalSelect(e: Extract<Expr, { kind: "select" }>, env: Env): Value {
+    let v = this.eval(e.expr, env);
+    const path = e.path;
+    for (let i = 0; i < path.length; i++) {
+      const a = path[i]!;
+      const name = a.name !== undefined ? a.name : this.evalAttrName(a.expr, env);
+      if (e.default !== undefined) {
+        if (!(v instanceof NixAttrs)) return this.eval(e.default, env);
+        const x = v.get(name);
+        if (x === undefined) return this.eval(e.default, env);
+        v = this.force(x);
+      } else {
+        if (!(v instanceof NixAttrs)) {
+          throw this.typeError("a set", v, e.pos, `while selecting an attribute`);
+        }
+        const x = v.get(name);
+        if (x === undefined) throw new EvalError(`attribute '${name}' missing`, e.pos);
+        if (x instanceof Thunk && x.v === undefined) {
+          const set = v;
+          try {
+            v = this.forceThunk(x);
+          } catch (err) {
+            if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, set.posOf(name));
+            throw err;
+          }
+        } else v = x instanceof Thunk ? x.v! : x;
+      }
+    }
+    return v;
+  }
+
+  evalAttrs(e: EAttrs, env: Env): NixAttrs {
+    const map = new Map<string, Lazy>();
+    let dynEnv = env;
+    if (e.rec) {
+      const env2 = new Env(env, new Array<Lazy>(e.attrs.size));
+      const vals = env2.vals;
+      for (const [name, def] of e.attrs) {
+        const v = this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+        vals[def.displ!] = v;
+        map.set(name, v);
+      }
+      dynEnv = env2;
+    } else {
+      for (const [name, def] of e.attrs) map.set(name, this.maybeThunk(def.expr, env));
+    }
+    if (e.dynamicAttrs.length === 0) return new NixAttrs(map, [e.attrs]);
+    const extraPos = new Map<string, Pos>();
+    for (const d of e.dynamicAttrs) {
+      const nv = this.eval(d.nameExpr, dynEnv);
+      if (nv === null) continue;
+      let name: string;
+      if (typeof nv === "string") name = nv;
+      else if (nv instanceof NixString) name = nv.s;
+      else throw this.typeError("a string", nv, d.nameExpr.pos, "while evaluating the name of a dynamic attribute");
+      if (map.has(name)) {
+        const prev = extraPos.get(name) ?? e.attrs.get(name)?.pos;
+        throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? showPos(prev) : "«unknown»"}`, d.pos);
+      }
+      map.set(name, this.maybeThunk(d.valueExpr, dynEnv));
+      extraPos.set(name, d.pos);
+    }
+    return new NixAttrs(map, [extraPos, e.attrs]);
+  }
+
+  // ---------- function calls ----------
+
+  callFunction(fn: Value, args: Lazy[], pos: Pos): Value {
+    let f = fn;
+    let i = 0;
+    const n = args.length;
+    while (i < n) {
+      if (f instanceof NixLambda) {
+        f = this.callLambda(f, args[i]!, pos);
+        i++;
+      } else if (f instanceof PrimOp) {
+        const arity = f.arity;
+        if (arity > n - i) return new PrimOpApp(f, args.slice(i));
+        const a = i === 0 && arity === n ? args : args.slice(i, i + arity);
+        f = this.callPrimOp(f, a, pos);
+        i += arity;
+      } else if (f instanceof PrimOpApp) {
+        const need = f.op.arity - f.args.length;
+        if (need > n - i) return new PrimOpApp(f.op, f.args.concat(args.slice(i)));
+        f = this.callPrimOp(f.op, f.args.concat(args.slice(i, i + need)), pos);
+        i += need;
+      } else if (f instanceof NixAttrs && f.has("__functor")) {
+        const functor = this.force(f.get("__functor")!);
+        f = this.callFunction(functor, [f, args[i]!], pos);
+        i++;
+      } else {
+        throw new EvalError(`attempt to call something which is not a function but ${showType(f)}`, pos);
+      }
+    }
+    return f;
+  }
+
+  private callPrimOp(op: PrimOp, args: Lazy[], pos: Pos): Value {
+    try {
+      return op.fn(args, pos);
+    } catch (err) {
+      if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
+        err.addTrace(`while calling the '${op.name}' builtin`, pos);
+        if (err.pos === undefined) err.pos = pos;
+      }
+      throw err;
+    }
+  }
+
+  callLambda(f: NixLambda, arg: Lazy, pos: Pos): Value {
+    const e = f.expr;
+    let env: Env;
+    const formals = e.formals;
+    if (formals === undefined) {
+      env = new Env(f.env, [arg]);
+    } else {
+      const entries = formals.entries;
+      const hasArg = e.arg !== undefined ? 1 : 0;
+      const vals = new Array<Lazy>(entries.length + hasArg);
+      env = new Env(f.env, vals);
+      if (hasArg) vals[0] = arg;
+      const attrs = this.force(arg);
+      if (!(attrs instanceof NixAttrs)) {
+        throw this.typeError("a set", attrs, pos, `while evaluating the value passed for the lambda argument`);
+      }
+      let used = 0;
+      for (let k = 0; k < entries.length; k++) {
+        const fm = entries[k]!;
+        const v = attrs.get(fm.name);
+        if (v !== undefined) {
+          vals[k + hasArg] = v;
+          used++;
+        } else if (fm.default !== undefined) {
+          vals[k + hasArg] = this.maybeThunk(fm.default, env);
+        } else {
+          throw new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, pos).addTrace(
+            `from call site`,
+            pos,
+          );
+        }
+      }
+      if (!formals.ellipsis && used < attrs.size) {
+        const names = new Set(entries.map((x) => x.name));
+        const bad = attrs.keys().find((k) => !names.has(k));
+        throw new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, pos);
+      }
+    }
+    if (++this.callDepth > this.maxCallDepth) {
+      this.callDepth = 0;
+      throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
+    }
+    try {
+      return this.eval(e.body, env);
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  // ---------- operators ----------
+
+  private evalBinary(op: string, l: Expr, r: Expr, env: Env, pos: Pos): Value {
+    switch (op) {
+      case "==":
+        return this.eqValues(this.eval(l, env), this.eval(r, env), pos);
+      case "!=":
+        return !this.eqValues(this.eval(l, env), this.eval(r, env), pos);
+      case "&&":
+        return this.evalBool(l, env, "in the left operand of the AND (&&) operator") && this.evalBool(r, env, "in the right operand of the AND (&&) operator");
+      case "||":
+        return this.evalBool(l, env, "in the left operand of the OR (||) operator") || this.evalBool(r, env, "in the right operand of the OR (||) operator");
+      case "->":
+        return !this.evalBool(l, env, "in the left operand of the IMPL (->) operator") || this.evalBool(r, env, "in the right operand of the IMPL (->) operator");
+      case "//": {
+        const a = this.eval(l, env);
+        if (!(a instanceof NixAttrs)) throw this.typeError("a set", a, pos, "in the left operand of the update (//) operator");
+        const b = this.eval(r, env);
+        if (!(b instanceof NixAttrs)) throw this.typeError("a set", b, pos, "in the right operand of the update (//) operator");
+        return updateAttrs(a, b);
+      }
+      case "++": {
+        const a = this.eval(l, env);
+        if (!Array.isArray(a)) throw this.typeError("a list", a, pos, "in the left operand of the list concatenation (++) operator");
+        const b = this.eval(r, env);
+        if (!Array.isArray(b)) throw this.typeError("a list", b, pos, "in the right operand of the list concatenation (++) operator");
+        return a.length === 0 ? b : b.length === 0 ? a : a.concat(b);
+      }
+    }
+    throw new EvalError(`unknown operator ${op}`, pos);
+  }
+
+  private evalConcat(e: EConcatStrings, env: Env): Value {
+    const parts = e.parts;
+    const first = this.eval(parts[0]!, env);
+    if (!e.forceString) {
+      if (typeof first === "bigint" || first instanceof NixFloat) {
+        let i: bigint = typeof first === "bigint" ? first : 0n;
+        let f = first instanceof NixFloat ? first.value : 0;
+        let isFloat = first instanceof NixFloat;
+        for (let k = 1; k < parts.length; k++) {
+          const v = this.eval(parts[k]!, env);
+          if (typeof v === "bigint") {
+            if (isFloat) f += Number(v);
+            else i = checkedInt(i + v, i, v, "adding", "+", e.pos);
+          } else if (v instanceof NixFloat) {
+            if (!isFloat) {
+              f = Number(i);
+              isFloat = true;
+            }
+            f += v.value;
+          } else {
+            throw new EvalError(`cannot add ${showType(v)} to ${isFloat ? "a float" : "an integer"}`, e.pos);
+          }
+        }
+        return isFloat ? new NixFloat(f) : i;
+      }
+      if (first instanceof NixPath) {
+        let s = first.path;
+        const ctx = new Set<string>();
+        for (let k = 1; k < parts.length; k++) {
+          s += this.coerceToString(this.eval(parts[k]!, env), ctx, false, false, parts[k]!.pos);
+        }
+        if (ctx.size > 0) throw new EvalError("a string that refers to a store path cannot be appended to a path", e.pos);
+        return new NixPath(canonPath(s));
+      }
+    }
+    let ctx: Set<string> | null = null;
+    let s = "";
+    for (let k = 0; k < parts.length; k++) {
+      const v = k === 0 ? first : this.eval(parts[k]!, env);
+      if (typeof v === "string") {
+        s += v;
+        continue;
+      }
+      if (ctx === null) ctx = new Set();
+      s += this.coerceToString(v, ctx, true, false, parts[k]!.pos);
+    }
+    return ctx !== null && ctx.size > 0 ? new NixString(s, ctx) : s;
+  }
+
+  // ---------- coercions ----------
+
+  /**
+   * Nix's coerceToString: appends the string's context to `ctx`.
+   * copyToStore: paths become store paths (with context); coerceMore: toString's extra rules.
+   */
+  coerceToString(v: Value, ctx: Set<string> | null, copyToStore: boolean, coerceMore: boolean, pos: Pos): string {
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) {
+      if (ctx !== null) for (const c of v.ctx) ctx.add(c);
+      return v.s;
+    }
+    if (v instanceof NixPath) {
+      if (!copyToStore) return v.path;
+      const sp = this.hooks.copyPathToStore(v.path, pos);
+      if (ctx !== null) ctx.add(sp);
+      return sp;
+    }
+    if (v instanceof NixAttrs) {
+      const ts = v.get("__toString");
+      if (ts !== undefined) {
+        const r = this.callFunction(this.force(ts), [v], pos);
+        return this.coerceToString(r, ctx, copyToStore, coerceMore, pos);
+      }
+      const op = v.get("outPath");
+      if (op !== undefined) return this.coerceToString(this.force(op), ctx, copyToStore, coerceMore, pos);
+    }
+    if (coerceMore) {
+      if (v === null || v === false) return "";
+      if (v === true) return "1";
+      if (typeof v === "bigint") return v.toString();
+      if (v instanceof NixFloat) return this.floatToString(v.value);
+      if (Array.isArray(v)) {
+        let s = "";
+        for (let k = 0; k < v.length; k++) {
+          const x = this.force(v[k]!);
+          s += this.coerceToString(x, ctx, copyToStore, coerceMore, pos);
+          // Nix adds a space between elements, except after an empty list.
+          if (k < v.length - 1 && !(Array.isArray(x) && x.length === 0)) s += " ";
+        }
+        return s;
+      }
+    }
+    throw new EvalError(`cannot coerce ${showType(v)} to a string`, pos);
+  }
+
+  /** Set by the evaluator (lib/float's formatFloatToString). */
+  floatToString: (f: number) => string = (f) => String(f);
+
+  // ---------- equality and ordering ----------
+
+  eqLazy(a: Lazy, b: Lazy, pos: Pos): boolean {
+    if (a === b) return true;
+    return this.eqValues(this.force(a), this.force(b), pos);
+  }
+
+  eqValues(a: Value, b: Value, pos: Pos): boolean {
+    if (typeof a === "bigint") {
+      if (typeof b === "bigint") return a === b;
+      return b instanceof NixFloat && Number(a) === b.value;
+    }
+    if (a instanceof NixFloat) {
+      if (b instanceof NixFloat) return a.value === b.value;
+      return typeof b === "bigint" && a.value === Number(b);
+    }
+    if (typeof a === "string" || a instanceof NixString) {
+      if (typeof b === "string") return (typeof a === "string" ? a : a.s) === b;
+      if (b instanceof NixString) return (typeof a === "string" ? a : a.s) === b.s;
+      return false;
+    }
+    if (a === null || typeof a === "boolean") return a === b;
+    if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || a.length !== b.length) return false;
+      for (let i = 0; i < a.length; i++) if (!this.eqLazy(a[i]!, b[i]!, pos)) return false;
+      return true;
+    }
+    if (a instanceof NixAttrs) {
+      if (!(b instanceof NixAttrs)) return false;
+      if (this.isDerivation(a) && this.isDerivation(b)) {
+        const i = a.get("outPath");
+        const j = b.get("outPath");
+        if (i !== undefined && j !== undefined) return this.eqLazy(i, j, pos);
+      }
+      if (a.size !== b.size) return false;
+      for (const k of a.keys()) {
+        const y = b.get(k);
+        if (y === undefined) return false;
+        if (!this.eqLazy(a.get(k)!, y, pos)) return false;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  isDerivation(v: NixAttrs): boolean {
+    const t = v.get("type");
+    if (t === undefined) return false;
+    const tv = this.force(t);
+    return (typeof tv === "string" ? tv : tv instanceof NixString ? tv.s : null) === "derivation";
+  }
+
+  /** Nix's `<` (CompareValues). */
+  lessThan(a: Value, b: Value, pos: Pos): boolean {
+    if (typeof a === "bigint") {
+      if (typeof b === "bigint") return a < b;
+      if (b instanceof NixFloat) return Number(a) < b.value;
+    } else if (a instanceof NixFloat) {
+      if (b instanceof NixFloat) return a.value < b.value;
+      if (typeof b === "bigint") return a.value < Number(b);
+    } else if (typeof a === "string" || a instanceof NixString) {
+      if (typeof b === "string" || b instanceof NixString) {
+        return (typeof a === "string" ? a : a.s) < (typeof b === "string" ? b : b.s);
+      }
+    } else if (a instanceof NixPath) {
+      if (b instanceof NixPath) return a.path < b.path;
+    } else if (Array.isArray(a) && Array.isArray(b)) {
+      for (let i = 0; ; i++) {
+        if (i === b.length) return false;
+        if (i === a.length) return true;
+        if (!this.eqLazy(a[i]!, b[i]!, pos)) return this.lessThan(this.force(a[i]!), this.force(b[i]!), pos);
+      }
+    }
+    if (typeOf(a) === typeOf(b) && !(typeof a === "bigint" || a instanceof NixFloat)) {
+      throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
+    }
+    throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
+  }
+
+  typeError(expected: string, v: Value, pos: Pos | undefined, ctx?: string): EvalError {
+    const err = new EvalError(`expected ${expected} but found ${showType(v)}`, pos);
+    if (ctx !== undefined) err.addTrace(ctx, pos);
+    return err;
+  }
+}
+
+export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
+  if (b.size === 0) return a;
+  if (a.size === 0) return b;
+  const m = new Map(a.map);
+  for (const [k, v] of b.map) m.set(k, v);
+  // Positions: the right side's first; bounded so long `//` chains stay cheap.
+  const sources = b.posSources.concat(a.posSources.filter((x) => !b.posSources.includes(x)));
+  return new NixAttrs(m, sources.length > 8 ? sources.slice(0, 8) : sources);
+}
+
+export function lambdaName(e: ELambda): string {
+  return e.name ?? "anonymous lambda";
+}
+
+export function showPos(p: Pos): string {
+  return p.line === 0 ? p.file : `${p.file}:${p.line}:${p.column}`;
+}

@@ -1,0 +1,41 @@
+/**
+ * Evaluation errors, shaped like Nix's: a message, an optional position, and
+ * trace frames ("while evaluating the attribute 'x'") added while unwinding.
+ * Messages are byte strings (see values.ts), like everything the evaluator prints.
+ */
+import { NixociError } from "../errors.js";
+import type { Pos } from "./ast.js";
+
+export interface TraceFrame {
+  readonly message: string;
+  readonly pos?: Pos;
+}
+
+export class EvalError extends NixociError {
+  /** Frames from innermost to outermost. */
+  readonly frames: TraceFrame[] = [];
+
+  constructor(
+    message: string,
+    public pos?: Pos,
+  ) {
+    super(message);
+  }
+
+  addTrace(message: string, pos?: Pos): this {
+    this.frames.push({ message, pos });
+    return this;
+  }
+}
+
+/** `throw`: catchable by tryEval. */
+export class ThrownError extends EvalError {}
+
+/** A failed `assert`: catchable by tryEval. */
+export class AssertionError extends EvalError {}
+
+/** `abort`: not catchable. */
+export class AbortError extends EvalError {}
+
+/** Infinite recursion (black hole) or call depth exceeded. */
+export class RecursionError extends EvalError {}

@@ -1,0 +1,364 @@
+/**
+ * The evaluator: the evaluation core plus everything around it — builtins
+ * and the base environment, imports (cached by path), the search path,
+ * copying sources to the store, forcing helpers with Nix's error messages.
+ */
+import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Expr, Pos } from "./ast.js";
+import { type CoreHooks, EvalCore, canonPath, noPos, showType } from "./eval.js";
+import { EvalError } from "./evalError.js";
+import { fsPath, readSourceFile } from "./fsBytes.js";
+import { registerAllBuiltins } from "./builtins/index.js";
+import { type ParsedSource, parseNixSource } from "./load.js";
+import type { EvalStore } from "./storeApi.js";
+import {
+  Env,
+  type Lazy,
+  NixAttrs,
+  NixFloat,
+  NixLambda,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  type PrimOpFn,
+  Thunk,
+  type Value,
+  toBytes,
+} from "./values.js";
+import { formatFloatToString } from "./lib/float.js";
+import { printExpr } from "./showExpr.js";
+import { readDerivationFile } from "./builtins/derivation.js";
+import { type Derivation, DrvHashCache, derivationReferences } from "../store/format/index.js";
+
+export interface EvaluatorOptions {
+  store: EvalStore;
+  /** Search path entries, highest priority first: `-I` entries, then NIX_PATH's. `prefix=path` or `path`. */
+  searchPath?: readonly string[];
+  /** builtins.currentSystem */
+  system?: string;
+  /** Where trace/warning lines go (byte strings, one line each without newline). */
+  traceSink?: (line: string) => void;
+  /** Environment for builtins.getEnv. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Pure evaluation mode: no getEnv, currentTime, currentSystem; absolute paths restricted. */
+  pureEval?: boolean;
+}
+
+/** A builtin definition: primop (arity > 0) or constant. */
+export type DefineBuiltin = (name: string, arity: number, fn: PrimOpFn) => void;
+
+export class Evaluator extends EvalCore {
+  readonly store: EvalStore;
+  readonly options: EvaluatorOptions;
+  /** Names of the base environment in slot order (for the binder). */
+  readonly baseNames: string[] = [];
+  readonly baseEnv: Env;
+  /** The `builtins` attribute set. */
+  readonly builtins: NixAttrs;
+  /** Parsed sources by file name (for error excerpts). */
+  readonly sources = new Map<string, string>();
+  private readonly importCache = new Map<string, Value>();
+  private readonly storeCopies = new Map<string, string>();
+
+  constructor(options: EvaluatorOptions) {
+    const hooks: CoreHooks = {
+      copyPathToStore: (p, pos) => this.copyPathToStore(p, pos),
+      showExpr: (e) => printExpr(e),
+    };
+    super(hooks);
+    this.floatToString = formatFloatToString;
+    this.options = options;
+    this.store = options.store;
+    const builtinsMap = new Map<string, Lazy>();
+    this.builtins = new NixAttrs(builtinsMap);
+    const vals: Lazy[] = [];
+    this.baseEnv = new Env(null, vals);
+    const addBase = (name: string, v: Lazy): void => {
+      this.baseNames.push(name);
+      vals.push(v);
+    };
+    // Nix: names starting with "__" are hidden from the global scope, except as `__name`;
+    // the builtins set has them without the prefix.
+    const define = (name: string, v: Lazy): void => {
+      if (name.startsWith("__")) {
+        addBase(name, v);
+        builtinsMap.set(name.slice(2), v);
+      } else {
+        addBase(name, v);
+        builtinsMap.set(name, v);
+      }
+    };
+    registerAllBuiltins(this, (name, arity, fn) => {
+      const bare = name.startsWith("__") ? name.slice(2) : name;
+      define(name, arity === 0 ? new Thunk(null, null, new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn));
+    });
+    define("builtins", this.builtins);
+    define("true", true);
+    define("false", false);
+    define("null", null);
+  }
+
+  // ---------- parsing and importing ----------
+
+  /** Parses and binds source text against the base environment. */
+  parse(text: string, file: string, baseDir: string, extraNames?: readonly string[]): ParsedSource {
+    this.sources.set(file, text);
+    return parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames);
+  }
+
+  evalExprText(text: string, file: string, baseDir: string): Value {
+    const { expr } = this.parse(text, file, baseDir);
+    return this.eval(expr, this.baseEnv);
+  }
+
+  /** `import path`: evaluates a file once per path. */
+  evalFile(path: string, pos: Pos = noPos): Value {
+    let p = path;
+    try {
+      if (statSync(fsPath(p)).isDirectory()) p = p.endsWith("/") ? p + "default.nix" : p + "/default.nix";
+    } catch {
+      throw new EvalError(`path '${p}' does not exist`, pos);
+    }
+    const cached = this.importCache.get(p);
+    if (cached !== undefined) return cached;
+    const text = readSourceFile(p);
+    const { expr } = this.parse(text, p, dirname(p));
+    const v = this.eval(expr, this.baseEnv);
+    this.importCache.set(p, v);
+    return v;
+  }
+
+  /** `scopedImport attrs path`: the attributes shadow the base environment. */
+  scopedImport(scope: NixAttrs, path: string, pos: Pos): Value {
+    let p = path;
+    if (existsSync(fsPath(p)) && statSync(fsPath(p)).isDirectory()) p += "/default.nix";
+    if (!existsSync(fsPath(p))) throw new EvalError(`path '${p}' does not exist`, pos);
+    const text = readSourceFile(p);
+    const names = scope.keys();
+    const { expr } = this.parse(text, p, dirname(p), names);
+    const vals = [...this.baseEnv.vals];
+    for (const n of names) vals.push(scope.get(n)!);
+    // Shadowing: names already in the base env are resolved by the binder to their last slot.
+    return this.eval(expr, new Env(null, vals));
+  }
+
+  // ---------- store ----------
+
+  copyPathToStore(path: string, pos: Pos): string {
+    const cached = this.storeCopies.get(path);
+    if (cached !== undefined) return cached;
+    if (!existsSync(fsPath(path))) throw new EvalError(`path '${path}' does not exist`, pos);
+    const base = path.slice(path.lastIndexOf("/") + 1);
+    const sp = this.store.addPathToStore(fsPath(path).toString(), { name: base, method: "recursive" });
+    this.storeCopies.set(path, sp);
+    return sp;
+  }
+
+  // ---------- derivations and references known to this evaluation ----------
+
+  /** Modulo hashes of derivations (Nix's drvHashes); reads unknown .drv files from the store. */
+  readonly drvHashCache = new DrvHashCache((p) => this.readDerivation(p));
+  private readonly derivations = new Map<string, Derivation>();
+  private readonly references = new Map<string, readonly string[]>();
+
+  rememberDerivation(drvPath: string, drv: Derivation): void {
+    this.derivations.set(drvPath, drv);
+    this.references.set(drvPath, derivationReferences(drv));
+  }
+
+  recordReferences(storePath: string, refs: readonly string[]): void {
+    this.references.set(storePath, refs);
+  }
+
+  readDerivation(drvPath: string): Derivation {
+    let d = this.derivations.get(drvPath);
+    if (d === undefined) {
+      d = readDerivationFile(this, drvPath);
+      this.rememberDerivation(drvPath, d);
+    }
+    return d;
+  }
+
+  /** The closure of a store path over the references this evaluation knows (or reads from .drv files). */
+  closureOf(storePath: string): string[] {
+    const seen = new Set<string>();
+    const stack = [storePath];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      let refs = this.references.get(p);
+      if (refs === undefined && p.endsWith(".drv")) {
+        this.readDerivation(p);
+        refs = this.references.get(p);
+      }
+      for (const r of refs ?? []) stack.push(r);
+    }
+    return [...seen];
+  }
+
+  outputPathOf(drvPath: string, output: string): string | undefined {
+    const p = this.readDerivation(drvPath).outputs.get(output)?.path;
+    return p === "" ? undefined : p;
+  }
+
+  // ---------- search path ----------
+
+  nixPathValue(): Value {
+    const out: Lazy[] = [];
+    for (const entry of this.options.searchPath ?? []) {
+      const eq = entry.indexOf("=");
+      const prefix = eq >= 0 ? entry.slice(0, eq) : "";
+      const path = eq >= 0 ? entry.slice(eq + 1) : entry;
+      out.push(new NixAttrs(new Map<string, Lazy>([["path", toBytes(path)], ["prefix", toBytes(prefix)]])));
+    }
+    return out;
+  }
+
+  // ---------- forcing helpers (messages as Nix's) ----------
+
+  forceAttrs(l: Lazy, pos: Pos, ctx?: string): NixAttrs {
+    const v = this.force(l);
+    if (v instanceof NixAttrs) return v;
+    throw this.typeError("a set", v, pos, ctx);
+  }
+
+  forceList(l: Lazy, pos: Pos, ctx?: string): Lazy[] {
+    const v = this.force(l);
+    if (Array.isArray(v)) return v;
+    throw this.typeError("a list", v, pos, ctx);
+  }
+
+  forceInt(l: Lazy, pos: Pos, ctx?: string): bigint {
+    const v = this.force(l);
+    if (typeof v === "bigint") return v;
+    throw this.typeError("an integer", v, pos, ctx);
+  }
+
+  forceBool(l: Lazy, pos: Pos, ctx?: string): boolean {
+    const v = this.force(l);
+    if (typeof v === "boolean") return v;
+    throw this.typeError("a Boolean", v, pos, ctx);
+  }
+
+  forceFunction(l: Lazy, pos: Pos, ctx?: string): Value {
+    const v = this.force(l);
+    if (v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp || (v instanceof NixAttrs && v.has("__functor"))) return v;
+    throw this.typeError("a function", v, pos, ctx);
+  }
+
+  /** A string value's text, ignoring its context. */
+  forceString(l: Lazy, pos: Pos, ctx?: string): string {
+    const v = this.force(l);
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) return v.s;
+    throw this.typeError("a string", v, pos, ctx);
+  }
+
+  /** A string value's text; its context is added to `into`. */
+  forceStringCtx(l: Lazy, into: Set<string>, pos: Pos, ctx?: string): string {
+    const v = this.force(l);
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) {
+      for (const c of v.ctx) into.add(c);
+      return v.s;
+    }
+    throw this.typeError("a string", v, pos, ctx);
+  }
+
+  forceStringNoCtx(l: Lazy, pos: Pos, ctx?: string): string {
+    const v = this.force(l);
+    if (typeof v === "string") return v;
+    if (v instanceof NixString) {
+      const first = [...v.ctx][0]!;
+      throw new EvalError(`the string '${v.s}' is not allowed to refer to a store path (such as '${first.replace(/^[=!][^!]*!?/, "")}')`, pos);
+    }
+    throw this.typeError("a string", v, pos, ctx);
+  }
+
+  /** A number as JS float plus whether it was an int. */
+  forceNumber(l: Lazy, pos: Pos, ctx?: string): bigint | number {
+    const v = this.force(l);
+    if (typeof v === "bigint") return v;
+    if (v instanceof NixFloat) return v.value;
+    throw this.typeError("a float", v, pos, ctx);
+  }
+
+  /** Nix's coerceToPath: a path, or a string that is an absolute path. Returns the path text. */
+  coerceToPath(l: Lazy, pos: Pos, ctx?: string): string {
+    const v = this.force(l);
+    if (v instanceof NixPath) return v.path;
+    const s = this.coerceToString(v, null, false, false, pos);
+    if (!s.startsWith("/")) {
+      const err = new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
+      if (ctx) err.addTrace(ctx, pos);
+      throw err;
+    }
+    return s;
+  }
+
+  /** Forces a value completely (deepSeq, --strict). */
+  forceDeep(l: Lazy, pos: Pos = noPos, seen: Set<object> = new Set()): Value {
+    const v = this.force(l);
+    if (typeof v !== "object" || v === null || seen.has(v)) return v;
+    if (v instanceof NixAttrs) {
+      seen.add(v);
+      for (const k of v.keys()) {
+        const x = v.get(k)!;
+        try {
+          this.forceDeep(x, pos, seen);
+        } catch (err) {
+          if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${k}'`, v.posOf(k));
+          throw err;
+        }
+      }
+    } else if (Array.isArray(v)) {
+      seen.add(v);
+      for (let i = 0; i < v.length; i++) this.forceDeep(v[i]!, pos, seen);
+    }
+    return v;
+  }
+
+  /** Calls a function with already-evaluated or lazy arguments. */
+  call(f: Lazy, args: Lazy[], pos: Pos = noPos): Value {
+    return this.callFunction(this.force(f), args, pos);
+  }
+
+  /** `--arg`/`--argstr`: calls a top-level function with formals with the matching args. */
+  autoCallFunction(f: Value, args: NixAttrs, pos: Pos = noPos): Value {
+    if (f instanceof NixAttrs && f.has("__functor")) {
+      const functor = this.force(f.get("__functor")!);
+      const inner = this.callFunction(functor, [f], pos);
+      return this.autoCallFunction(inner, args, pos);
+    }
+    if (!(f instanceof NixLambda)) return f;
+    const formals = f.expr.formals;
+    if (formals === undefined) return f;
+    const m = new Map<string, Lazy>();
+    if (formals.ellipsis) for (const [k, v] of args.map) m.set(k, v);
+    else {
+      for (const fm of formals.entries) {
+        const v = args.get(fm.name);
+        if (v !== undefined) m.set(fm.name, v);
+        else if (fm.default === undefined) {
+          throw new EvalError(
+            `cannot evaluate a function that has an argument without a value ('${fm.name}')\n` +
+              `Nix attempted to evaluate a function as a top level expression; in\n` +
+              `this case it must have its arguments supplied either by default\n` +
+              `values, or passed explicitly with '--arg' or '--argstr'. See\n` +
+              `https://nix.dev/manual/nix/stable/language/constructs.html#functions.`,
+            fm.pos,
+          );
+        }
+      }
+    }
+    return this.callFunction(f, [new NixAttrs(m)], pos);
+  }
+
+  /** Parses an expression for a builtin written in Nix (derivation). */
+  evalInternal(text: string, name: string): Value {
+    return this.evalExprText(text, name, "/");
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Runtime values of the Nix language.
+ *
+ * Representation is chosen for speed of the common cases:
+ *  - null, booleans, integers (bigint, checked to 64 bits) and context-free
+ *    strings are JS primitives;
+ *  - strings are "byte strings": every JS char is one byte (0-255), so that
+ *    stringLength/substring/regexes/ordering are byte-exact as in Nix. UTF-8
+ *    is decoded/encoded only at the edges (source text, files, output);
+ *  - lists are plain JS arrays of lazy slots;
+ *  - everything else is a small class, so `instanceof` dispatches.
+ */
+import type { AttrDef, ELambda, Expr, Pos } from "./ast.js";
+
+export class NixFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A string that carries a non-empty string context. Context-free strings are JS strings. */
+export class NixString {
+  constructor(
+    readonly s: string,
+    /** Encoded elements: "/nix/store/x" (plain), "!out!/nix/store/x.drv" (output), "=/nix/store/x.drv" (all outputs). */
+    readonly ctx: ReadonlySet<string>,
+  ) {}
+}
+
+export class NixPath {
+  constructor(readonly path: string) {}
+}
+
+/** A runtime environment: one per scope instance (let, rec, lambda call, with). */
+export class Env {
+  constructor(
+    readonly up: Env | null,
+    readonly vals: Lazy[],
+    /** For a `with` env: distance to the next enclosing with env, -1 when none; -2 for other envs. */
+    readonly prevWith: number = -2,
+  ) {}
+}
+
+export class NixLambda {
+  constructor(
+    readonly expr: ELambda,
+    readonly env: Env,
+  ) {}
+}
+
+/** Signature of a builtin: receives its arguments unevaluated (it forces what it needs). */
+export type PrimOpFn = (args: Lazy[], pos: Pos) => Value;
+
+export class PrimOp {
+  constructor(
+    readonly name: string,
+    readonly arity: number,
+    readonly fn: PrimOpFn,
+  ) {}
+}
+
+/** A builtin applied to fewer arguments than its arity. */
+export class PrimOpApp {
+  constructor(
+    readonly op: PrimOp,
+    readonly args: Lazy[],
+  ) {}
+}
+
+export type NixList = Lazy[];
+
+export type Value =
+  | null
+  | boolean
+  | bigint
+  | NixFloat
+  | string
+  | NixString
+  | NixPath
+  | NixAttrs
+  | NixList
+  | NixLambda
+  | PrimOp
+  | PrimOpApp;
+
+/** A suspended computation; see Evaluator.force. */
+export class Thunk {
+  /** Result once forced. */
+  v: Value | undefined = undefined;
+  /** 0 = not started, 1 = being evaluated (black hole). */
+  state = 0;
+  constructor(
+    /** Expression thunk: expression and its environment... */
+    public e: Expr | null,
+    public env: Env | null,
+    /** ...or application thunk: function and argument (e === null). */
+    public f: Lazy | null = null,
+    public a: Lazy | null = null,
+  ) {}
+}
+
+export type Lazy = Value | Thunk;
+
+/** Compare strings by their bytes, as Nix orders attribute names and sorts strings. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where attributes were defined: a literal's definitions, or positions of dynamic/builtin attributes. */
+export type PosSource = ReadonlyMap<string, AttrDef> | ReadonlyMap<string, Pos>;
+
+const noSources: readonly PosSource[] = [];
+
+export class NixAttrs {
+  private sortedKeys: string[] | undefined;
+
+  constructor(
+    readonly map: Map<string, Lazy>,
+    /** Searched in order for an attribute's definition position (unsafeGetAttrPos, errors). */
+    readonly posSources: readonly PosSource[] = noSources,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(name: string): Lazy | undefined {
+    return this.map.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
+
+  /** Attribute names in Nix's order (sorted by bytes). */
+  keys(): string[] {
+    if (this.sortedKeys === undefined) {
+      // Byte strings: JS code unit order equals byte order.
+      this.sortedKeys = [...this.map.keys()].sort();
+    }
+    return this.sortedKeys;
+  }
+
+  posOf(name: string): Pos | undefined {
+    for (const src of this.posSources) {
+      const x = src.get(name);
+      if (x !== undefined) return "pos" in x ? x.pos : x;
+    }
+    return undefined;
+  }
+
+  static readonly empty: NixAttrs = new NixAttrs(new Map());
+}
+
+/** Builds an attribute set from a plain record (builtins return values). */
+export function attrsFrom(entries: Iterable<[string, Lazy]>): NixAttrs {
+  return new NixAttrs(new Map(entries));
+}
+
+const nonAscii = /[^\x00-\x7f]/;
+
+/** JS (UTF-16) text → Nix byte string (UTF-8 bytes as chars). */
+export function toBytes(text: string): string {
+  return nonAscii.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text;
+}
+
+/** Nix byte string → JS text (decoding UTF-8). */
+export function fromBytes(bytes: string): string {
+  return nonAscii.test(bytes) ? Buffer.from(bytes, "latin1").toString("utf8") : bytes;
+}
+
+/** A byte string as a Buffer (for hashing, writing files). */
+export function bytesBuffer(bytes: string): Buffer {
+  return Buffer.from(bytes, "latin1");
+}
+
+/** A string value: plain when the context is empty. */
+export function mkString(s: string, ctx: ReadonlySet<string> | null): string | NixString {
+  return ctx === null || ctx.size === 0 ? s : new NixString(s, ctx);
+}
+
+/** Text of a string value (ignoring context). */
+export function strOf(v: string | NixString): string {
+  return typeof v === "string" ? v : v.s;
+}
