@@ -25,6 +25,16 @@ const run = (cmd: string, args: string[], opts: { cwd?: string } = {}): string =
 const skopeoInspect = (ref: string, extra: string[] = []): Record<string, unknown> =>
   JSON.parse(run("skopeo", ["inspect", ...extra, ref])) as Record<string, unknown>;
 
+/** Optional oracles not in the CI tool list (.ci/run): used where installed, skipped elsewhere. */
+function installed(tool: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const closure = makeClosure();
 const settings = parseImageSettings({
   name: "hello",
@@ -169,6 +179,10 @@ describe.skipIf(!haveTools("skopeo", "umoci", "runc"))("real tools accept our ou
     const id = `nixoci-test-${process.pid}-${Date.now()}`;
     const output = run("runc", ["run", "-b", bundle, id]);
     expect(output).toBe("hello from nixoci world\n");
+  });
+
+  it.skipIf(!installed("oci-image-tool"))("oci-image-tool validates the layout", () => {
+    expect(run("oci-image-tool", ["validate", "--type", "image", "--ref", "name=1.0", `${out}/layout`])).toContain("Validation succeeded");
   });
 
   it("reads back every format as the same image", async () => {

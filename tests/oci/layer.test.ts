@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { blobFile, writeLayerBlob } from "../../src/oci/layerBlob.js";
 import { LayerCache } from "../../src/oci/layerCache.js";
-import { LayerInputError, storePathEntries } from "../../src/oci/tarEntries.js";
+import { LayerInputError, storePathEntries, type TarEntry } from "../../src/oci/tarEntries.js";
 import { makeClosure, BUSYBOX, DATA, HELLO } from "./closure.js";
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "nixoci-layer-"));
@@ -78,6 +78,20 @@ describe("layer tar", () => {
     await expect(writeLayerBlob(storePathEntries([HELLO], c2.roots), out)).rejects.toThrow(/etc\/pipe.*not a regular file/);
     const left = existsSync(join(out, "sha256")) ? readdirSync(join(out, "sha256")) : [];
     expect(left).toEqual([]);
+  });
+});
+
+describe("layer tar errors", () => {
+  it("a file that cannot be opened ends the tar with a typed error naming it", async () => {
+    async function* entries(): AsyncGenerator<TarEntry> {
+      yield { type: "directory", path: "/x", mode: 0o755 };
+      yield { type: "file", path: "/x/gone", mode: 0o644, size: 3, source: "/nonexistent/nixoci/gone" };
+    }
+    const out = tmp();
+    const err = await writeLayerBlob(entries(), out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LayerInputError);
+    expect((err as LayerInputError).message).toBe("cannot read '/nonexistent/nixoci/gone' (for /x/gone): ENOENT");
+    expect(readdirSync(join(out, "sha256"))).toEqual([]);
   });
 });
 
