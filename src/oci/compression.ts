@@ -1,7 +1,7 @@
 /**
  * Streaming (de)compression of layer blobs. gzip uses node:zlib; zstd uses
- * the `zstd` command (Node 20 has no zstd in zlib and no well-kept pure npm
- * encoder streams). Our gzip output is deterministic: node:zlib writes a
+ * the `zstd` command (Node 20's zlib has no zstd; the CLI streams, is in
+ * Debian, and its output for a level is stable). Our gzip output is deterministic: node:zlib writes a
  * fixed 10-byte header (no name, mtime 0, OS byte 0x03), so equal input and
  * level give equal bytes.
  */
