@@ -192,7 +192,8 @@ describe("NAR parsing", () => {
   });
 
   it("every truncation of a real NAR is an error, never a hang", async () => {
-    for (let cut = 0; cut < fixtureNar.length; cut += 1) {
+    // Every cut through the header and first entries, then every 7th byte (keeps the test fast).
+    for (let cut = 0; cut < fixtureNar.length; cut += cut < 400 ? 1 : 7) {
       const err = await parseError(fixtureNar.subarray(0, cut));
       expect(err.offset).toBeLessThanOrEqual(cut);
     }

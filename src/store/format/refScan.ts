@@ -13,7 +13,11 @@ import { DEFAULT_STORE_DIR, parseStorePath, STORE_PATH_HASH_LENGTH } from "./sto
 
 const REF_LEN = STORE_PATH_HASH_LENGTH;
 const IS_NIX32 = new Uint8Array(256);
-for (let c = 0; c < 256; c++) IS_NIX32[c] = NIX32_DIGIT[c]! >= 0 ? 1 : 0;
+const DIGIT = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  IS_NIX32[c] = NIX32_DIGIT[c]! >= 0 ? 1 : 0;
+  DIGIT[c] = Math.max(0, NIX32_DIGIT[c]!);
+}
 
 export interface RefScanOptions {
   /** Also record every offset (in the scanned stream) where each hash occurs; for `why-depends`-style reports. */
@@ -29,8 +33,8 @@ export class RefScanner {
   readonly offsets = new Map<string, number[]>();
   private tail: Buffer = Buffer.alloc(0);
   private consumed = 0;
-  /** Bitmap over the first two characters of the candidates: a cheap pre-filter before building strings. */
-  private readonly prefix = new Uint8Array(65536);
+  /** Table over the first three characters (15 bits) of the candidates: a cheap, cache-friendly pre-filter before building strings. */
+  private readonly prefix = new Uint8Array(1 << 15);
 
   constructor(
     candidateHashParts: Iterable<string>,
@@ -39,7 +43,9 @@ export class RefScanner {
     this.pending = new Set(candidateHashParts);
     for (const h of this.pending) {
       if (h.length !== REF_LEN) throw new TypeError(`'${h}' is not a ${REF_LEN}-character hash part`);
-      this.prefix[(h.charCodeAt(0) << 8) | h.charCodeAt(1)] = 1;
+      const d = [0, 1, 2].map((k) => NIX32_DIGIT[h.charCodeAt(k) & 0xff]!);
+      if (d.some((x) => x < 0)) continue; // cannot occur in a nix32 window
+      this.prefix[(d[0]! << 10) | (d[1]! << 5) | d[2]!] = 1;
     }
   }
 
@@ -66,15 +72,22 @@ export class RefScanner {
   private search(s: Buffer, base: number): void {
     const n = s.length;
     const withOffsets = this.options.withOffsets ?? false;
+    const prefix = this.prefix;
+    // Bytes before `valid` are known to be nix32 (from the previous window),
+    // so inside long nix32 runs each step checks one new byte, not 32.
+    let valid = 0;
     let i = 0;
     outer: while (i + REF_LEN <= n) {
-      for (let j = REF_LEN - 1; j >= 0; j--) {
+      for (let j = REF_LEN - 1; i + j >= valid; j--) {
         if (!IS_NIX32[s[i + j]!]) {
           i += j + 1;
+          valid = i;
           continue outer;
         }
       }
-      if (this.prefix[(s[i]! << 8) | s[i + 1]!]) {
+      valid = i + REF_LEN;
+      const key = (DIGIT[s[i]!]! << 10) | (DIGIT[s[i + 1]!]! << 5) | DIGIT[s[i + 2]!]!;
+      if (prefix[key]) {
         const ref = s.toString("latin1", i, i + REF_LEN);
         if (this.pending.has(ref) || (withOffsets && this.found.has(ref))) {
           if (!withOffsets) this.pending.delete(ref);
