@@ -1,0 +1,41 @@
+# builtins.match and builtins.split (POSIX ERE via std::regex).
+{
+  matchWhole = builtins.match "foo" "foo";
+  matchPartialFails = builtins.match "foo" "foobar";
+  matchGroups = builtins.match "([a-z]+)-([0-9]+)" "abc-123";
+  matchOptionalGroup = builtins.match "(a)?(b)" "b";
+  matchAlternation = builtins.match "(a|ab)(c|bcd)(d*)" "abcd";
+  matchDotNewline = builtins.match "a.b" "a\nb";
+  matchClass = builtins.match "[[:alpha:]]+([[:digit:]]+)" "abc42";
+  matchBracketSpecial = builtins.match "[]a-]+" "a]-a";
+  matchNegated = builtins.match "[^x]*" "abc";
+  matchRepeat = builtins.match "(ab){2,3}" "ababab";
+  matchEmpty = builtins.match "" "";
+  matchEmptyFails = builtins.match "" "a";
+  matchAnchors = builtins.match "^abc$" "abc";
+  matchEscapedDot = builtins.match "a\\.b" "a.b";
+  matchNested = builtins.match "((a)(b(c)))" "abc";
+  matchStarGroup = builtins.match "(a)*" "aaa";
+  matchUnicode = builtins.match "(.*)é(.*)" "caféx";
+  matchVersion = builtins.match "([0-9]+)\\.([0-9]+)(\\.([0-9]+))?" "1.2";
+  matchPath = builtins.match "/nix/store/([a-z0-9]{32})-(.*)" "/nix/store/mjs27ix6ig2bkbi3s3sm470vrv4lf7ic-hello";
+  splitSimple = builtins.split "," "a,b,c";
+  splitGroups = builtins.split "(,)" "a,b";
+  splitNoMatch = builtins.split "x" "abc";
+  splitEmptyPattern = builtins.split "" "abc";
+  splitStar = builtins.split "a*" "baaac";
+  splitLongest = builtins.split "a|ab" "xabc";
+  splitWhitespace = builtins.split "[[:space:]]+" "  a  b c ";
+  splitOptional = builtins.split "(a)|b" "abab";
+  splitEmptyString = builtins.split "a" "";
+  splitAnchorStart = builtins.split "^a" "aaa";
+  splitAnchorEnd = builtins.split "a$" "aaa";
+  splitLines = builtins.filter builtins.isString (builtins.split "\n" "l1\nl2\n");
+  splitNestedGroups = builtins.split "(a(b)?)" "aab";
+  splitUtf8 = builtins.split "é" "aébéc";
+  splitDots = builtins.split "\\." "1.2.3";
+  matchBackslash = builtins.match "a\\\\b" "a\\b";
+  matchBraces = builtins.match "a{2}" "aa";
+  matchCaseSensitive = builtins.match "abc" "ABC";
+  matchPlusQuestion = builtins.match "a+b?c*" "aaac";
+}
