@@ -44,5 +44,7 @@ export function makeClosure(base = mkdtempSync(join(tmpdir(), "nixoci-closure-")
   linkSync(join(at(DATA), "first"), join(at(DATA), "second"));
   chmodSync(join(at(DATA), "first"), 0o444);
   mkdirSync(join(at(DATA), "empty-dir"));
+  // A symlink target longer than ustar's 100 bytes (needs a PAX linkpath).
+  symlinkSync(`${BUSYBOX}/${"x".repeat(120)}/target`, join(at(DATA), "long-link"));
   return { storeRoot, roots: { "/nix/store": storeRoot }, busybox: BUSYBOX, hello: HELLO, data: DATA, all: [BUSYBOX, HELLO, DATA] };
 }

@@ -171,6 +171,8 @@ describe.skipIf(!haveTools("skopeo", "umoci", "runc"))("real tools accept our ou
     expect(second.ino).toBe(first.ino);
     const deep = join(rootfs, DATA.slice(1), "a".repeat(60), "b".repeat(60), "c".repeat(60), `${"long-name-".repeat(12)}.txt`);
     expect(readFileSync(deep, "utf8")).toBe("long\n");
+    expect(readFileSync(join(rootfs, DATA.slice(1), "unicodé-ñame"), "utf8")).toBe("utf8\n");
+    expect(readlinkSync(join(rootfs, DATA.slice(1), "long-link"))).toBe(`${BUSYBOX}/${"x".repeat(120)}/target`);
 
     const cfgPath = join(bundle, "config.json");
     const cfg = JSON.parse(readFileSync(cfgPath, "utf8"));
