@@ -25,7 +25,7 @@ function textBlock(bytes) {
   let n = 0;
   while (s.length < bytes) {
     s += words[n % words.length] + (n % 17 === 0 ? "\n" : " ");
-    if (n % 5000 === 0) s += candidates[n % candidates.length] + "/bin/x ";
+    if (n % 5000 === 0) s += candidates[(n / 5000) % candidates.length] + "/bin/x ";
     n++;
   }
   return Buffer.from(s.slice(0, bytes));
@@ -49,15 +49,26 @@ function makeTree() {
   return { files: i, bytes: written };
 }
 
+// Best of two runs: the machine is shared, so the minimum is the fairest figure.
 function time(fn) {
-  const t0 = performance.now();
-  const r = fn();
-  return { r, s: (performance.now() - t0) / 1000 };
+  let best;
+  for (let k = 0; k < 2; k++) {
+    const t0 = performance.now();
+    const r = fn();
+    const s = (performance.now() - t0) / 1000;
+    if (!best || s < best.s) best = { r, s };
+  }
+  return best;
 }
 async function timeAsync(fn) {
-  const t0 = performance.now();
-  const r = await fn();
-  return { r, s: (performance.now() - t0) / 1000 };
+  let best;
+  for (let k = 0; k < 2; k++) {
+    const t0 = performance.now();
+    const r = await fn();
+    const s = (performance.now() - t0) / 1000;
+    if (!best || s < best.s) best = { r, s };
+  }
+  return best;
 }
 
 const made = makeTree();

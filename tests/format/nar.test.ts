@@ -11,6 +11,7 @@ import {
   narOfContents,
   NarParseError,
   narStream,
+  narStreamHashed,
   parseNar,
   printHash,
   unpackNar,
@@ -70,6 +71,10 @@ describe("NAR serialisation", () => {
     expect(sync.size).toBe(tree.narSize);
     const async = await narHashPath(fixtureTree);
     expect(printHash(async.hash, "sri")).toBe(tree.narHash);
+    const hashed = narStreamHashed(fixtureTree);
+    expect(Buffer.concat(await hashed.stream.toArray()).equals(fixtureNar)).toBe(true);
+    expect(printHash(hashed.result().hash, "sri")).toBe(tree.narHash);
+    expect(hashed.result().size).toBe(fixtureNar.length);
   });
 
   it("filters entries like builtins.path (filter never sees the root)", () => {

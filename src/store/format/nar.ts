@@ -185,6 +185,33 @@ export function narStream(path: string, options: DumpOptions = {}): Readable {
   return Readable.from(narChunks(path, options), { objectMode: false });
 }
 
+/**
+ * The NAR of `path` as a Readable that hashes and counts what it emits:
+ * `result()` gives {hash, size} once the stream has ended (one pass for
+ * storing a NAR and recording its narHash/narSize).
+ */
+export function narStreamHashed(
+  path: string,
+  options: DumpOptions & { algo?: HashAlgo } = {},
+): { stream: Readable; result(): NarHashResult } {
+  const sink = new HashSink(options.algo ?? "sha256");
+  let final: NarHashResult | undefined;
+  function* hashed(): Generator<Buffer> {
+    for (const chunk of narChunks(path, options)) {
+      sink.update(chunk);
+      yield chunk;
+    }
+    final = sink.finish();
+  }
+  return {
+    stream: Readable.from(hashed(), { objectMode: false }),
+    result() {
+      if (!final) throw new Error("narStreamHashed: result() before the stream ended");
+      return final;
+    },
+  };
+}
+
 /** The NAR of a single regular file with these contents (e.g. a text file added to the store). */
 export function narOfContents(contents: string | Uint8Array, executable = false): Buffer {
   const t = new TokenBuffer(256);
