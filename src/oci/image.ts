@@ -9,7 +9,7 @@
  * errors. Every method may be called many times; implementations memoise.
  */
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { pipeline as streamPipeline, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { decompressStream } from "./compression.js";
 import {
@@ -122,10 +122,8 @@ export function blobLayer(opts: BlobLayerOptions): Layer {
       : digestStream(opts.open()),
   );
   const uncompressed = (): Readable => {
-    const out = decompressStream(compression);
-    const src = opts.open();
-    src.on("error", (e) => out.destroy(e));
-    return src.pipe(out) as unknown as Readable;
+    // pipeline() destroys both ends together: an abandoned read does not leak the source.
+    return streamPipeline(opts.open(), decompressStream(compression), () => {}) as unknown as Readable;
   };
   const diffId = memo(async () => {
     if (opts.diffId !== undefined) return opts.diffId;
