@@ -13,6 +13,8 @@ import {
   writeDerivationATerm,
   type Derivation,
   type DerivationSpec,
+  type HashAlgo,
+  downstreamPlaceholder,
 } from "../../src/store/format/index.js";
 import { nixTestDrvs, pathVectors } from "./pathsFixture.js";
 
@@ -37,6 +39,11 @@ function specOf(drv: Derivation): DerivationSpec {
   for (const o of drv.outputs.keys()) env.delete(o);
   const out = drv.outputs.get("out");
   const fixed = out && classifyOutput(out) === "fixed" ? fixedOutputHash(out) : undefined;
+  const first = [...drv.outputs.values()][0]!;
+  const floating =
+    classifyOutput(first) === "floating"
+      ? { method: first.hashAlgo.startsWith("r:") ? ("recursive" as const) : ("flat" as const), algo: first.hashAlgo.replace(/^r:/, "") as HashAlgo }
+      : undefined;
   return {
     name: drv.name,
     system: drv.system,
@@ -47,6 +54,7 @@ function specOf(drv: Derivation): DerivationSpec {
     inputDrvs: drv.inputDrvs,
     inputSrcs: drv.inputSrcs,
     fixedOutput: fixed,
+    contentAddressed: floating,
   };
 }
 
@@ -84,6 +92,22 @@ describe("computeDerivation (derivationStrict) reproduces Nix 2.8's drvPath, out
     const seen: string[] = [];
     hashDerivationModulo(drv, true, (p) => (seen.push(p), new DrvHashCache(read).get(p)));
     expect(seen).toHaveLength(2);
+  });
+});
+
+describe("floating content-addressed and deferred derivations (ca-derivations, experimental in 2.8)", () => {
+  const caDrvs = (pathVectors as unknown as { caDrvs: typeof pathVectors.drvs }).caDrvs;
+  it.each(caDrvs.map((d) => [d.case, d] as const))("%s", (_, d) => {
+    const cache = new DrvHashCache(read);
+    const result = computeDerivation(specOf(read(d.drvPath)), cache);
+    expect(result.aterm).toBe(drvFiles[d.drvPath]);
+    expect(result.drvPath).toBe(d.drvPath);
+    expect(result.hashModulo.kind).toBe("deferred");
+    // Unknown outputs read as Nix's downstream placeholders.
+    for (const [o, p] of Object.entries(d.outputs)) {
+      expect(result.outputPaths.get(o)).toBe("");
+      expect(downstreamPlaceholder(d.drvPath, o)).toBe(p);
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import {
   makeOutputPath,
   makeTextPath,
   outputPathName,
+  parseStorePath,
   type FileIngestionMethod,
 } from "./storePath.js";
 import { writeDerivationATerm } from "./aterm.js";
@@ -138,6 +139,16 @@ export function computeDerivationPath(drv: Derivation, aterm = writeDerivationAT
 /** Nix's `hashPlaceholder(outputName)`: "/" + nix32(sha256("nix-output:<name>")). */
 export function hashPlaceholder(outputName: string): string {
   return "/" + nix32Encode(hashData("sha256", `nix-output:${outputName}`).bytes);
+}
+
+/**
+ * Nix's `downstreamPlaceholder`: what a not-yet-known output (deferred or
+ * floating content-addressed) of `drvPath` reads as in dependent strings.
+ */
+export function downstreamPlaceholder(drvPath: string, outputName: string, storeDir = DEFAULT_STORE_DIR): string {
+  const { hashPart, name } = parseStorePath(drvPath, storeDir);
+  const drvName = name.slice(0, -DRV_EXTENSION.length);
+  return "/" + nix32Encode(hashData("sha256", `nix-upstream-output:${hashPart}:${outputPathName(drvName, outputName)}`).bytes);
 }
 
 /** What `derivationStrict` has collected from the attributes. */
