@@ -19,12 +19,15 @@ export class HashMismatchError extends StoreError {}
 
 /** A builder failed or its outputs were rejected; `drvPath` is the derivation being built. */
 export class BuildError extends StoreError {
+  /** As nix-store -r: 100 when a builder failed, 102 on a fixed-output hash mismatch, else 1. */
+  override readonly exitCode: number;
   constructor(
     message: string,
     readonly drvPath: string,
     options?: { cause?: unknown; exitCode?: number },
   ) {
     super(message, drvPath, options);
+    this.exitCode = options?.exitCode ?? 1;
   }
 }
 

@@ -159,7 +159,7 @@ async function runBuiltin(
     await builtinFetchurl(drvEnv, join(scratchStore, out.slice(storeDir.length + 1)), resolveFile);
   } catch (err) {
     log.write(`${(err as Error).message}\n`);
-    throw new BuildError(builderFailedMessage(drvPath, "failed with exit code 1", log), drvPath, { cause: err });
+    throw new BuildError(builderFailedMessage(drvPath, "failed with exit code 1", log), drvPath, { cause: err, exitCode: 100 });
   }
 }
 
@@ -237,7 +237,7 @@ async function runBuilder(
   });
   if (code !== 0) {
     const how = signal ? `failed due to signal ${signalNumber(signal)} (${signalName(signal)})` : `failed with exit code ${code}`;
-    throw new BuildError(builderFailedMessage(drvPath, how, c.log), drvPath);
+    throw new BuildError(builderFailedMessage(drvPath, how, c.log), drvPath, { exitCode: 100 });
   }
 }
 
@@ -301,6 +301,7 @@ async function registerOutputs(
         mismatch = new BuildError(
           `hash mismatch in fixed-output derivation '${drvPath}':\n  specified: ${printHash(wanted, "sri", true)}\n     got:    ${printHash(got, "sri", true)}`,
           drvPath,
+          { exitCode: 102 },
         );
       }
     }
