@@ -1,5 +1,5 @@
 import { ReferenceCycleError, UnknownPathError } from "./errors.js";
-import { compareStorePaths, sortedReferences, type ClosureGraph } from "./graph.js";
+import { sortedReferences, sortStorePaths, type ClosureGraph } from "./graph.js";
 
 /**
  * Runtime closure of `roots` (the roots included), as Nix's computeFSClosure:
@@ -30,7 +30,7 @@ export function runtimeClosure(graph: ClosureGraph, roots: Iterable<string>): st
       stack.push(ref);
     }
   }
-  return [...seen].sort(compareStorePaths);
+  return sortStorePaths(seen);
 }
 
 /**
@@ -42,7 +42,7 @@ export function runtimeClosure(graph: ClosureGraph, roots: Iterable<string>): st
  */
 export function topoSortPaths(graph: ClosureGraph, paths: Iterable<string>): string[] {
   const items = new Set(paths);
-  const ordered = [...items].sort(compareStorePaths);
+  const ordered = sortStorePaths(items);
   const sorted: string[] = [];
   const visited = new Set<string>();
   const parents = new Set<string>();

@@ -36,7 +36,7 @@ export class MapClosureGraph implements ClosureGraph {
   }
 
   paths(): string[] {
-    return [...this.refs.keys()].sort(compareStorePaths);
+    return sortStorePaths(this.refs.keys());
   }
 
   references(path: string): readonly string[] {
@@ -88,7 +88,14 @@ export function compareStorePaths(a: string, b: string): number {
   return compareStrings(baseName(a), baseName(b));
 }
 
+/** Sorts store paths in StorePath order (base names computed once per path). */
+export function sortStorePaths(paths: Iterable<string>): string[] {
+  const decorated = Array.from(paths, (p) => [baseName(p), p] as const);
+  decorated.sort((a, b) => compareStrings(a[0], b[0]));
+  return decorated.map((d) => d[1]);
+}
+
 /** References as Nix's StorePathSet holds them: deduplicated, in StorePath order. */
 export function sortedReferences(graph: ClosureGraph, path: string): string[] {
-  return [...new Set(graph.references(path))].sort(compareStorePaths);
+  return sortStorePaths(new Set(graph.references(path)));
 }

@@ -1,5 +1,5 @@
 import { LayerBudgetError } from "./errors.js";
-import { compareStorePaths, type ClosureGraph } from "./graph.js";
+import { compareStorePaths, sortStorePaths, type ClosureGraph } from "./graph.js";
 import { runtimeClosure } from "./closure.js";
 import { popularityContest } from "./popularity.js";
 
@@ -25,7 +25,7 @@ export function splitByOrder(order: readonly string[], available: number): Store
   if (!(available >= 1)) throw new LayerBudgetError(available, 0);
   const layers: string[][] = order.slice(0, available - 1).map((p) => [p]);
   const rest = order.slice(available - 1);
-  if (rest.length > 0) layers.push(rest.sort(compareStorePaths));
+  if (rest.length > 0) layers.push(sortStorePaths(rest));
   return layers;
 }
 

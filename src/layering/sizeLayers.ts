@@ -1,4 +1,4 @@
-import { compareStorePaths, hashPart } from "./graph.js";
+import { hashPart, sortStorePaths } from "./graph.js";
 import { availableLayers, imagePopularityOrder, type ImageLayeringInput, type StoreLayers } from "./layers.js";
 
 export interface SizeLayeringOptions {
@@ -37,7 +37,7 @@ export function sizeLayers(input: ImageLayeringInput & SizeLayeringOptions): Sto
     const tail = groups.splice(available - 1).flat();
     groups.push(tail);
   }
-  return groups.map((g) => g.sort(compareStorePaths));
+  return groups.map((g) => sortStorePaths(g));
 }
 
 /** Consecutive groups of `order` between minBytes (at a boundary path) and maxBytes. */
