@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { nix32Encode, parseNarInfo, RefScanner, scanForReferences, scanPathForReferencesSync } from "../../src/store/format/index.js";
+import { findReferenceHits, nix32Encode, parseNarInfo, RefScanner, scanForReferences, scanPathForReferencesSync } from "../../src/store/format/index.js";
 import { haveTools } from "../helpers/tools.js";
 
 const hashOf = (seed: number) => nix32Encode(Buffer.from(Array.from({ length: 20 }, (_, i) => (i * 31 + seed * 7) & 0xff)));
@@ -57,7 +57,7 @@ describe.skipIf(!haveTools("nix-build", "nix-store"))("reference scanning agrees
   const root = mkdtempSync(join(tmpdir(), "nixoci-refscan-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it("file contents, symlink targets, file names, chunk-spanning references, unreferenced inputs", () => {
+  it("file contents, symlink targets, file names, chunk-spanning references, unreferenced inputs", async () => {
     const expr = `
       let
         tf = builtins.toFile;
@@ -82,5 +82,14 @@ describe.skipIf(!haveTools("nix-build", "nix-store"))("reference scanning agrees
     expect(inputs).toHaveLength(5);
     expect(ours).toEqual(expected);
     expect(ours).toHaveLength(4); // a, b, c, self (not d: unused; not e: only 31 chars)
+
+    const hits = await findReferenceHits(join(store, out), [...inputs, out]);
+    const where = (p: string) => hits.filter((h) => h.storePath === p).map((h) => `${h.in}:${h.entry}@${h.offset}`);
+    const named = (n: string) => inputs.find((p) => p.endsWith(`-${n}`))!;
+    expect(where(named("a"))).toEqual(["target:link@11"]);
+    expect(where(named("b"))).toEqual(["contents:big@65541"]);
+    expect(where(named("c"))).toEqual([`name:sub/${named("c").slice(11, 43)}-named@0`]);
+    expect(where(out)).toEqual(["contents:self@11"]);
+    expect(new Set(hits.map((h) => h.storePath))).toEqual(new Set(expected));
   });
 });

@@ -8,7 +8,8 @@
  */
 import { Readable } from "node:stream";
 import { NIX32_DIGIT } from "./nixbase32.js";
-import { narChunks } from "./nar.js";
+import { narChunks, narStream } from "./nar.js";
+import { parseNar } from "./narParse.js";
 import { DEFAULT_STORE_DIR, parseStorePath, STORE_PATH_HASH_LENGTH } from "./storePath.js";
 
 const REF_LEN = STORE_PATH_HASH_LENGTH;
@@ -132,4 +133,42 @@ export function scanPathForReferencesSync(path: string, candidates: Iterable<str
     if (scanner.done) break;
   }
   return list.filter((p) => scanner.found.has(parseStorePath(p, storeDir).hashPart));
+}
+
+/** Where a reference occurs inside a file system object (for `why-depends --precise`-style reports). */
+export interface ReferenceHit {
+  /** Candidate store path found. */
+  storePath: string;
+  /** Path of the entry relative to the scanned root ("" for the root itself). */
+  entry: string;
+  /** Where in the entry: its file contents, its symlink target or its name. */
+  in: "contents" | "target" | "name";
+  /** Byte offset of the hash part inside that contents/target/name. */
+  offset: number;
+}
+
+/**
+ * Every occurrence of the candidates' hash parts in `path`, per entry:
+ * file contents, symlink targets and entry names. Streams file contents.
+ */
+export async function findReferenceHits(path: string, candidates: Iterable<string>, storeDir = DEFAULT_STORE_DIR): Promise<ReferenceHit[]> {
+  const byHash = new Map([...candidates].map((p) => [parseStorePath(p, storeDir).hashPart, p]));
+  const hits: ReferenceHit[] = [];
+  const record = (scanner: RefScanner, entry: string, where: ReferenceHit["in"]) => {
+    for (const [hash, offsets] of scanner.offsets)
+      for (const offset of offsets) hits.push({ storePath: byHash.get(hash)!, entry, in: where, offset });
+  };
+  const scanBytes = (bytes: Uint8Array, entry: string, where: ReferenceHit["in"]) =>
+    record(new RefScanner(byHash.keys(), { withOffsets: true }).update(bytes), entry, where);
+  for await (const e of parseNar(narStream(path))) {
+    const slash = e.rawPath.lastIndexOf(0x2f);
+    if (e.rawPath.length > 0) scanBytes(e.rawPath.subarray(slash + 1), e.path, "name");
+    if (e.type === "symlink") scanBytes(e.rawTarget, e.path, "target");
+    else if (e.type === "regular") {
+      const scanner = new RefScanner(byHash.keys(), { withOffsets: true });
+      for await (const chunk of e.contents) scanner.update(chunk);
+      record(scanner, e.path, "contents");
+    }
+  }
+  return hits;
 }
