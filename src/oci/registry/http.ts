@@ -140,7 +140,9 @@ function wrapResponse(res: IncomingMessage, url: URL): HttpResponse {
       return Buffer.concat(chunks).toString("utf8");
     },
     async discard() {
-      if (res.complete || res.destroyed) return;
+      // Always drain: a response whose bytes are buffered but unread ("complete" yet not ended)
+      // keeps its socket from returning to the keep-alive pool.
+      if (res.readableEnded || res.destroyed) return;
       res.resume();
       await new Promise<void>((r) => {
         res.once("end", r);
