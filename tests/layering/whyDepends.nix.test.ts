@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { haveTools } from "../helpers/tools.js";
 import { graphFromPathInfoJson, type MapClosureGraph } from "../../src/layering/graph.js";
 import { whyDepends } from "../../src/layering/whyDepends.js";
 import { formatGraph, formatPathInfo, formatTree } from "../../src/layering/formatters.js";
 import { localStoreTree } from "../../src/layering/storeTree.js";
-import { prng } from "./randomDag.js";
+import { registerWhyDepends } from "../../src/cli/commands/why-depends.js";
 
 /*
  * Oracle: Nix 2.8 itself. The derivations are built into a throw-away store
@@ -88,5 +89,27 @@ describe.skipIf(!haveTools("nix-build", "nix", "nix-store"))("formatters against
       });
       expect(ours).toBe(expected);
     }
+  });
+
+  it("nixoci why-depends (CLI over a path-info JSON graph) prints what nix prints", async () => {
+    const json = join(store, "graph.json");
+    writeFileSync(json, run("nix", ["path-info", "--store", store, "-r", "--json", out.app!]));
+    const cli = async (args: string[]) => {
+      const program = new Command("nixoci").exitOverride();
+      registerWhyDepends(program);
+      let stdout = "";
+      const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
+      try {
+        await program.parseAsync(["node", "nixoci", "why-depends", "--path-info", json, "--store", store, ...args]);
+      } finally {
+        spy.mockRestore();
+      }
+      return stdout;
+    };
+    for (const flags of [["--all"], ["--precise", "--all"]]) {
+      const expected = run("nix", ["why-depends", "--store", store, ...flags, out.app!, out.libc!]);
+      expect(await cli([...flags, out.app!, out.libc!])).toBe(expected);
+    }
+    expect(await cli(["--no-ansi", "--precise", out.app!, out.libc!])).not.toMatch(/\x1b/);
   });
 });
