@@ -20,7 +20,7 @@
  *     plain defs (memoising `src` per instantiation by identity if wanted).
  */
 import type { EAttrs, Expr } from "./ast.js";
-import { ParseError, UndefinedVariableError } from "./parseErrors.js";
+import { UndefinedVariableError } from "./parseErrors.js";
 
 /** A static environment: the names of one runtime env, or a `with` marker. */
 export class StaticScope {
@@ -46,102 +46,106 @@ const NO_VARS: ReadonlyMap<string, number> = new Map();
  */
 export function bind(expr: Expr, scope: StaticScope | readonly string[], sourceText?: string): void {
   const base = scope instanceof StaticScope ? scope : StaticScope.base(scope);
-  try {
-    new Binder(sourceText).expr(expr, base);
-  } catch (e) {
-    if (e instanceof RangeError) throw new ParseError("expression is nested too deeply", undefined);
-    throw e;
-  }
+  new Binder(sourceText).run(expr, base);
 }
 
 class Binder {
+  /** Work list of (expression, scope) pairs; children are pushed in reverse so they are visited in Nix's order. */
+  private readonly work: (Expr | StaticScope)[] = [];
+
   constructor(private readonly sourceText: string | undefined) {}
 
-  expr(e: Expr, env: StaticScope): void {
-    // Loop on the last child instead of recursing, so long chains (bodies, else-branches) stay flat.
-    for (;;) {
-      switch (e.kind) {
-        case "int":
-        case "float":
-        case "string":
-        case "path":
-        case "curPos":
-          return;
-        case "var":
-          this.variable(e, env);
-          return;
-        case "select":
-          // Same order as Nix (it decides which undefined variable is reported).
-          this.expr(e.expr, env);
-          if (e.default) this.expr(e.default, env);
-          for (const a of e.path) if (a.expr) this.expr(a.expr, env);
-          return;
-        case "hasAttr":
-          this.expr(e.expr, env);
-          for (const a of e.path) if (a.expr) this.expr(a.expr, env);
-          return;
-        case "attrs":
-          this.attrs(e, env);
-          return;
-        case "list":
-          for (const x of e.elems) this.expr(x, env);
-          return;
-        case "lambda": {
-          const vars = new Map<string, number>();
-          let displ = 0;
-          if (e.arg !== undefined) vars.set(e.arg, displ++);
-          if (e.formals) for (const f of e.formals.entries) vars.set(f.name, displ++);
-          const inner = new StaticScope(vars, false, env);
-          if (e.formals) for (const f of e.formals.entries) if (f.default) this.expr(f.default, inner);
-          e = e.body;
-          env = inner;
-          continue;
-        }
-        case "call":
-          this.expr(e.fn, env);
-          for (const a of e.args) this.expr(a, env);
-          return;
-        case "let": {
-          const inner = this.recScope(e.attrs, env);
-          this.defs(e.attrs, inner, env);
-          e = e.body;
-          env = inner;
-          continue;
-        }
-        case "with": {
-          let level = 1;
-          e.prevWith = undefined;
-          for (let s: StaticScope | undefined = env; s; s = s.up, level++) {
-            if (s.isWith) {
-              e.prevWith = level;
-              break;
-            }
-          }
-          this.expr(e.attrs, env);
-          env = new StaticScope(NO_VARS, true, env);
-          e = e.body;
-          continue;
-        }
-        case "if":
-          this.expr(e.cond, env);
-          this.expr(e.then, env);
-          e = e.else;
-          continue;
-        case "assert":
-          this.expr(e.cond, env);
-          e = e.body;
-          continue;
-        case "not":
-          e = e.expr;
-          continue;
-        case "binary":
-          this.expr(e.left, env);
-          e = e.right;
-          continue;
-        case "concatStrings":
-          for (const p of e.parts) this.expr(p, env);
-          return;
+  /** Binds `root` without recursion, so arbitrarily deep expressions are fine. */
+  run(root: Expr, env: StaticScope): void {
+    const work = this.work;
+    work.push(env, root);
+    while (work.length > 0) {
+      const e = work.pop() as Expr;
+      const scope = work.pop() as StaticScope;
+      this.visit(e, scope);
+    }
+  }
+
+  private later(env: StaticScope, es: readonly (Expr | undefined)[]): void {
+    for (let i = es.length - 1; i >= 0; i--) {
+      const e = es[i];
+      if (e) this.work.push(env, e);
+    }
+  }
+
+  private visit(e: Expr, env: StaticScope): void {
+    switch (e.kind) {
+      case "int":
+      case "float":
+      case "string":
+      case "path":
+      case "curPos":
+        return;
+      case "var":
+        this.variable(e, env);
+        return;
+      case "select":
+        // Same order as Nix (it decides which undefined variable is reported).
+        this.later(env, [e.expr, e.default, ...e.path.map((a) => a.expr)]);
+        return;
+      case "hasAttr":
+        this.later(env, [e.expr, ...e.path.map((a) => a.expr)]);
+        return;
+      case "attrs":
+        if (e.rec) this.defs(e, this.recScope(e, env), env);
+        else this.defs(e, env, env);
+        return;
+      case "list":
+        this.later(env, e.elems);
+        return;
+      case "lambda": {
+        const vars = new Map<string, number>();
+        let displ = 0;
+        if (e.arg !== undefined) vars.set(e.arg, displ++);
+        if (e.formals) for (const f of e.formals.entries) vars.set(f.name, displ++);
+        const inner = new StaticScope(vars, false, env);
+        this.work.push(inner, e.body);
+        if (e.formals) this.later(inner, e.formals.entries.map((f) => f.default));
+        return;
       }
+      case "call":
+        this.later(env, e.args);
+        this.work.push(env, e.fn);
+        return;
+      case "let": {
+        const inner = this.recScope(e.attrs, env);
+        this.work.push(inner, e.body);
+        this.defs(e.attrs, inner, env);
+        return;
+      }
+      case "with": {
+        let level = 1;
+        e.prevWith = undefined;
+        for (let s: StaticScope | undefined = env; s; s = s.up, level++) {
+          if (s.isWith) {
+            e.prevWith = level;
+            break;
+          }
+        }
+        this.work.push(new StaticScope(NO_VARS, true, env), e.body);
+        this.work.push(env, e.attrs);
+        return;
+      }
+      case "if":
+        this.later(env, [e.cond, e.then, e.else]);
+        return;
+      case "assert":
+        this.later(env, [e.cond, e.body]);
+        return;
+      case "not":
+        this.work.push(env, e.expr);
+        return;
+      case "binary":
+        this.later(env, [e.left, e.right]);
+        return;
+      case "concatStrings":
+        this.later(env, e.parts);
+        return;
     }
   }
 
@@ -174,22 +178,19 @@ class Binder {
     return new StaticScope(vars, false, env);
   }
 
-  private attrs(e: EAttrs, env: StaticScope): void {
-    if (e.rec) this.defs(e, this.recScope(e, env), env);
-    else this.defs(e, env, env);
-  }
-
-  /** Binds the definitions of an attrset/let: `inner` for plain ones, `outer` for `inherit x`. */
+  /**
+   * Queues the definitions of an attrset/let (`inner` for plain ones, `outer`
+   * for `inherit x`), in Nix's order: inherit sources, attributes, dynamic attributes.
+   */
   private defs(attrs: EAttrs, inner: StaticScope, outer: StaticScope): void {
-    for (const src of attrs.inheritFromExprs ?? []) this.expr(src, inner);
+    const items: [StaticScope, Expr][] = [];
+    for (const src of attrs.inheritFromExprs ?? []) items.push([inner, src]);
     for (const def of attrs.attrs.values()) {
-      if (def.kind === "plain") this.expr(def.expr, inner);
-      else if (def.kind === "inherited") this.expr(def.expr, outer);
-      // inheritedFrom: its source was bound above; the path is a static name.
+      if (def.kind === "plain") items.push([inner, def.expr]);
+      else if (def.kind === "inherited") items.push([outer, def.expr]);
+      // inheritedFrom: its source is bound once above; the path is a static name.
     }
-    for (const d of attrs.dynamicAttrs) {
-      this.expr(d.nameExpr, inner);
-      this.expr(d.valueExpr, inner);
-    }
+    for (const d of attrs.dynamicAttrs) items.push([inner, d.nameExpr], [inner, d.valueExpr]);
+    for (let i = items.length - 1; i >= 0; i--) this.work.push(items[i]![0], items[i]![1]);
   }
 }

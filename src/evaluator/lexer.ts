@@ -106,6 +106,10 @@ const TWO_CHAR_OPS: ReadonlyMap<string, number> = new Map([
   ["|>", T.PIPE_INTO],
 ]);
 
+/** First characters of the two-character operators. */
+const OP_FIRST = new Uint8Array(128);
+for (const op of TWO_CHAR_OPS.keys()) OP_FIRST[op.charCodeAt(0)] = 1;
+
 /** Symbol numbers of single-character tokens (others are "invalid token"). */
 const charTokens = new Int16Array(256).fill(T.UNDEF);
 for (const [name, sym] of Object.entries(T)) {
@@ -122,6 +126,7 @@ export class Lexer {
   private prevStart = 0;
   private prevEnd = 0;
   value: TokenValue;
+  private noCommentEndFrom = Infinity;
 
   constructor(
     private readonly text: string,
@@ -191,13 +196,15 @@ export class Lexer {
         this.skip(p, q);
         continue;
       }
-      if (c === 47 /* / */ && text.charCodeAt(p + 1) === 42 /* * */) {
+      if (c === 47 /* / */ && text.charCodeAt(p + 1) === 42 /* * */ && p < this.noCommentEndFrom) {
         const close = text.indexOf("*/", p + 2);
         if (close >= 0) {
           this.skip(p, close + 2);
           continue;
         }
         // Unterminated: flex falls back to shorter rules ('/' or a path).
+        // No later comment can end either, so do not search again.
+        this.noCommentEndFrom = p;
       }
       return this.lexDefaultToken(p, c);
     }
@@ -210,48 +217,101 @@ export class Lexer {
 
   private lexDefaultToken(p: number, c: number): number {
     const text = this.text;
-    let bestLen = 1;
+    // Longest match; on equal length the earlier rule of lexer.l wins.
+    let bestLen = 0;
     let bestRule = R_ANY;
-    const consider = (n: number, rule: number) => {
-      if (n > bestLen || (n === bestLen && rule < bestRule)) {
-        bestLen = n;
-        bestRule = rule;
-      }
-    };
+    let n = 0;
 
     let idLen = 0;
     if (is(c, C_ID_START)) {
       let q = p + 1;
       while (is(text.charCodeAt(q), C_ID)) q++;
       idLen = q - p;
-      consider(idLen, KEYWORDS.has(text.slice(p, q)) ? R_KEYWORD : R_ID);
+      bestLen = idLen;
+      bestRule = idLen <= 7 && KEYWORDS.has(text.slice(p, q)) ? R_KEYWORD : R_ID;
     }
     if (is(c, C_DIGIT)) {
       let q = p + 1;
       while (is(text.charCodeAt(q), C_DIGIT)) q++;
-      consider(q - p, R_INT);
+      if (q - p > bestLen) {
+        bestLen = q - p;
+        bestRule = R_INT;
+      }
     }
-    if (is(c, C_DIGIT) || c === 46 /* . */) consider(this.floatLength(p), R_FLOAT);
-    if (c === 46 && text.charCodeAt(p + 1) === 46 && text.charCodeAt(p + 2) === 46) consider(3, R_ELLIPSIS);
-    const two = TWO_CHAR_OPS.get(text.slice(p, p + 2));
-    if (two !== undefined) consider(2, R_OP2);
-    if (c === 36 /* $ */ && text.charCodeAt(p + 1) === 123) consider(2, R_DOLLAR_CURLY);
-    if (c === 39 /* ' */ && text.charCodeAt(p + 1) === 39) {
+    if (is(c, C_DIGIT) || c === 46 /* . */) {
+      n = this.floatLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_FLOAT;
+      }
+    }
+    const d = text.charCodeAt(p + 1);
+    let two: number | undefined;
+    if (d < 128 && OP_FIRST[c] === 1) {
+      two = TWO_CHAR_OPS.get(text.slice(p, p + 2));
+      if (two !== undefined && bestLen < 2) {
+        bestLen = 2;
+        bestRule = R_OP2;
+      }
+    }
+    if (c === 46 && d === 46 && text.charCodeAt(p + 2) === 46 && bestLen <= 3) {
+      // `...` beats a float or op of the same length only by rule order: it comes first.
+      if (bestLen < 3 || bestRule > R_ELLIPSIS) {
+        bestLen = 3;
+        bestRule = R_ELLIPSIS;
+      }
+    }
+    if (c === 36 /* $ */ && d === 123 && bestLen < 2) {
+      bestLen = 2;
+      bestRule = R_DOLLAR_CURLY;
+    }
+    if (c === 39 /* ' */ && d === 39) {
       let q = p + 2;
       while (text.charCodeAt(q) === 32) q++;
-      consider(text.charCodeAt(q) === 10 ? q + 1 - p : 2, R_IND_OPEN);
+      n = text.charCodeAt(q) === 10 ? q + 1 - p : 2;
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_IND_OPEN;
+      }
     }
     if (is(c, C_PATH) || c === 47 /* / */) {
-      consider(this.pathLength(p), R_PATH);
-      consider(this.pathSegDollarLength(p), R_PATH_INTERP);
+      n = this.pathSegDollarLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_PATH_INTERP;
+      }
+      n = this.pathLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_PATH;
+      }
     }
     if (c === 126 /* ~ */) {
-      consider(this.hpathLength(p), R_HPATH);
-      if (text.charCodeAt(p + 1) === 47 && text.charCodeAt(p + 2) === 36 && text.charCodeAt(p + 3) === 123)
-        consider(4, R_PATH_INTERP);
+      if (d === 47 && text.charCodeAt(p + 2) === 36 && text.charCodeAt(p + 3) === 123 && bestLen < 4) {
+        bestLen = 4;
+        bestRule = R_PATH_INTERP;
+      }
+      n = this.hpathLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_HPATH;
+      }
     }
-    if (c === 60 /* < */) consider(this.spathLength(p), R_SPATH);
-    if (is(c, C_ALPHA)) consider(this.uriLength(p), R_URI);
+    if (c === 60 /* < */) {
+      n = this.spathLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_SPATH;
+      }
+    }
+    if (is(c, C_ALPHA)) {
+      n = this.uriLength(p);
+      if (n > bestLen) {
+        bestLen = n;
+        bestRule = R_URI;
+      }
+    }
+    if (bestLen === 0) bestLen = 1; // any other single character
 
     const end = p + bestLen;
     switch (bestRule) {
@@ -381,8 +441,28 @@ export class Lexer {
     return q - p;
   }
 
+  // End of the run of path characters containing the last scanned position:
+  // every position inside a run ends at the same place, so `a.a.a…` stays linear.
+  private runStart = -1;
+  private runEnd = -1;
+  /** Last '_' in the run (URI schemes cannot contain one), or -1. */
+  private runLastUnderscore = -1;
+
   private pathChars(q: number): number {
-    while (is(this.text.charCodeAt(q), C_PATH)) q++;
+    if (q >= this.runStart && q < this.runEnd) return this.runEnd;
+    const start = q;
+    let underscore = -1;
+    for (;;) {
+      const c = this.text.charCodeAt(q);
+      if (!is(c, C_PATH)) break;
+      if (c === 95) underscore = q;
+      q++;
+    }
+    if (q > start) {
+      this.runStart = start;
+      this.runEnd = q;
+      this.runLastUnderscore = underscore;
+    }
     return q;
   }
 
@@ -428,7 +508,11 @@ export class Lexer {
   private uriLength(p: number): number {
     const t = this.text;
     let q = p + 1;
-    while (is(t.charCodeAt(q), C_URI_SCHEME)) q++;
+    // Scheme chars are the path chars but '_': the scheme reaches the ':' only
+    // if the path-char run from p does and holds no '_' (keeps `a.a.a…` linear).
+    const runEnd = this.pathChars(p);
+    if (t.charCodeAt(runEnd) !== 58 || this.runLastUnderscore >= p) return 0;
+    q = runEnd;
     if (t.charCodeAt(q) !== 58) return 0;
     q++;
     const start = q;

@@ -87,11 +87,13 @@ class Parser {
   private readonly lexer: Lexer;
   private readonly posTable: PosTable;
   private readonly basePath: string;
-  // Parser stacks: state, semantic value, start and end offsets.
+  // Parser stacks (state, semantic value, start and end offsets), top at index `sp`.
+  // They only grow: popping moves `sp`, which is much cheaper than resizing arrays.
   private states: number[] = [0];
   values: unknown[] = [undefined];
   starts: number[] = [0];
   private ends: number[] = [0];
+  private sp = 0;
   result: unknown;
 
   constructor(
@@ -112,20 +114,26 @@ class Parser {
     throw new ParseError(message, pos, this.source.text);
   }
 
+  private push(state: number, value: unknown, start: number, end: number): void {
+    const sp = ++this.sp;
+    this.states[sp] = state;
+    this.values[sp] = value;
+    this.starts[sp] = start;
+    this.ends[sp] = end;
+  }
+
   run(replBindings = false): unknown {
-    const { states, values, starts, ends } = this;
     const lexer = this.lexer;
+    const { pact, check, table, defact } = P;
     let token = replBindings ? T.REPL_BINDINGS : -1;
     let tokValue: unknown;
     let tokStart = 0;
     let tokEnd = 0;
     for (;;) {
-      const state = states[states.length - 1]!;
+      const state = this.states[this.sp]!;
       if (state === P.final) return this.result;
-      let rule: number;
-      let n = P.pact[state]!;
-      defaultAction: {
-        if (n === P.pactNinf) break defaultAction;
+      let n = pact[state]!;
+      if (n !== P.pactNinf) {
         if (token < 0) {
           token = lexer.next();
           tokValue = lexer.value;
@@ -133,23 +141,19 @@ class Parser {
           tokEnd = lexer.tokEnd;
         }
         n += token;
-        if (n < 0 || n > P.last || P.check[n] !== token) break defaultAction;
-        n = P.table[n]!;
-        if (n > 0) {
-          // Shift.
-          states.push(n);
-          values.push(tokValue);
-          starts.push(tokStart);
-          ends.push(tokEnd);
-          token = -1;
+        if (n >= 0 && n <= P.last && check[n] === token) {
+          n = table[n]!;
+          if (n > 0) {
+            this.push(n, tokValue, tokStart, tokEnd);
+            token = -1;
+            continue;
+          }
+          if (n === P.tableNinf) this.syntaxError(state, token, tokStart, tokEnd);
+          this.reduce(-n);
           continue;
         }
-        if (n === P.tableNinf) this.syntaxError(state, token, tokStart, tokEnd);
-        rule = -n;
-        this.reduce(rule);
-        continue;
       }
-      rule = P.defact[state]!;
+      const rule = defact[state]!;
       if (rule === 0) {
         if (token < 0) {
           token = lexer.next();
@@ -163,25 +167,18 @@ class Parser {
   }
 
   private reduce(rule: number): void {
-    const { states, values, starts, ends } = this;
     const len = P.r2[rule]!;
-    const top = states.length - 1;
+    const top = this.sp;
     const b = top - len + 1;
-    const lhsStart = len > 0 ? starts[b]! : ends[top]!;
-    const lhsEnd = ends[top]!;
+    const lhsStart = len > 0 ? this.starts[b]! : this.ends[top]!;
+    const lhsEnd = this.ends[top]!;
     const value = actions[rule]!(this, b, lhsStart);
-    states.length = b;
-    values.length = b;
-    starts.length = b;
-    ends.length = b;
+    this.sp = b - 1;
     const lhs = P.r1[rule]! - P.ntokens;
-    const prev = states[b - 1]!;
+    const prev = this.states[b - 1]!;
     const i = P.pgoto[lhs]! + prev;
     const next = i >= 0 && i <= P.last && P.check[i] === prev ? P.table[i]! : P.defgoto[lhs]!;
-    states.push(next);
-    values.push(value);
-    starts.push(lhsStart);
-    ends.push(lhsEnd);
+    this.push(next, value, lhsStart, lhsEnd);
   }
 
   /** bison's "detailed" syntax error: the unexpected token and up to four expected ones. */

@@ -61,27 +61,46 @@ export function formatFloat(x: number): string {
 
 /** `a.b."c d".${e}` as Nix shows an attribute path in messages. */
 export function showAttrPath(path: readonly AttrName[]): string {
-  const out: string[] = [];
-  path.forEach((a, i) => {
-    if (i > 0) out.push(".");
-    if (a.name !== undefined) out.push(printIdentifier(a.name));
-    else {
-      out.push('"${');
-      show(a.expr, out);
-      out.push('}"');
-    }
-  });
-  return out.join("");
+  const out: Piece[] = [];
+  attrPathPieces(path, out);
+  return render(out);
 }
 
 /** The `--parse` text of an expression (without the final newline). */
 export function printAst(e: Expr): string {
+  return render([e]);
+}
+
+/** Output is built from pieces: text, or an expression still to be shown. */
+type Piece = string | Expr;
+
+/** Expands expressions with an explicit stack, so deep nesting cannot overflow the JS stack. */
+function render(pieces: Piece[]): string {
   const out: string[] = [];
-  show(e, out);
+  const stack: Piece[] = pieces.reverse();
+  const tmp: Piece[] = [];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (typeof p === "string") {
+      out.push(p);
+      continue;
+    }
+    tmp.length = 0;
+    show(p, tmp);
+    for (let i = tmp.length - 1; i >= 0; i--) stack.push(tmp[i]!);
+  }
   return out.join("");
 }
 
-function showBindings(attrs: EAttrs, out: string[]): void {
+function attrPathPieces(path: readonly AttrName[], out: Piece[]): void {
+  path.forEach((a, i) => {
+    if (i > 0) out.push(".");
+    if (a.name !== undefined) out.push(printIdentifier(a.name));
+    else out.push('"${', a.expr, '}"');
+  });
+}
+
+function showBindings(attrs: EAttrs, out: Piece[]): void {
   const sorted = [...attrs.attrs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const inherits: string[] = [];
   // Grouped by the source expression, in the order the `inherit (…)` clauses were written.
@@ -100,25 +119,18 @@ function showBindings(attrs: EAttrs, out: string[]): void {
   for (const idx of [...inheritsFrom.keys()].sort((a, b) => a - b)) {
     out.push("inherit (");
     const src = from[idx];
-    if (src) show(src, out);
+    if (src) out.push(src);
     out.push(`) ${inheritsFrom.get(idx)!.map(printIdentifier).join(" ")}; `);
   }
   for (const [name, def] of sorted) {
     if (def.kind !== "plain") continue;
-    out.push(`${printIdentifier(name)} = `);
-    show(def.expr, out);
-    out.push("; ");
+    out.push(`${printIdentifier(name)} = `, def.expr, "; ");
   }
-  for (const d of attrs.dynamicAttrs) {
-    out.push('"${');
-    show(d.nameExpr, out);
-    out.push('}" = ');
-    show(d.valueExpr, out);
-    out.push("; ");
-  }
+  for (const d of attrs.dynamicAttrs) out.push('"${', d.nameExpr, '}" = ', d.valueExpr, "; ");
 }
 
-function show(e: Expr, out: string[]): void {
+/** One level of Expr::show: text for this node, children left as expressions. */
+function show(e: Expr, out: Piece[]): void {
   switch (e.kind) {
     case "int":
       out.push(e.value.toString());
@@ -139,19 +151,14 @@ function show(e: Expr, out: string[]): void {
       out.push("__curPos");
       return;
     case "select":
-      out.push("(");
-      show(e.expr, out);
-      out.push(`).${showAttrPath(e.path)}`);
-      if (e.default) {
-        out.push(" or (");
-        show(e.default, out);
-        out.push(")");
-      }
+      out.push("(", e.expr, ").");
+      attrPathPieces(e.path, out);
+      if (e.default) out.push(" or (", e.default, ")");
       return;
     case "hasAttr":
-      out.push("((");
-      show(e.expr, out);
-      out.push(`) ? ${showAttrPath(e.path)})`);
+      out.push("((", e.expr, ") ? ");
+      attrPathPieces(e.path, out);
+      out.push(")");
       return;
     case "attrs":
       out.push(e.rec ? "rec { " : "{ ");
@@ -160,11 +167,7 @@ function show(e: Expr, out: string[]): void {
       return;
     case "list":
       out.push("[ ");
-      for (const x of e.elems) {
-        out.push("(");
-        show(x, out);
-        out.push(") ");
-      }
+      for (const x of e.elems) out.push("(", x, ") ");
       out.push("]");
       return;
     case "lambda": {
@@ -177,76 +180,46 @@ function show(e: Expr, out: string[]): void {
           if (!first) out.push(", ");
           first = false;
           out.push(printIdentifier(f.name));
-          if (f.default) {
-            out.push(" ? ");
-            show(f.default, out);
-          }
+          if (f.default) out.push(" ? ", f.default);
         }
         if (e.formals.ellipsis) out.push(first ? "..." : ", ...");
         out.push(" }");
         if (e.arg !== undefined) out.push(" @ ");
       }
       if (e.arg !== undefined) out.push(printIdentifier(e.arg));
-      out.push(": ");
-      show(e.body, out);
-      out.push(")");
+      out.push(": ", e.body, ")");
       return;
     }
     case "call":
-      out.push("(");
-      show(e.fn, out);
-      for (const a of e.args) {
-        out.push(" ");
-        show(a, out);
-      }
+      out.push("(", e.fn);
+      for (const a of e.args) out.push(" ", a);
       out.push(")");
       return;
     case "let":
       out.push("(let ");
       showBindings(e.attrs, out);
-      out.push("in ");
-      show(e.body, out);
-      out.push(")");
+      out.push("in ", e.body, ")");
       return;
     case "with":
-      out.push("(with ");
-      show(e.attrs, out);
-      out.push("; ");
-      show(e.body, out);
-      out.push(")");
+      out.push("(with ", e.attrs, "; ", e.body, ")");
       return;
     case "if":
-      out.push("(if ");
-      show(e.cond, out);
-      out.push(" then ");
-      show(e.then, out);
-      out.push(" else ");
-      show(e.else, out);
-      out.push(")");
+      out.push("(if ", e.cond, " then ", e.then, " else ", e.else, ")");
       return;
     case "assert":
-      out.push("assert ");
-      show(e.cond, out);
-      out.push("; ");
-      show(e.body, out);
+      out.push("assert ", e.cond, "; ", e.body);
       return;
     case "not":
-      out.push("(! ");
-      show(e.expr, out);
-      out.push(")");
+      out.push("(! ", e.expr, ")");
       return;
     case "binary":
-      out.push("(");
-      show(e.left, out);
-      out.push(` ${e.op} `);
-      show(e.right, out);
-      out.push(")");
+      out.push("(", e.left, ` ${e.op} `, e.right, ")");
       return;
     case "concatStrings":
       out.push("(");
       e.parts.forEach((p, i) => {
         if (i > 0) out.push(" + ");
-        show(p, out);
+        out.push(p);
       });
       out.push(")");
       return;
