@@ -61,12 +61,20 @@ export class RefScanner {
       this.consumed += chunk.length;
       return this;
     }
-    const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const base = this.consumed - this.tail.length;
-    this.search(data, base);
-    this.consumed += chunk.length;
-    const keep = Math.min(REF_LEN - 1, data.length);
-    this.tail = Buffer.from(data.subarray(data.length - keep));
+    const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Windows that start in the carried-over tail are searched in a small
+    // joined buffer; all others inside the chunk itself (no copy of the chunk).
+    if (this.tail.length > 0) {
+      const head = data.subarray(0, REF_LEN - 1);
+      this.search(Buffer.concat([this.tail, head]), this.consumed - this.tail.length);
+    }
+    this.search(data, this.consumed);
+    this.consumed += data.length;
+    if (data.length >= REF_LEN - 1) this.tail = Buffer.from(data.subarray(data.length - (REF_LEN - 1)));
+    else {
+      const joined = Buffer.concat([this.tail, data]);
+      this.tail = joined.subarray(Math.max(0, joined.length - (REF_LEN - 1)));
+    }
     return this;
   }
 
