@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { registerInstantiate } from "./instantiate.js";
 import { registerImage } from "./image.js";
 import { registerWhyDepends } from "./why-depends.js";
+import { registerCopy } from "./copy.js";
+import { registerPush } from "./push.js";
 
 /** A subcommand adds itself to the program; one file per command under this folder. */
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerInstantiate, registerImage, registerWhyDepends];
+export const commands: Register[] = [registerInstantiate, registerImage, registerWhyDepends, registerCopy, registerPush];

@@ -1,0 +1,93 @@
+/**
+ * Copy an image between any two locations: a registry (pull/push through
+ * src/oci/registry) or a local layout / archive (the OCI engineer's readers
+ * and writers). Blobs stream from source to destination; nothing is staged
+ * in temp files for registry ↔ registry or layout → registry copies.
+ */
+import { isImageIndex, type Image, type ImageIndex } from "../image.js";
+import { layoutTarEntries, selectImage, writeLayout } from "../layout.js";
+import { openLocalImage } from "../output.js";
+import { writeDockerArchive } from "../dockerArchive.js";
+import { writeTarFile } from "../tarFile.js";
+import type { Digest, Platform } from "../spec.js";
+import { pullImage } from "../registry/pull.js";
+import { pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import type { RegistryClientOptions } from "../registry/client.js";
+import type { ImageLocation } from "./location.js";
+
+export interface CopyOptions {
+  /** Client options for a registry source. */
+  readonly source?: RegistryClientOptions;
+  /** Push options for a registry destination. */
+  readonly destination?: PushOptions;
+  /** Copy the whole index (default: the image for `platform`, like skopeo without --all). */
+  readonly all?: boolean;
+  readonly platform?: Platform;
+}
+
+export interface CopyResult {
+  readonly digest: Digest;
+  readonly mediaType: string;
+  /** Present when the destination is a registry. */
+  readonly push?: PushResult;
+}
+
+export async function openSource(
+  loc: ImageLocation,
+  opts: { client?: RegistryClientOptions; all?: boolean; platform?: Platform },
+): Promise<{ image: Image | ImageIndex; close(): void }> {
+  if (loc.transport === "docker") {
+    const pulled = await pullImage(loc.reference, {
+      ...opts.client,
+      ...(opts.all ? { all: true } : {}),
+      ...(opts.platform ? { platform: opts.platform } : {}),
+    });
+    return { image: pulled.image, close: () => pulled.client.close() };
+  }
+  const image = await openLocalImage(loc.text);
+  if (isImageIndex(image) && !opts.all) {
+    return { image: await selectImage(image, opts.platform ?? { os: "linux", architecture: "amd64" }), close() {} };
+  }
+  return { image, close() {} };
+}
+
+export async function writeDestination(
+  loc: ImageLocation,
+  image: Image | ImageIndex,
+  opts: { push?: PushOptions; platform?: Platform },
+): Promise<CopyResult> {
+  const digest = await image.digest();
+  const base = { digest, mediaType: image.mediaType };
+  switch (loc.transport) {
+    case "docker":
+      return { ...base, push: await pushImage(image, loc.reference, opts.push) };
+    case "oci":
+      await writeLayout(loc.path, image, loc.tag !== undefined ? { tag: loc.tag } : {});
+      return base;
+    case "oci-archive":
+      await writeTarFile(loc.path, await layoutTarEntries(image, loc.tag !== undefined ? { tag: loc.tag } : {}));
+      return base;
+    case "docker-archive": {
+      // docker-archive holds single-platform images only.
+      const single = await selectImage(image, opts.platform);
+      await writeDockerArchive(loc.path, [{ image: single, tags: loc.tag !== undefined ? [loc.tag] : [] }]);
+      return { digest: await single.digest(), mediaType: single.mediaType };
+    }
+  }
+}
+
+export async function copyImage(src: ImageLocation, dst: ImageLocation, opts: CopyOptions = {}): Promise<CopyResult> {
+  const source = await openSource(src, {
+    ...(opts.source ? { client: opts.source } : {}),
+    ...(opts.all ? { all: true } : {}),
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
+  try {
+    return await writeDestination(dst, source.image, {
+      ...(opts.destination ? { push: opts.destination } : {}),
+      ...(opts.platform ? { platform: opts.platform } : {}),
+    });
+  } finally {
+    source.close();
+  }
+}
