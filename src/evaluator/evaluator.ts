@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import type { Expr, Pos } from "./ast.js";
 import { type CoreHooks, EvalCore, canonPath, noPos, showType } from "./eval.js";
 import { EvalError } from "./evalError.js";
-import { fsPath, readSourceFile } from "./fsBytes.js";
+import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
 import type { EvalStore } from "./storeApi.js";
@@ -71,6 +71,7 @@ export class Evaluator extends EvalCore {
     this.floatToString = formatFloatToString;
     this.options = options;
     this.store = options.store;
+    setStoreLocation(options.store.storeDir, (p) => options.store.toRealPath(p));
     const builtinsMap = new Map<string, Lazy>();
     this.builtins = new NixAttrs(builtinsMap);
     const vals: Lazy[] = [];
