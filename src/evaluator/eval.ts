@@ -298,12 +298,24 @@ export class EvalCore {
     if (e.rec) {
       const env2 = new Env(env, new Array<Lazy>(e.attrs.size));
       const vals = env2.vals;
+      const overrides = e.attrs.get("__overrides");
       for (const [name, def] of e.attrs) {
-        const v = this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+        const en = def.kind === "inherited" ? env : env2;
+        // With __overrides, env slots may be replaced later: no shortcuts to current slot values.
+        const v = overrides === undefined ? this.maybeThunk(def.expr, en) : new Thunk(def.expr, en);
         vals[def.displ!] = v;
         map.set(name, v);
       }
       dynEnv = env2;
+      if (overrides !== undefined) {
+        const ov = this.force(vals[overrides.displ!]!);
+        if (!(ov instanceof NixAttrs)) throw this.typeError("a set", ov, overrides.pos, "while evaluating the `__overrides` attribute");
+        for (const [name, v] of ov.map) {
+          map.set(name, v);
+          const def = e.attrs.get(name);
+          if (def !== undefined) vals[def.displ!] = v;
+        }
+      }
     } else {
       for (const [name, def] of e.attrs) map.set(name, this.maybeThunk(def.expr, env));
     }

@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Expr, Pos } from "./ast.js";
 import { type CoreHooks, EvalCore, canonPath, noPos, showType } from "./eval.js";
-import { EvalError } from "./evalError.js";
+import { EvalError, RecursionError } from "./evalError.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
@@ -30,6 +30,7 @@ import {
 import { formatFloatToString } from "./lib/float.js";
 import { printExpr } from "./showExpr.js";
 import { readDerivationFile } from "./builtins/derivation.js";
+import { corepkgSources } from "./corepkgs.js";
 import { type Derivation, DrvHashCache, derivationReferences } from "../store/format/index.js";
 
 export interface EvaluatorOptions {
@@ -103,10 +104,12 @@ export class Evaluator extends EvalCore {
 
   // ---------- parsing and importing ----------
 
-  /** Parses and binds source text against the base environment. */
+  /** Parses and binds source text (a byte string) against the base environment. */
   parse(text: string, file: string, baseDir: string, extraNames?: readonly string[]): ParsedSource {
     this.sources.set(file, text);
-    return parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames);
+    return parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames, {
+      home: this.options.env?.HOME === undefined ? undefined : toBytes(this.options.env.HOME),
+    });
   }
 
   evalExprText(text: string, file: string, baseDir: string): Value {
@@ -116,6 +119,14 @@ export class Evaluator extends EvalCore {
 
   /** `import path`: evaluates a file once per path. */
   evalFile(path: string, pos: Pos = noPos): Value {
+    const core = corepkgSources.get(path);
+    if (core !== undefined) {
+      const hit = this.importCache.get(path);
+      if (hit !== undefined) return hit;
+      const v = this.evalExprText(core, path, "/");
+      this.importCache.set(path, v);
+      return v;
+    }
     let p = path;
     try {
       if (statSync(fsPath(p)).isDirectory()) p = p.endsWith("/") ? p + "default.nix" : p + "/default.nix";
@@ -301,7 +312,8 @@ export class Evaluator extends EvalCore {
   }
 
   /** Forces a value completely (deepSeq, --strict). */
-  forceDeep(l: Lazy, pos: Pos = noPos, seen: Set<object> = new Set()): Value {
+  forceDeep(l: Lazy, pos: Pos = noPos, seen: Set<object> = new Set(), depth = 0): Value {
+    if (depth > this.maxCallDepth) throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
     const v = this.force(l);
     if (typeof v !== "object" || v === null || seen.has(v)) return v;
     if (v instanceof NixAttrs) {
@@ -309,7 +321,7 @@ export class Evaluator extends EvalCore {
       for (const k of v.keys()) {
         const x = v.get(k)!;
         try {
-          this.forceDeep(x, pos, seen);
+          this.forceDeep(x, pos, seen, depth + 1);
         } catch (err) {
           if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${k}'`, v.posOf(k));
           throw err;
@@ -317,7 +329,7 @@ export class Evaluator extends EvalCore {
       }
     } else if (Array.isArray(v)) {
       seen.add(v);
-      for (let i = 0; i < v.length; i++) this.forceDeep(v[i]!, pos, seen);
+      for (let i = 0; i < v.length; i++) this.forceDeep(v[i]!, pos, seen, depth + 1);
     }
     return v;
   }

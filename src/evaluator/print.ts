@@ -64,7 +64,7 @@ export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {})
       seen.add(v);
       out.push("{ ");
       for (const k of v.keys()) {
-        out.push(trace ? printIdentifier(k) : k, " = ");
+        out.push(printIdentifier(k), " = ");
         go(v.get(k)!, depth + 1);
         out.push("; ");
       }

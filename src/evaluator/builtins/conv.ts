@@ -2,7 +2,8 @@
  * Conversions between values and text formats: toJSON/fromJSON, fromTOML, toXML.
  */
 import type { Pos } from "../ast.js";
-import { EvalError } from "../evalError.js";
+import { EvalError, RecursionError } from "../evalError.js";
+import { showType } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
@@ -12,15 +13,26 @@ import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Valu
 
 /** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
 export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos): string {
+  const out: string[] = [];
+  jsonInto(ev, l, ctx, copyToStore, pos, out, 0);
+  return out.join("");
+}
+
+function jsonInto(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], depth: number): void {
+  if (depth > ev.maxCallDepth) throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
+  out.push(jsonPart(ev, l, ctx, copyToStore, pos, out, depth));
+}
+
+function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], depth: number): string {
   const v = ev.force(l);
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
   if (typeof v === "bigint") return v.toString();
-  if (typeof v === "string") return toBytes(jsonQuote(fromBytes(v)));
+  if (typeof v === "string") return jsonString(v, pos);
   if (v instanceof NixString) {
     for (const c of v.ctx) ctx.add(c);
-    return toBytes(jsonQuote(fromBytes(v.s)));
+    return jsonString(v.s, pos);
   }
   if (v instanceof NixFloat) return formatFloatForJson(v.value);
   if (v instanceof NixPath) {
@@ -29,37 +41,67 @@ export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStor
     return toBytes(jsonQuote(fromBytes(p)));
   }
   if (Array.isArray(v)) {
-    const parts: string[] = [];
+    out.push("[");
     for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(",");
       try {
-        parts.push(valueToJson(ev, v[i]!, ctx, copyToStore, pos));
+        jsonInto(ev, v[i]!, ctx, copyToStore, pos, out, depth + 1);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`, pos);
         throw err;
       }
     }
-    return `[${parts.join(",")}]`;
+    return "]";
   }
   if (v instanceof NixAttrs) {
-    const ts = v.get("__toString");
-    if (ts !== undefined) {
-      const r = ev.callFunction(ev.force(ts), [v], pos);
-      return valueToJson(ev, r, ctx, false, pos);
+    // Nix's peelToStringOutPath: __toString first, then outPath, repeatedly.
+    let x: Value = v;
+    let throughToString = false;
+    for (;;) {
+      if (!(x instanceof NixAttrs)) break;
+      const ts: Lazy | undefined = x.get("__toString");
+      if (ts !== undefined) {
+        x = ev.callFunction(ev.force(ts), [x], pos);
+        throughToString = true;
+        continue;
+      }
+      const op: Lazy | undefined = x.get("outPath");
+      if (op === undefined) break;
+      x = ev.force(op);
     }
-    const op = v.get("outPath");
-    if (op !== undefined) return valueToJson(ev, op, ctx, copyToStore, pos);
-    const parts: string[] = [];
+    if (throughToString && !(typeof x === "string" || x instanceof NixString || x instanceof NixPath)) {
+      throw new EvalError(`\`__toString\` should return a string, but got ${showType(x)}`, pos).addTrace("while using the result of the `__toString` attribute", pos);
+    }
+    if (x !== v) return jsonPart(ev, x, ctx, copyToStore && !throughToString, pos, out, depth + 1);
+    out.push("{");
+    let first = true;
     for (const k of v.keys()) {
+      out.push(`${first ? "" : ","}${toBytes(jsonQuote(fromBytes(k)))}:`);
+      first = false;
       try {
-        parts.push(`${toBytes(jsonQuote(fromBytes(k)))}:${valueToJson(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos)}`);
+        jsonInto(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos, out, depth + 1);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating attribute '${k}'`, v.posOf(k));
         throw err;
       }
     }
-    return `{${parts.join(",")}}`;
+    return "}";
   }
-  throw new EvalError(`cannot convert ${ev.typeError("", v, pos).message.replace(/^expected  but found /, "")} to JSON`, pos);
+  throw new EvalError(`cannot convert ${showType(v)} to JSON`, pos);
+}
+
+const utf8Strict = new TextDecoder("utf-8", { fatal: true });
+
+/** A JSON string literal; Nix (nlohmann) refuses strings that are not UTF-8. */
+function jsonString(bytes: string, pos: Pos): string {
+  if (/[^\x00-\x7f]/.test(bytes)) {
+    try {
+      utf8Strict.decode(Buffer.from(bytes, "latin1"));
+    } catch {
+      throw new EvalError("JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte", pos);
+    }
+  }
+  return toBytes(jsonQuote(fromBytes(bytes)));
 }
 
 /** Plain JS data (from the JSON/TOML parsers) → Nix values. */
@@ -181,7 +223,9 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
     }
     return empty("unevaluated");
   };
+  open("expr");
   go(l);
+  close("expr");
   return out.join("");
 }
 

@@ -4,13 +4,16 @@
 import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import type { Pos } from "../ast.js";
 import { canonPath } from "../eval.js";
-import { EvalError } from "../evalError.js";
+import { EvalError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { fsPath, readBytes } from "../fsBytes.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
 import { hashData, parseHashAny, printHash } from "../../store/format/hash.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
+
+/** Nix's built-in `<nix/…>` files, mapped to pseudo-paths that `import` recognises. */
+export const corepkgs = new Map<string, string>([["nix/fetchurl.nix", "/__corepkgs__/fetchurl.nix"]]);
 
 function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
   const st = lstatSync(fsPath(p));
@@ -34,14 +37,14 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__pathExists", 1, ([a], pos) => {
     const v = ev.force(a!);
     const p = v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists");
-    const mustBeDir = p.endsWith("/") && p !== "/";
+    // The OS resolves "." and ".." and refuses "file/" or "file/." (ENOTDIR), as Nix's check does.
     try {
-      const st = statSync(fsPath(canonPath(p)));
-      return mustBeDir ? st.isDirectory() : true;
+      statSync(fsPath(p));
+      return true;
     } catch {
       try {
-        lstatSync(fsPath(canonPath(p)));
-        return !mustBeDir;
+        lstatSync(fsPath(p));
+        return !p.endsWith("/");
       } catch {
         return false;
       }
@@ -108,7 +111,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const prefix = pv === undefined ? "" : ev.forceStringNoCtx(pv, pos, "while evaluating the `prefix` attribute");
       const pathV = attrs.get("path");
       if (pathV === undefined) throw new EvalError("attribute 'path' missing", pos);
-      const base = ev.forceString(pathV, pos, "while evaluating the `path` attribute");
+      const base = ev.coerceToString(ev.force(pathV), null, false, false, pos);
       let rest: string;
       if (prefix === "") rest = "/" + name;
       else if (name === prefix) rest = "";
@@ -118,7 +121,9 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const candidate = canonPath(abs + rest);
       if (existsSync(fsPath(candidate))) return new NixPath(candidate);
     }
-    throw new EvalError(`file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos);
+    const core = corepkgs.get(name);
+    if (core !== undefined) return new NixPath(core);
+    throw new ThrownError(`file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos);
   });
   def("__toPath", 1, ([a], pos) => {
     const ctx = new Set<string>();

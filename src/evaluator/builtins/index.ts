@@ -10,7 +10,7 @@ import { registerCoreBuiltins } from "./core.js";
 import { registerDerivationBuiltins } from "./derivation.js";
 import { registerFsBuiltins } from "./fs.js";
 import { registerListBuiltins } from "./lists.js";
-import { registerMiscBuiltins } from "./misc.js";
+import { registerFlakeRefBuiltins, registerMiscBuiltins } from "./misc.js";
 import { registerStringBuiltins } from "./strings.js";
 
 /** The Nix version nixoci's evaluator reports (its behaviour follows current Nix's language). */
@@ -26,6 +26,7 @@ export function registerAllBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   registerFsBuiltins(ev, def);
   registerDerivationBuiltins(ev, def);
   registerMiscBuiltins(ev, def);
+  registerFlakeRefBuiltins(ev, def);
   // Constants (arity 0: computed on first use).
   def("__currentSystem", 0, () => ev.options.system ?? "x86_64-linux");
   def("__currentTime", 0, () => BigInt(Math.floor(Date.now() / 1000)));

@@ -3,8 +3,10 @@
  */
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { typeOf } from "../eval.js";
-import { type Lazy, NixFloat, NixPath, NixString, type Value } from "../values.js";
+import { showType, typeOf } from "../eval.js";
+import { type FlakeRefAttrs, flakeRefToString, parseFlakeRef } from "../lib/flakeRef.js";
+import { NixociError } from "../../errors.js";
+import { type Lazy, NixAttrs, NixFloat, NixPath, NixString, type Value, fromBytes, toBytes } from "../values.js";
 
 /** A key for genericClosure's "seen" set, equal exactly when Nix's comparison says equal. */
 function closureKey(v: Value): string | undefined {
@@ -56,5 +58,41 @@ export function registerMiscBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       for (const x of next) work.push(x);
     }
     return out;
+  });
+}
+
+/** builtins.parseFlakeRef / builtins.flakeRefToString (flake references in attribute form). */
+export function registerFlakeRefBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  def("__parseFlakeRef", 1, ([a], pos) => {
+    const s = ev.forceStringNoCtx(a!, pos, "while evaluating the argument passed to builtins.parseFlakeRef");
+    let attrs: FlakeRefAttrs;
+    try {
+      attrs = parseFlakeRef(fromBytes(s));
+    } catch (err) {
+      if (err instanceof NixociError) throw new EvalError(err.message, pos);
+      throw err;
+    }
+    const m = new Map<string, Lazy>();
+    for (const [k, v] of Object.entries(attrs)) m.set(k, typeof v === "number" ? BigInt(v) : typeof v === "string" ? toBytes(v) : v);
+    return new NixAttrs(m);
+  });
+  def("__flakeRefToString", 1, ([a], pos) => {
+    const attrs = ev.forceAttrs(a!, pos, "while evaluating the argument passed to builtins.flakeRefToString");
+    const out: FlakeRefAttrs = {};
+    for (const k of attrs.keys()) {
+      const v = ev.force(attrs.get(k)!);
+      if (typeof v === "bigint") {
+        if (v < 0n) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
+        out[k] = Number(v);
+      } else if (typeof v === "boolean") out[k] = v;
+      else if (typeof v === "string" || v instanceof NixString) out[k] = fromBytes(typeof v === "string" ? v : v.s);
+      else throw new EvalError(`flake reference attribute sets may only contain integers, Booleans, and strings, but attribute '${k}' is ${showType(v)}`, pos);
+    }
+    try {
+      return toBytes(flakeRefToString(out));
+    } catch (err) {
+      if (err instanceof NixociError) throw new EvalError(err.message, pos);
+      throw err;
+    }
   });
 }

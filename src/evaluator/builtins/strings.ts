@@ -29,8 +29,6 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
     const len = ev.forceInt(ln!, pos, "while evaluating the second argument (the substring length) passed to builtins.substring");
     const ctx = new Set<string>();
     const str = ev.coerceToString(ev.force(s!), ctx, true, false, pos);
-    // Nix: an empty substring never carries context.
-    if (len === 0n) return "";
     const from = Number(start > BigInt(str.length) ? BigInt(str.length) : start);
     const out = len < 0n ? str.slice(from) : str.substr(from, Number(len > BigInt(str.length) ? BigInt(str.length) : len));
     return mkString(out, ctx);

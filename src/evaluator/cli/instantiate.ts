@@ -33,6 +33,8 @@ export interface InstantiateOptions {
   args: { name: string; value: string; isString: boolean }[];
   includes: string[];
   showTrace: boolean;
+  /** Nix's max-call-depth setting. */
+  maxCallDepth?: number;
   readOnly: boolean;
   /** Store root for writing .drv files (without --eval); undefined: in-memory. */
   storeRoot?: string;
@@ -132,22 +134,23 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   try {
     const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
     ev = makeEvaluator(store, o.includes, o.env, stderr);
+    if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;
     const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];
     const loadText = (input: string): { text: string; file: string; baseDir: string } => {
-      if (o.expr) return { text: input, file: "«string»", baseDir: o.cwd };
-      if (input === "-") return { text: o.stdin ?? readFileSync(0, "utf8"), file: "«stdin»", baseDir: o.cwd };
+      if (o.expr) return { text: toBytes(input), file: "«string»", baseDir: toBytes(o.cwd) };
+      if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: "«stdin»", baseDir: toBytes(o.cwd) };
       let file = resolve(o.cwd, input);
       try {
         if (readFileSync(file, { flag: "r" }) && false) file = file;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "EISDIR") file += "/default.nix";
       }
-      return { text: readFileSync(file, "utf8"), file, baseDir: resolve(file, "..") };
+      return { text: readFileSync(file, "latin1"), file: toBytes(file), baseDir: toBytes(resolve(file, "..")) };
     };
     const autoMap = new Map<string, Lazy>();
     for (const a of o.args) {
-      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(a.value, "«string»", o.cwd));
+      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(toBytes(a.value), "«string»", toBytes(o.cwd)));
     }
     const autoArgs = new NixAttrs(autoMap);
     for (const input of inputs) {

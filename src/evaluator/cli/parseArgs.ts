@@ -86,6 +86,23 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         need(i, 2, a);
         i += 2;
         break;
+      case "--no-show-trace":
+        o.showTrace = false;
+        break;
+      case "--max-call-depth": {
+        need(i, 1, a);
+        const n = Number.parseInt(argv[++i]!, 10);
+        if (Number.isFinite(n)) o.maxCallDepth = n;
+        break;
+      }
+      case "--extra-experimental-features":
+      case "--experimental-features":
+      case "--lint-absolute-path-literals":
+      case "--lint-short-path-literals":
+      case "--lint-url-literals":
+        need(i, 1, a);
+        i++;
+        break;
       case "--add-root":
       case "--trace-verbose":
       case "--indirect":
