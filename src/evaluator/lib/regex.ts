@@ -345,13 +345,13 @@ const COLLATE_NAMES: readonly string[] = [
   "left-curly-bracket", "vertical-line", "right-curly-bracket", "tilde", "DEL",
 ];
 
-const latin1 = (bytes: readonly number[]): string => String.fromCharCode(...bytes);
+const asciiName = (bytes: readonly number[]): string => String.fromCharCode(...bytes);
 /** std::regex compares `char`, which is signed on the platforms Nix targets. */
 const signed = (b: number): number => (b < 128 ? b : b - 256);
 const toLowerC = (b: number): number => (b >= 0x41 && b <= 0x5a ? b + 32 : b);
 
 function lookupCollate(name: readonly number[]): number {
-  const i = COLLATE_NAMES.indexOf(latin1(name));
+  const i = COLLATE_NAMES.indexOf(asciiName(name));
   if (i < 0) throw new SyntaxFailure("bad collating element");
   return i;
 }
@@ -370,7 +370,7 @@ class BracketBuilder {
     this.ranges.push([signed(lo), signed(hi)]);
   }
   addClass(name: readonly number[]): void {
-    const test = CLASS_TESTS[latin1(name.map(toLowerC))];
+    const test = CLASS_TESTS[asciiName(name.map(toLowerC))];
     if (test === undefined) throw new SyntaxFailure("bad class name");
     this.classes.push(test);
   }
@@ -814,6 +814,9 @@ class Executor {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+type Decode = (b: Uint8Array) => string;
+const utf8: Decode = (b) => decoder.decode(b);
+const latin1: Decode = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 
 /** One match found by `splitAll`. */
 export interface RegexMatch {
@@ -835,6 +838,12 @@ export interface CompiledRegex {
   splitAll(s: string): RegexMatch[];
   /** `builtins.split`'s result: strings interleaved with the group lists of the matches. */
   split(s: string): Array<string | (string | null)[]>;
+  /**
+   * The same on byte strings (one char per byte, as Buffer's "latin1"), results likewise:
+   * exact even when a match boundary falls inside a UTF-8 sequence or the input is not UTF-8.
+   */
+  matchWholeBytes(s: string): (string | null)[] | null;
+  splitBytes(s: string): Array<string | (string | null)[]>;
 }
 
 class PosixRegex implements CompiledRegex {
@@ -848,18 +857,25 @@ class PosixRegex implements CompiledRegex {
     this.groupCount = nsub - 1;
   }
 
-  private groupsOf(bytes: Uint8Array, g: Groups): (string | null)[] {
+  private groupsOf(bytes: Uint8Array, g: Groups, decode: Decode = utf8): (string | null)[] {
     const out: (string | null)[] = [];
     for (let i = 1; i < this.nsub; i++) {
-      out.push(g[2 * i]! < 0 ? null : decoder.decode(bytes.subarray(g[2 * i]!, g[2 * i + 1]!)));
+      out.push(g[2 * i]! < 0 ? null : decode(bytes.subarray(g[2 * i]!, g[2 * i + 1]!)));
     }
     return out;
   }
 
-  matchWhole(s: string): (string | null)[] | null {
-    const bytes = encoder.encode(s);
+  private matchIn(bytes: Uint8Array, decode: Decode): (string | null)[] | null {
     const g = new Executor(this.states, this.start, this.nsub, bytes).matchExact();
-    return g === null ? null : this.groupsOf(bytes, g);
+    return g === null ? null : this.groupsOf(bytes, g, decode);
+  }
+
+  matchWhole(s: string): (string | null)[] | null {
+    return this.matchIn(encoder.encode(s), utf8);
+  }
+
+  matchWholeBytes(s: string): (string | null)[] | null {
+    return this.matchIn(Buffer.from(s, "latin1"), latin1);
   }
 
   /** Byte offsets of every match std::cregex_iterator yields, in order. */
@@ -904,18 +920,25 @@ class PosixRegex implements CompiledRegex {
     return out;
   }
 
-  split(s: string): Array<string | (string | null)[]> {
-    const bytes = encoder.encode(s);
+  private splitIn(s: string, bytes: Uint8Array, decode: Decode): Array<string | (string | null)[]> {
     const matches = this.scan(bytes);
     if (matches.length === 0) return [s];
     const out: Array<string | (string | null)[]> = [];
     let prevEnd = 0;
     for (const g of matches) {
-      out.push(decoder.decode(bytes.subarray(prevEnd, g[0]!)), this.groupsOf(bytes, g));
+      out.push(decode(bytes.subarray(prevEnd, g[0]!)), this.groupsOf(bytes, g, decode));
       prevEnd = g[1]!;
     }
-    out.push(decoder.decode(bytes.subarray(prevEnd)));
+    out.push(decode(bytes.subarray(prevEnd)));
     return out;
+  }
+
+  split(s: string): Array<string | (string | null)[]> {
+    return this.splitIn(s, encoder.encode(s), utf8);
+  }
+
+  splitBytes(s: string): Array<string | (string | null)[]> {
+    return this.splitIn(s, Buffer.from(s, "latin1"), latin1);
   }
 }
 
@@ -926,18 +949,28 @@ const cache = new Map<string, CompiledRegex>();
  * Throws InvalidRegexError with Nix's message for patterns std::regex rejects.
  */
 export function compileRegex(pattern: string): CompiledRegex {
-  let re = cache.get(pattern);
+  return compileFrom(pattern, encoder.encode(pattern), pattern);
+}
+
+/** compileRegex for a pattern given as a byte string (one char per byte). */
+export function compileRegexFromBytes(pattern: string): CompiledRegex {
+  return compileFrom("\0bytes:" + pattern, Buffer.from(pattern, "latin1"), Buffer.from(pattern, "latin1").toString("utf8"));
+}
+
+function compileFrom(key: string, bytes: Uint8Array, shown: string): CompiledRegex {
+  const pattern = shown;
+  let re = cache.get(key);
   if (re === undefined) {
     let compiler: Compiler;
     try {
-      compiler = new Compiler(encoder.encode(pattern));
+      compiler = new Compiler(bytes);
     } catch (e) {
       if (e instanceof SpaceFailure) throw new InvalidRegexError(pattern, "space", e.message);
       if (e instanceof SyntaxFailure) throw new InvalidRegexError(pattern, "syntax", e.message);
       throw e;
     }
     re = new PosixRegex(compiler.nfa.states, compiler.start, compiler.nfa.subexprCount);
-    cache.set(pattern, re);
+    cache.set(key, re);
   }
   return re;
 }

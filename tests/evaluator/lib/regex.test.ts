@@ -2,7 +2,7 @@
 // tests/fixtures/evaluator/lib/regex-cases.json (regenerate: node tests/fixtures/evaluator/lib/generate.mjs regex).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileRegex } from "../../../src/evaluator/lib/regex.js";
+import { compileRegex, compileRegexFromBytes } from "../../../src/evaluator/lib/regex.js";
 import { InvalidRegexError } from "../../../src/evaluator/lib/libErrors.js";
 
 interface Expected {
@@ -56,5 +56,31 @@ describe("compileRegex matches Nix 2.8", () => {
     const s = "a".repeat(200_000);
     expect(compileRegex("(a*)").matchWhole(s)).toEqual([s]);
     expect(compileRegex("a").split(s).length).toBe(400_001);
+  });
+});
+
+describe("byte-string API", () => {
+  const latin1 = (s: string): string => Buffer.from(s, "utf8").toString("latin1");
+
+  it("agrees with the UTF-8 API on every fixture case", () => {
+    // Decoding the byte results gives the text results (pieces of a split character become U+FFFD in both).
+    const text = (x: string | null): string | null => (x === null ? null : Buffer.from(x, "latin1").toString("utf8"));
+    for (const [pattern] of Object.entries(expected.results)) {
+      const re = compileRegexFromBytes(latin1(pattern));
+      const plain = compileRegex(pattern);
+      for (const s of expected.strings) {
+        expect(re.matchWholeBytes(latin1(s))?.map(text) ?? null).toEqual(plain.matchWhole(s));
+        expect(re.splitBytes(latin1(s)).map((x) => (typeof x === "string" ? text(x) : x.map(text)))).toEqual(plain.split(s));
+      }
+    }
+  });
+
+  it("splits inside a UTF-8 sequence like Nix (one byte per '.')", () => {
+    // builtins.split "(.)" "é" in Nix yields the two bytes of é separately.
+    expect(compileRegexFromBytes("(.)").splitBytes(latin1("é"))).toEqual(["", ["\xc3"], "", ["\xa9"], ""]);
+  });
+
+  it("reports invalid byte patterns with Nix's message", () => {
+    expect(() => compileRegexFromBytes(latin1("[a-é]"))).toThrow("invalid regular expression '[a-é]'");
   });
 });
