@@ -355,7 +355,19 @@ type Container = { array: JsonValue[] } | { object: Map<string, JsonValue>; key:
 
 /** `builtins.fromJSON`. Throws JsonParseError with the text Nix prints. */
 export function parseJson(text: string): JsonValue {
-  const lexer = new Lexer(Buffer.from(text, "utf8"));
+  return parseJsonIn(Buffer.from(text, "utf8"));
+}
+
+/**
+ * parseJson for input given as a byte string (one char per byte, Buffer's "latin1"), so that
+ * ill-formed UTF-8 is rejected as Nix rejects it. Strings in the result are ordinary JS strings.
+ */
+export function parseJsonBytes(bytes: string): JsonValue {
+  return parseJsonIn(Buffer.from(bytes, "latin1"));
+}
+
+function parseJsonIn(input: Uint8Array): JsonValue {
+  const lexer = new Lexer(input);
   let last = T.Uninitialized as T;
   const next = (): T => (last = lexer.scan());
   const fail = (expected: T, context: string): never => {

@@ -4,7 +4,7 @@
 // expectation is stated below with its source.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compareJsonKeys, jsonQuote, parseJson, type JsonValue } from "../../../src/evaluator/lib/json.js";
+import { compareJsonKeys, jsonQuote, parseJson, parseJsonBytes, type JsonValue } from "../../../src/evaluator/lib/json.js";
 import { formatFloatForPrint, formatFloatToString } from "../../../src/evaluator/lib/float.js";
 import { JsonParseError } from "../../../src/evaluator/lib/libErrors.js";
 
@@ -64,5 +64,16 @@ describe("jsonQuote matches toJSON string escaping", () => {
 
   it("leaves non-BMP characters alone", () => {
     expect(jsonQuote("😀\u2028")).toBe('"😀\u2028"');
+  });
+});
+
+describe("parseJsonBytes", () => {
+  it("rejects ill-formed UTF-8 like nlohmann", () => {
+    // Nix 2.8: builtins.fromJSON on the bytes 22 C3 28 22 (checked with nix-instantiate); Nix echoes
+    // the raw byte C3 in "last read", which a JS string message shows as U+FFFD.
+    expect(() => parseJsonBytes('"\xc3("')).toThrow(
+      "[json.exception.parse_error.101] parse error at line 1, column 3: syntax error while parsing value - invalid string: ill-formed UTF-8 byte; last read: '\"\ufffd('",
+    );
+    expect(parseJsonBytes('["\xc3\xa9"]')).toEqual(["é"]);
   });
 });
