@@ -9,19 +9,8 @@ import { resolve } from "node:path";
 import { bind } from "./bind.js";
 import { NixociError } from "../errors.js";
 import { parse } from "./parser.js";
+import { parseOnlyGlobalNames } from "./parseOnlyGlobals.js";
 import { printAst } from "./printAst.js";
-
-/**
- * Names in Nix's base environment, for parsing without an evaluator. The
- * evaluator owns the real list (it passes its own base scope to `bind`).
- */
-export const defaultGlobalNames: readonly string[] = [
-  "builtins", "true", "false", "null", "import", "abort", "throw", "map", "toString", "derivation",
-  "derivationStrict", "baseNameOf", "dirOf", "isNull", "removeAttrs", "fetchTarball", "fetchGit",
-  "fetchMercurial", "fetchTree", "fromTOML", "scopedImport", "placeholder", "break",
-  "__sub", "__mul", "__div", "__lessThan", "__findFile", "__nixPath", "__currentSystem", "__currentTime",
-  "__storeDir", "__nixVersion", "__langVersion",
-];
 
 function main(argv: string[]): number {
   const arg = argv[2] ?? "-";
@@ -29,7 +18,7 @@ function main(argv: string[]): number {
   const file = arg === "-" ? "«stdin»" : resolve(arg);
   try {
     const expr = parse({ file, text }, { basePath: arg === "-" ? process.cwd() : undefined });
-    bind(expr, defaultGlobalNames, text);
+    bind(expr, parseOnlyGlobalNames, text);
     process.stdout.write(`${printAst(expr)}\n`);
     return 0;
   } catch (e) {
