@@ -4,9 +4,10 @@ import { registerImage } from "./image.js";
 import { registerWhyDepends } from "./why-depends.js";
 import { registerCopy } from "./copy.js";
 import { registerPush } from "./push.js";
+import { registerBuild } from "./build.js";
 
 /** A subcommand adds itself to the program; one file per command under this folder. */
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerInstantiate, registerImage, registerWhyDepends, registerCopy, registerPush];
+export const commands: Register[] = [registerBuild, registerInstantiate, registerImage, registerWhyDepends, registerCopy, registerPush];

@@ -1,0 +1,168 @@
+/**
+ * `nixoci build [FLAKEREF]`: evaluate, realise, layer and write an image.
+ * The default output is `./result.tar` (an oci-archive), like Nix's `result`.
+ */
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { openLocalImage } from "../../oci/output.js";
+import { isImageIndex } from "../../oci/image.js";
+import type { OutputFormat } from "../../oci/output.js";
+import { parseImageSettings, type ImageSettings } from "../../oci/settings.js";
+import { formatBytes } from "../format.js";
+import { type BuildRequest, type BuildResult, buildImage } from "../pipeline.js";
+
+export interface ImageFlags {
+  output?: string;
+  format: string;
+  tag?: string;
+  maxLayers?: string;
+  layering?: string;
+  disallow: string[];
+  entrypoint?: string;
+  cmd?: string;
+  env: string[];
+  port: string[];
+  user?: string;
+  label: string[];
+  workdir?: string;
+  system?: string;
+  printBuildLogs?: boolean;
+  json?: boolean;
+  showTrace?: boolean;
+  store?: string;
+  from?: string;
+  evalCache: boolean;
+  sandbox: boolean;
+  maxJobs?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** The flags `build` and `push` share. */
+export function addImageFlags(cmd: Command): Command {
+  return cmd
+    .option("--format <format>", "output format: oci (oci-archive), docker (docker-archive), layout (OCI layout directory)", "oci")
+    .option("-t, --tag <name:tag>", "image name and tag (default: the package's pname:version)")
+    .option("--max-layers <n>", "maximum number of layers (default 100, or the flake's nixoci.maxLayers)")
+    .option("--layering <strategy>", "popularity (as nixpkgs) or size")
+    .option("--disallow <name-or-path>", "fail if a matching store path is in the image (repeatable)", collect, [])
+    .option("--entrypoint <cmd>", "entrypoint: a JSON list or a single program path")
+    .option("--cmd <args>", "default arguments: a JSON list or a single string")
+    .option("--env <K=V>", "environment variable (repeatable)", collect, [])
+    .option("--port <port[/proto]>", "exposed port (repeatable)", collect, [])
+    .option("--user <user>", "user to run as (adds it to /etc/passwd when it is a name)")
+    .option("--label <k=v>", "image label (repeatable)", collect, [])
+    .option("--workdir <dir>", "working directory")
+    .option("--system <system>", "Nix system to build for (default: this machine's)")
+    .option("--from <image>", "base image: oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
+    .option("-L, --print-build-logs", "print build logs")
+    .option("--show-trace", "show the evaluation trace on errors")
+    .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
+    .option("-j, --max-jobs <n>", "builds at once")
+    .option("--no-eval-cache", "always evaluate")
+    .option("--no-sandbox", "build without the sandbox (not recommended)")
+    .option("--json", "print a JSON summary on stdout");
+}
+
+function jsonOrList(v: string): string[] {
+  if (v.trimStart().startsWith("[")) {
+    const parsed: unknown = JSON.parse(v);
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) throw new UsageError(`expected a JSON list of strings, got ${v}`);
+    return parsed;
+  }
+  return [v];
+}
+
+function pairs(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got '${kv}'`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function requestFromFlags(installable: string | undefined, flags: ImageFlags, log: (l: string) => void): Promise<BuildRequest> {
+  const s: Record<string, unknown> = {};
+  if (flags.entrypoint !== undefined) s.entrypoint = jsonOrList(flags.entrypoint);
+  if (flags.cmd !== undefined) s.cmd = jsonOrList(flags.cmd);
+  if (flags.env.length) s.env = pairs(flags.env, "--env");
+  if (flags.port.length) s.ports = flags.port;
+  if (flags.user !== undefined) s.user = flags.user;
+  if (flags.label.length) s.labels = pairs(flags.label, "--label");
+  if (flags.workdir !== undefined) s.workingDir = flags.workdir;
+  const settings: ImageSettings = parseImageSettings(s, "command line");
+  const format = flags.format as OutputFormat;
+  if (!["oci", "docker", "layout"].includes(format)) throw new UsageError(`--format must be oci, docker or layout, not '${flags.format}'`);
+  const maxLayers = flags.maxLayers === undefined ? undefined : Number(flags.maxLayers);
+  if (maxLayers !== undefined && !(Number.isInteger(maxLayers) && maxLayers >= 2)) throw new UsageError(`--max-layers must be an integer ≥ 2`);
+  if (flags.layering !== undefined && !["popularity", "size"].includes(flags.layering)) throw new UsageError(`--layering must be popularity or size`);
+  let base;
+  if (flags.from !== undefined) {
+    const img = await openLocalImage(flags.from);
+    if (isImageIndex(img)) throw new UsageError(`--from ${flags.from} is an image index; name one image`);
+    base = img;
+  }
+  return {
+    installable: installable ?? ".#default",
+    cwd: process.cwd(),
+    system: flags.system,
+    store: flags.store ?? process.env.NIXOCI_STORE,
+    format,
+    tag: flags.tag,
+    maxLayers,
+    layering: flags.layering as BuildRequest["layering"],
+    disallow: flags.disallow,
+    settings,
+    base,
+    maxJobs: flags.maxJobs === undefined ? undefined : Number(flags.maxJobs),
+    printBuildLogs: flags.printBuildLogs,
+    showTrace: flags.showTrace,
+    noEvalCache: !flags.evalCache,
+    noSandbox: !flags.sandbox,
+    log,
+  };
+}
+
+export function summaryJson(r: BuildResult): object {
+  return {
+    ref: r.ref,
+    digest: r.digest,
+    imageid: r.configDigest,
+    output: r.output,
+    drvPath: r.package.drvPath,
+    outputs: r.package.outputs,
+    closure: r.closure.length,
+    layers: r.layers,
+    size: r.layers.reduce((n, l) => n + l.size, 0),
+  };
+}
+
+export function printSummary(r: BuildResult, write: (l: string) => void): void {
+  const total = r.layers.reduce((n, l) => n + l.size, 0);
+  write(`image ${r.ref}: ${r.layers.length} layers, ${formatBytes(total)} compressed, ${r.closure.length} store paths`);
+  for (const [i, l] of r.layers.entries()) {
+    const what = l.paths.length === 0 ? "" : l.paths.length === 1 ? ` ${l.paths[0]}` : ` ${l.paths.length} store paths`;
+    write(`  ${String(i + 1).padStart(3)} ${l.digest.slice(7, 19)} ${formatBytes(l.size).padStart(10)}${what}`);
+  }
+  write(`digest ${r.digest}`);
+  if (r.output) write(`wrote ${r.output}`);
+}
+
+export function registerBuild(program: Command): void {
+  addImageFlags(
+    program
+      .command("build")
+      .description("Build an OCI image from a flake package (FLAKEREF like .#default)")
+      .argument("[flakeref]", "flake reference and attribute", ".#default")
+      .option("-o, --output <path>", "where to write the image", undefined),
+  ).action(async (installable: string, flags: ImageFlags) => {
+    const log = (l: string) => process.stderr.write(`${l}\n`);
+    const req = await requestFromFlags(installable, flags, log);
+    req.output = flags.output ?? (req.format === "layout" ? "result" : "result.tar");
+    const result = await buildImage(req);
+    if (flags.json) process.stdout.write(`${JSON.stringify(summaryJson(result), null, 2)}\n`);
+    else printSummary(result, log);
+  });
+}

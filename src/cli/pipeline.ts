@@ -1,0 +1,223 @@
+/**
+ * The whole path of `nixoci build` / `nixoci push`, composed from the four
+ * parts: evaluate the installable (evaluator), realise it (store), group its
+ * runtime closure into layers (layering), and assemble and write the image
+ * (oci). Each step only hands plain data to the next.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { NixociError, UsageError } from "../errors.js";
+import { evaluateInstallableOnWorker, type PackageInfo } from "../evaluator/flake/evalInstallable.js";
+import { assertNoDisallowed, type ClosureGraph, popularityLayers, runtimeClosure, sizeLayers, type StoreLayers } from "../layering/index.js";
+import { buildImage as assembleImage } from "../oci/buildImage.js";
+import type { Image } from "../oci/image.js";
+import { LayerCache } from "../oci/layerCache.js";
+import { type OutputFormat, writeOutput } from "../oci/output.js";
+import { mergeImageSettings, parseImageSettings, type ImageSettings } from "../oci/settings.js";
+import { pushImage } from "../oci/registry/push.js";
+import type { ProgressReporter } from "../oci/registry/progress.js";
+import { LocalStore } from "../store/index.js";
+import { buildDerivations } from "../store/index.js";
+
+export interface BuildRequest {
+  /** `FLAKEREF#ATTR`, default `.#default`. */
+  installable: string;
+  cwd: string;
+  system?: string;
+  /** Store root (`--store`); default: the local store. */
+  store?: string;
+  /** Where to write the image; undefined writes nothing (push-only). */
+  output?: string;
+  format?: OutputFormat;
+  /** `name:tag`; default from the package's name and version. */
+  tag?: string;
+  maxLayers?: number;
+  layering?: "popularity" | "size";
+  disallow?: string[];
+  /** Image settings from flags; they win over the flake's `nixoci` attribute. */
+  settings?: ImageSettings;
+  base?: Image;
+  maxJobs?: number;
+  /** Print build logs (`-L`). */
+  printBuildLogs?: boolean;
+  showTrace?: boolean;
+  noEvalCache?: boolean;
+  noSandbox?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BuiltLayer {
+  digest: string;
+  size: number;
+  /** Store paths in the layer (empty for the customisation layer and base layers). */
+  paths: string[];
+}
+
+export interface BuildResult {
+  image: Image;
+  /** `name:tag` */
+  ref: string;
+  name: string;
+  tag: string;
+  digest: string;
+  configDigest: string;
+  layers: BuiltLayer[];
+  package: PackageInfo;
+  closure: string[];
+  output?: string;
+  /** Whether evaluation came from the cache. */
+  evalCached: boolean;
+}
+
+export class PipelineError extends NixociError {}
+
+/** Evaluate, realise, layer and assemble; write the image when `output` is set. */
+export async function buildImage(req: BuildRequest): Promise<BuildResult> {
+  const log = req.log ?? (() => {});
+  const system = req.system ?? defaultSystem();
+  const evaluated = await evaluateInstallableOnWorker(
+    { installable: req.installable || ".#default", cwd: req.cwd, system, showTrace: req.showTrace, noEvalCache: req.noEvalCache },
+    req.store,
+  );
+  for (const m of evaluated.messages) log(m);
+  if (evaluated.error !== undefined || evaluated.info === undefined) throw new PipelineError(evaluated.error ?? "evaluation failed");
+  const pkg = evaluated.info;
+
+  const store = new LocalStore({ root: req.store });
+  try {
+    // Realise: only what is not valid yet.
+    const wanted = pkg.installOutputs.map((o) => pkg.outputs[o]!);
+    if (!wanted.every((p) => store.isValidPath(p))) {
+      await buildDerivations(store, [pkg.drvPath], {
+        maxJobs: req.maxJobs,
+        sandbox: !req.noSandbox,
+        onBuildStart: (drv) => log(`building '${drv}'...`),
+        onLogLine: req.printBuildLogs ? (drv, line) => log(`${drvName(drv)}> ${line}`) : undefined,
+      });
+    }
+
+    const fromFlake = pkg.settings === undefined ? {} : parseImageSettings(pkg.settings, `${pkg.attrPath.join(".")}.nixoci`);
+    const settings = withDefaults(mergeImageSettings(fromFlake, req.settings ?? {}), pkg, wanted, store);
+    if (req.maxLayers !== undefined) settings.maxLayers = req.maxLayers;
+    if (req.disallow?.length) settings.disallow = [...(settings.disallow ?? []), ...req.disallow];
+
+    const graph: ClosureGraph = {
+      references: (p) => store.queryReferences(p),
+      narSize: (p) => store.queryPathInfo(p).narSize,
+    };
+    const roots = [...new Set([...wanted, ...pkg.settingsReferences.filter((p) => store.isValidPath(p)), ...(settings.copyToRoot ?? [])])];
+    // Fail before writing anything when a forbidden path is in the closure.
+    if (settings.disallow?.length) assertNoDisallowed(graph, roots, settings.disallow);
+    const closure = runtimeClosure(graph, roots);
+
+    const baseLayers = req.base ? (await req.base.layers()).length : 0;
+    const layering = req.layering ?? (settings.layering as "popularity" | "size" | undefined) ?? "popularity";
+    const layerInput = {
+      graph,
+      contents: roots,
+      configReferences: pkg.settingsReferences,
+      maxLayers: settings.maxLayers ?? 100,
+      baseImageLayers: baseLayers,
+    };
+    let groups: StoreLayers;
+    if (layering === "popularity") groups = popularityLayers(layerInput);
+    else if (layering === "size") groups = sizeLayers(layerInput);
+    else throw new UsageError(`unknown layering strategy '${layering}' (popularity, size)`);
+
+    const image = await assembleImage({
+      layers: groups,
+      roots: { [store.storeDir]: store.location.realStoreDir },
+      settings,
+      system: pkg.system,
+      base: req.base,
+      cache: new LayerCache(),
+    });
+
+    const name = settings.name ?? pkg.pname;
+    const tag = settings.tag ?? (pkg.version || "latest");
+    const ref = req.tag ?? `${name}:${tag}`;
+    if (req.output !== undefined) {
+      await writeOutput({ format: req.format ?? "oci", output: req.output, images: [image], ref });
+    }
+
+    const manifest = await image.manifest();
+    const layerDescs = manifest.layers;
+    const layers: BuiltLayer[] = layerDescs.map((d, i) => ({
+      digest: d.digest,
+      size: d.size,
+      paths: i >= baseLayers && i - baseLayers < groups.length ? groups[i - baseLayers]! : [],
+    }));
+    return {
+      image,
+      ref,
+      name: ref.slice(0, ref.lastIndexOf(":") > ref.lastIndexOf("/") ? ref.lastIndexOf(":") : ref.length),
+      tag: ref.lastIndexOf(":") > ref.lastIndexOf("/") ? ref.slice(ref.lastIndexOf(":") + 1) : "latest",
+      digest: await image.digest(),
+      configDigest: manifest.config.digest,
+      layers,
+      package: pkg,
+      closure,
+      output: req.output,
+      evalCached: evaluated.cached,
+    };
+  } finally {
+    store.close();
+  }
+}
+
+export interface PushRequest {
+  /** `host/repository` (a tag in it is used too). */
+  repository: string;
+  tags: string[];
+  creds?: { username: string; password: string };
+  tlsVerify?: boolean;
+  progress?: ProgressReporter;
+  log?: (line: string) => void;
+}
+
+/** Push a built image under each tag; returns the references pushed (`repo:tag`). */
+export async function pushBuilt(result: BuildResult, req: PushRequest): Promise<string[]> {
+  const repo = req.repository.replace(/^docker:\/\//, "");
+  const lastSlash = repo.lastIndexOf("/");
+  const hasTag = repo.lastIndexOf(":") > lastSlash;
+  const base = hasTag ? repo.slice(0, repo.lastIndexOf(":")) : repo;
+  const tags = hasTag ? [repo.slice(repo.lastIndexOf(":") + 1), ...req.tags] : req.tags.length ? req.tags : [result.tag];
+  const pushed = await pushImage(result.image, `${base}:${tags[0]}`, {
+    extraTags: tags.slice(1),
+    tlsVerify: req.tlsVerify,
+    credentials: req.creds ? { creds: `${req.creds.username}:${req.creds.password}` } : undefined,
+    progress: req.progress,
+  });
+  req.log?.(`pushed ${base}@${pushed.digest} (${pushed.blobs.pushed.length} blobs uploaded, ${pushed.blobs.skipped.length} present, ${pushed.blobs.mounted.length} mounted)`);
+  return tags.map((t) => `${base}:${t}`);
+}
+
+/**
+ * What a user of dockerTools would expect without saying anything: the package
+ * linked into `/` (its bin/ on PATH), the entrypoint its main program.
+ */
+function withDefaults(s: ImageSettings, pkg: PackageInfo, outputs: string[], store: LocalStore): ImageSettings {
+  const out = { ...s };
+  out.copyToRoot ??= outputs;
+  if (out.entrypoint === undefined) {
+    const main = pkg.mainProgram ?? singleProgram(store.toRealPath(outputs[0]!));
+    if (main !== undefined) out.entrypoint = [`${outputs[0]}/bin/${main}`];
+  }
+  return out;
+}
+
+function singleProgram(realOut: string): string | undefined {
+  const bin = join(realOut, "bin");
+  if (!existsSync(bin)) return undefined;
+  const entries = readdirSync(bin);
+  return entries.length === 1 ? entries[0] : undefined;
+}
+
+function drvName(drvPath: string): string {
+  return drvPath.slice(drvPath.lastIndexOf("/") + 34).replace(/\.drv$/, "");
+}
+
+export function defaultSystem(): string {
+  const arch = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
+  return `${arch}-${process.platform}`;
+}
