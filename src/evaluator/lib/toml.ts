@@ -10,7 +10,7 @@
  * bytes, and the int64 range.
  *
  * smol-toml also accepts TOML 1.1 additions that Nix (toml11 in TOML 1.0
- * mode) rejects; `rejectToml11` refuses those first.
+ * mode) rejects; `preprocess` refuses those first.
  */
 import { parse, TomlDate, TomlError } from "smol-toml";
 import { TomlParseError } from "./libErrors.js";
@@ -36,6 +36,7 @@ function convert(v: unknown): TomlValue {
     return v;
   }
   if (typeof v === "number" || typeof v === "boolean") return v;
+  if (v === NEGATIVE_NAN_SENTINEL) return negativeNaN();
   if (typeof v === "string") return noNullByte(v);
   if (v instanceof TomlDate || v instanceof Date) throw new TomlParseError("while parsing TOML: Dates and times are not supported");
   if (Array.isArray(v)) return v.map(convert);
@@ -47,12 +48,26 @@ function convert(v: unknown): TomlValue {
   throw new TomlParseError(`while parsing TOML: unsupported value ${String(v)}`);
 }
 
+/** Stands for a `-nan` value: smol-toml loses NaN's sign, Nix prints it ("-nan"). */
+const NEGATIVE_NAN_SENTINEL = "\0-nan";
+
+function negativeNaN(): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, NaN);
+  view.setUint8(0, view.getUint8(0) | 0x80);
+  return view.getFloat64(0);
+}
+
 /**
  * Refuse the TOML 1.1 extensions smol-toml accepts: newlines and trailing
- * commas inside inline tables, and the \e and \xHH string escapes. A small
- * scan that skips comments and strings and tracks bracket nesting.
+ * commas inside inline tables, and the \e and \xHH string escapes; and
+ * replace `-nan` values by a sentinel string. A small scan that skips
+ * comments and strings and tracks bracket nesting ("H" = table header).
  */
-function rejectToml11(text: string): void {
+function preprocess(text: string): string {
+  let out = "";
+  let copied = 0;
+  let lastSignificant = "";
   const fail = (what: string): never => {
     throw new TomlParseError(`while parsing TOML: ${what} (not allowed in TOML 1.0)`);
   };
@@ -80,10 +95,22 @@ function rejectToml11(text: string): void {
       // Closing quotes of a multi-line string may be followed by up to two more quotes.
       i += quote.length;
       while (multi && text[i] === c) i++;
+      lastSignificant = "v";
       continue;
     }
-    const inInlineTable = nesting[nesting.length - 1] === "{";
-    if (c === "{" || c === "[") nesting.push(c);
+    const top = nesting[nesting.length - 1];
+    const inInlineTable = top === "{";
+    const valuePosition = !nesting.includes("H") && (lastSignificant === "=" || (top === "[" && (lastSignificant === "[" || lastSignificant === ",")));
+    if (c === "-" && valuePosition && text.startsWith("-nan", i) && !/[A-Za-z0-9_-]/.test(text[i + 4] ?? "")) {
+      out += text.slice(copied, i) + JSON.stringify(NEGATIVE_NAN_SENTINEL);
+      i += 4;
+      copied = i;
+      lastSignificant = "v";
+      continue;
+    }
+    if (c !== " " && c !== "\t" && c !== "\n" && c !== "\r") lastSignificant = c;
+    if (c === "[") nesting.push(nesting.length === 0 && lastHeaderLineStart(text, i) ? "H" : "[");
+    else if (c === "{") nesting.push(c);
     else if (c === "}" || c === "]") nesting.pop();
     else if (inInlineTable && c === "\n") fail("newline in an inline table");
     else if (inInlineTable && c === ",") {
@@ -93,14 +120,20 @@ function rejectToml11(text: string): void {
     }
     i++;
   }
+  return out + text.slice(copied);
+}
+
+/** Whether only whitespace precedes position i on its line (a '[' there opens a table header). */
+function lastHeaderLineStart(text: string, i: number): boolean {
+  for (let j = i - 1; j >= 0 && text[j] !== "\n"; j--) if (text[j] !== " " && text[j] !== "\t") return false;
+  return true;
 }
 
 /** Parse a TOML document into a table (Map), or throw TomlParseError. */
 export function parseToml(text: string): Map<string, TomlValue> {
   let doc: unknown;
   try {
-    rejectToml11(text);
-    doc = parse(text, { integersAsBigInt: true, unsafeKeyBehaviour: "keep" });
+    doc = parse(preprocess(text), { integersAsBigInt: true, unsafeKeyBehaviour: "keep" });
   } catch (e) {
     if (e instanceof TomlError) throw new TomlParseError(`while parsing TOML: ${e.message.split("\n")[0]}`, { cause: e });
     throw e;
