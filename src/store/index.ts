@@ -5,3 +5,7 @@ export { StoreError, InvalidPathError, HashMismatchError, BuildError, BuildFailu
 export { defaultStoreRoot, storeLocationAt, LOGICAL_STORE_DIR, type StoreLocation } from "./location.js";
 export { buildDerivations, readDerivation, type BuildOptions } from "./build/worker.js";
 export { readBuildLog, buildLogPath } from "./build/buildLog.js";
+export { collectGarbage, liveSet, showBytes, type GcResult, type GcOptions } from "./gc.js";
+export { addIndirectRoot, createOutLink, findRoots } from "./gcRoots.js";
+export { verifyStore, type VerifyProblem } from "./verify.js";
+export { topoSortPaths, requisitesInNixOrder, pathInfoJson, pathInfoLines, closureSize } from "./queryFormat.js";

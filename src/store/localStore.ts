@@ -12,7 +12,7 @@
  * open-time cleanup only deletes what it can lock.
  */
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { EvalStore } from "../evaluator/storeApi.js";
 import {
@@ -23,6 +23,7 @@ import {
   parseDerivationATerm,
   parseHashAny,
   printHash,
+  splitStorePath,
   type Hash,
 } from "./format/index.js";
 import { canonicalisePathMetaData, deletePath, fsyncPath, fsyncTree } from "./canonicalise.js";
@@ -88,6 +89,20 @@ export class LocalStore implements EvalStore {
     if (realPath.startsWith(prefix)) return this.storeDir + "/" + realPath.slice(prefix.length).split("/")[0];
     if (realPath.startsWith(this.storeDir + "/")) return this.storeDir + "/" + realPath.slice(this.storeDir.length + 1).split("/")[0];
     return undefined;
+  }
+
+  /** A command-line path argument as a store path: a store path (or a path inside one), or a link into the store (./result). */
+  followLinksToStorePath(arg: string): string {
+    if (arg.startsWith(this.storeDir + "/")) return splitStorePath(arg, this.storeDir).storePath;
+    let real: string;
+    try {
+      real = realpathSync(arg);
+    } catch {
+      throw new StoreError(`path '${arg}' does not exist`);
+    }
+    const sp = this.fromRealPath(real);
+    if (!sp) throw new StoreError(`path '${arg}' is not in the Nix store`);
+    return sp;
   }
 
   // ---- queries ------------------------------------------------------------
