@@ -2,6 +2,10 @@ import type { Command } from "commander";
 import { registerInstantiate } from "./instantiate.js";
 import { registerImage } from "./image.js";
 import { registerWhyDepends } from "./why-depends.js";
+import { registerRealise } from "./realise.js";
+import { registerPathInfo } from "./path-info.js";
+import { registerStore } from "./store.js";
+import { registerLog } from "./log.js";
 import { registerCopy } from "./copy.js";
 import { registerPush } from "./push.js";
 import { registerBuild } from "./build.js";
@@ -10,4 +14,4 @@ import { registerBuild } from "./build.js";
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerBuild, registerInstantiate, registerImage, registerWhyDepends, registerCopy, registerPush];
+export const commands: Register[] = [registerBuild, registerInstantiate, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush];
