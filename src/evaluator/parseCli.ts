@@ -14,16 +14,17 @@ import { printAst } from "./printAst.js";
 
 function main(argv: string[]): number {
   const arg = argv[2] ?? "-";
-  const text = readFileSync(arg === "-" ? 0 : arg, "utf8");
+  // A byte string (one char per byte), so that columns and string bytes are Nix's.
+  const text = readFileSync(arg === "-" ? 0 : arg, "latin1");
   const file = arg === "-" ? "«stdin»" : resolve(arg);
   try {
     const expr = parse({ file, text }, { basePath: arg === "-" ? process.cwd() : undefined });
     bind(expr, parseOnlyGlobalNames, text);
-    process.stdout.write(`${printAst(expr)}\n`);
+    process.stdout.write(Buffer.from(`${printAst(expr)}\n`, "latin1"));
     return 0;
   } catch (e) {
     if (e instanceof NixociError) {
-      process.stderr.write(`${e.message}\n`);
+      process.stderr.write(Buffer.from(`${e.message}\n`, "latin1"));
       return 1;
     }
     throw e;

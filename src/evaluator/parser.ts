@@ -38,6 +38,8 @@ export interface ParseOptions {
 /**
  * Parses a Nix expression. Throws ParseError (with Nix's message and position)
  * on any syntax error. The result is unbound: run `bind` on it before evaluating.
+ * Give the text as a byte string (one char per byte) for Nix's byte columns
+ * and byte-string literals.
  */
 export function parse(source: Source, options: ParseOptions = {}): Expr {
   const parser = new Parser(source, options);

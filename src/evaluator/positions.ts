@@ -2,17 +2,14 @@ import type { Pos, Source } from "./ast.js";
 
 /**
  * Turns offsets into a source text into Nix positions. Lines end at "\n",
- * "\r\n" or a lone "\r" (as Nix counts them), columns count UTF-8 bytes from 1,
- * because Nix positions are byte offsets.
+ * "\r\n" or a lone "\r" (as Nix counts them); columns count characters from 1.
+ * Nix counts bytes: pass the text as a byte string (one char per byte, e.g.
+ * `buffer.toString("latin1")`), as the evaluator does, to get Nix's columns.
  */
 export class PosTable {
   private lineStarts: number[] | undefined;
-  private readonly ascii: boolean;
 
-  constructor(readonly source: Source) {
-    // eslint-disable-next-line no-control-regex
-    this.ascii = !/[^\x00-\x7f]/.test(source.text);
-  }
+  constructor(readonly source: Source) {}
 
   private starts(): number[] {
     if (this.lineStarts) return this.lineStarts;
@@ -42,23 +39,8 @@ export class PosTable {
       else hi = mid - 1;
     }
     const lineStart = starts[lo]!;
-    const column = this.ascii ? offset - lineStart + 1 : utf8Length(this.source.text, lineStart, offset) + 1;
-    return { file: this.source.file, line: lo + 1, column };
+    return { file: this.source.file, line: lo + 1, column: offset - lineStart + 1 };
   }
-}
-
-function utf8Length(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < to) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** Splits a source into lines the way Nix's error excerpts do (\n, \r\n and \r all end a line). */
