@@ -7,10 +7,10 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import type { RegistryClientOptions } from "../../oci/registry/client.js";
 import { progressFor, silentProgress, type ProgressReporter } from "../../oci/registry/progress.js";
-import { parsePlatform } from "../../oci/registry/pull.js";
+import { parsePlatform } from "../../oci/registry/platform.js";
 import type { PushOptions, PushResult } from "../../oci/registry/push.js";
 import type { RetryOptions } from "../../oci/registry/retry.js";
-import { copyImage, type CopyResult } from "../../oci/transport/copy.js";
+import type { CopyResult } from "../../oci/transport/copy.js";
 import { parseImageLocation } from "../../oci/transport/location.js";
 
 /** Flags common to copy and push. */
@@ -149,6 +149,8 @@ export function registerCopy(program: Command): void {
     const source = parseImageLocation(src);
     const destination = parseImageLocation(dst);
     const progress = progressFromFlags(flags);
+    // Loaded on use so other commands do not pay for the registry and archive code at start-up.
+    const { copyImage } = await import("../../oci/transport/copy.js");
     const result = await copyImage(source, destination, {
       source: clientOptions(flags, flags.srcCreds ?? flags.creds, srcTls),
       destination: pushOptions(flags, clientOptions(flags, flags.destCreds ?? flags.creds, dstTls), progress),

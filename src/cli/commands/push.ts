@@ -5,9 +5,8 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { copyImage } from "../../oci/transport/copy.js";
 import { parseImageLocation } from "../../oci/transport/location.js";
-import { parsePlatform } from "../../oci/registry/pull.js";
+import { parsePlatform } from "../../oci/registry/platform.js";
 import { parseReference } from "../../oci/registry/reference.js";
 import { addRegistryFlags, clientOptions, parseBool, progressFromFlags, pushOptions, report, type RegistryFlags } from "./copy.js";
 
@@ -43,6 +42,8 @@ export function registerPush(program: Command): void {
     const tlsVerify = flags.insecure ? false : flags.tlsVerify !== undefined ? parseBool(flags.tlsVerify, "--tls-verify") : undefined;
     const client = clientOptions(flags, flags.creds, tlsVerify);
     const progress = progressFromFlags(flags);
+    // Loaded on use so other commands do not pay for the registry and archive code at start-up.
+    const { copyImage } = await import("../../oci/transport/copy.js");
     const result = await copyImage(source, destination, {
       source: client,
       destination: { ...pushOptions(flags, client, progress), extraTags: flags.tag },

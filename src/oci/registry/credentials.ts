@@ -12,7 +12,6 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { NixociError } from "../../errors.js";
 import { DOCKER_HUB } from "./reference.js";
 
@@ -165,6 +164,8 @@ function decodeEntry(entry: AuthFileEntry, source: string): Credential | undefin
 async function runHelper(helper: string, registry: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
   const server = registry === DOCKER_HUB ? "https://index.docker.io/v1/" : registry;
   const program = `docker-credential-${helper}`;
+  // Loaded on demand: execa costs noticeable start-up time and most pushes never run a helper.
+  const { execa } = await import("execa");
   const result = await execa(program, ["get"], { input: server, reject: false, env, extendEnv: false });
   if (result.exitCode !== 0) {
     const out = `${result.stdout ?? ""}${result.stderr ?? ""}`;

@@ -19,6 +19,7 @@ import {
 } from "../spec.js";
 import { readAll } from "../image.js";
 import { RegistryClient, type RegistryClientOptions } from "./client.js";
+import { platformMatches } from "./platform.js";
 import { RegistryError } from "./errors.js";
 import { formatReference, manifestReference, parseReference, type Reference } from "./reference.js";
 import { Repository, type FetchedManifest } from "./repository.js";
@@ -35,20 +36,6 @@ export interface PulledImage {
   readonly image: Image | ImageIndex;
   readonly reference: Reference;
   readonly client: RegistryClient;
-}
-
-export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant] = s.split("/");
-  if (!os || !architecture) throw new OciFormatError(`platform '${s}' is not os/arch[/variant]`);
-  return { os, architecture, ...(variant ? { variant } : {}) };
-}
-
-export function platformMatches(want: Platform, have: Platform | undefined): boolean {
-  if (!have) return false;
-  if (want.os !== have.os || want.architecture !== have.architecture) return false;
-  // arm64 images often omit the v8 variant.
-  if (want.variant !== undefined && have.variant !== undefined && want.variant !== have.variant) return false;
-  return true;
 }
 
 /**
