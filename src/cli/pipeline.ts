@@ -199,6 +199,11 @@ export async function pushBuilt(result: BuildResult, req: PushRequest): Promise<
 function withDefaults(s: ImageSettings, pkg: PackageInfo, outputs: string[], store: LocalStore): ImageSettings {
   const out = { ...s };
   out.copyToRoot ??= outputs;
+  // A user given by name must exist in the image, or runtimes cannot resolve it.
+  if (out.user !== undefined && out.addUser === undefined) {
+    const name = out.user.split(":")[0]!;
+    if (!/^\d+$/.test(name) && name !== "root") out.addUser = { name, uid: 1000, gid: 1000 };
+  }
   if (out.entrypoint === undefined) {
     const main = pkg.mainProgram ?? singleProgram(store.toRealPath(outputs[0]!));
     if (main !== undefined) out.entrypoint = [`${outputs[0]}/bin/${main}`];
