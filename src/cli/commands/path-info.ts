@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { LocalStore, pathInfoJson, pathInfoLines } from "../../store/index.js";
-import { compareBytes } from "../../store/format/index.js";
+import { LocalStore, pathInfoJson, pathInfoLines, topoSortPaths } from "../../store/index.js";
 
 interface PathInfoFlags {
   store?: string;
@@ -31,10 +30,10 @@ export function registerPathInfo(program: Command): void {
         let paths = args.map((a) => store.followLinksToStorePath(a));
         if (flags.recursive) paths = store.computeClosure(paths);
         else if (!flags.json) for (const p of paths) store.queryPathInfo(p); // invalid → error, as Nix
-        paths = [...new Set(paths)].sort(compareBytes);
         if (flags.json) process.stdout.write(pathInfoJson(store, paths, { closureSize: flags.closureSize }) + "\n");
         else
-          for (const line of pathInfoLines(store, paths, {
+          // Nix prints dependencies first (reversed topological order), with or without -r.
+          for (const line of pathInfoLines(store, topoSortPaths(store, paths).reverse(), {
             size: flags.size,
             closureSize: flags.closureSize,
             human: flags.humanReadable,

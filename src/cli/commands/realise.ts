@@ -8,8 +8,8 @@ interface RealiseFlags {
   keepGoing?: boolean;
   sandbox: boolean;
   printBuildLogs?: boolean;
-  outLink?: string;
-  outLinkDefault: boolean;
+  /** A name (-o), false (--no-out-link) or undefined (default "result"). */
+  outLink?: string | false;
   keepFailed?: boolean;
   cores?: string;
 }
@@ -59,7 +59,7 @@ export function registerRealise(program: Command): void {
         });
         drvs.forEach((d, i) => {
           for (const [output, path] of results.get(d)!) {
-            if (flags.outLinkDefault) createOutLink(store, outLinkName(flags.outLink ?? "result", i, output), path);
+            if (flags.outLink !== false) createOutLink(store, outLinkName(flags.outLink ?? "result", i, output), path);
             process.stdout.write(`${path}\n`);
           }
         });
