@@ -125,6 +125,15 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "openssl"))("Bearer toke
     }
   });
 
+  it("fetches a new token once when the registry rejects the cached one (401)", async () => {
+    tokens.badTokens = 1;
+    const before = tokens.requests.length;
+    const { image } = testImage([2_000]);
+    const result = await pushImage(image, `${registry.host}/tok/rejected:v1`, { credentials: { creds: `${USER}:${PASSWORD}` }, blobLocations: false, jobs: 1 });
+    expect(tokens.requests.length - before).toBe(2);
+    expect(sha256Digest(await skopeoRaw(`${registry.host}/tok/rejected:v1`, `${USER}:${PASSWORD}`))).toBe(result.digest);
+  });
+
   it("pulls anonymously with a pull-only token", async () => {
     const { image } = testImage([2_000]);
     const pushed = await pushImage(image, `${registry.host}/tok/public:v1`, { credentials: { creds: `${USER}:${PASSWORD}` }, blobLocations: false });

@@ -3,6 +3,8 @@
  * with request counting through a loopback proxy.
  */
 import { execFileSync } from "node:child_process";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAll } from "../../src/oci/image.js";
 import { pullImage } from "../../src/oci/registry/pull.js";
 import { pushImage } from "../../src/oci/registry/push.js";
+import { BlobLocations } from "../../src/oci/registry/blobLocations.js";
+import { newIndex, blobLayer, newImage } from "../../src/oci/image.js";
+import { MediaType } from "../../src/oci/spec.js";
 import { sha256Digest } from "../../src/oci/spec.js";
 import { haveTools } from "../helpers/tools.js";
 import { startFaultProxy, type FaultProxy } from "./helpers/faultProxy.js";
@@ -112,5 +117,63 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
     execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry.host}/test/chunked:v1`, `oci:${layout}:v1`], { stdio: "pipe" });
     const [digest, bytes] = [...big.blobs][0]!;
     expect(Buffer.compare(readFileSync(path.join(layout, "blobs", "sha256", digest.slice(7))), bytes)).toBe(0);
+  });
+
+  it("falls back to uploading through the session a declined mount opened", async () => {
+    const { image, blobs } = testImage([20_000]);
+    const locations = await BlobLocations.open(undefined);
+    // A stale cache entry: the registry has no such repository, so it declines the mount with 202.
+    for (const d of [...blobs.keys(), (await image.manifest()).config.digest]) locations.record(d, proxy.host, "ghost/repo");
+    proxy.reset();
+    const result = await pushImage(image, `${proxy.host}/test/declined:v1`, { blobLocations: locations });
+    expect(result.blobs.pushed).toHaveLength(2);
+    const posts = proxy.log.filter((r) => r.method === "POST");
+    expect(posts.every((r) => r.url.includes("mount=") && r.status === 202)).toBe(true);
+    expect(posts).toHaveLength(2);
+    expect(locations.candidates([...blobs.keys()][0]!, proxy.host, "test/declined")).toEqual([]);
+    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/test/declined:v1`]);
+    expect(sha256Digest(raw)).toBe(result.digest);
+  });
+
+  it("honours OCI-Chunk-Min-Length over a smaller chunk size", async () => {
+    const big = testImage([700_000]);
+    proxy.reset();
+    proxy.fault = ({ method, url }) =>
+      method === "POST" && url.includes("/blobs/uploads/") ? { kind: "addHeaders", headers: { "OCI-Chunk-Min-Length": "300000" } } : undefined;
+    await pushImage(big.image, `${proxy.host}/test/minchunk:v1`, { blobLocations: false, chunkSize: 100_000 });
+    // ~700 KB in chunks of at least 300 000 bytes: 3 PATCHes, not 7.
+    expect(proxy.log.filter((r) => r.method === "PATCH")).toHaveLength(3);
+  });
+
+  it("pushes a multi-platform index; pull selects a platform", async () => {
+    const mk = (architecture: string, variant?: string) => {
+      // gzip layers: skopeo would recompress uncompressed ones and change the manifest.
+      const payload = gzipSync(Buffer.from(`layer for ${architecture}`));
+      const layer = blobLayer({ mediaType: MediaType.OciLayerGzip, open: () => Readable.from([payload]) });
+      return newImage({ config: { architecture, os: "linux", ...(variant ? { variant } : {}), rootfs: { type: "layers", diff_ids: [] } }, layers: [layer] });
+    };
+    const amd = mk("amd64");
+    const arm = mk("arm64", "v8");
+    const index = newIndex({ images: [amd, arm] });
+    const result = await pushImage(index, `${registry.host}/test/multi:v1`, { blobLocations: false });
+    expect(result.mediaType).toBe(MediaType.OciIndex);
+    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/test/multi:v1`]);
+    expect(sha256Digest(raw)).toBe(await index.digest());
+    // skopeo resolves the index for a platform and copies our child manifest.
+    const armLayout = path.join(tmp, "arm");
+    execFileSync("skopeo", ["copy", "--override-arch", "arm64", "--src-tls-verify=false", `docker://${registry.host}/test/multi:v1`, `oci:${armLayout}:x`], {
+      stdio: "pipe",
+    });
+    const armIndex = JSON.parse(readFileSync(path.join(armLayout, "index.json"), "utf8")) as { manifests: { digest: string }[] };
+    expect(armIndex.manifests[0]!.digest).toBe(await arm.digest());
+    const pulled = await pullImage(`${registry.host}/test/multi:v1`, { platform: { os: "linux", architecture: "arm64" } });
+    pulled.client.close();
+    expect(await pulled.image.digest()).toBe(await arm.digest());
+    const all = await pullImage(`${registry.host}/test/multi:v1`, { all: true });
+    all.client.close();
+    expect(await all.image.digest()).toBe(await index.digest());
+    await expect(pullImage(`${registry.host}/test/multi:v1`, { platform: { os: "linux", architecture: "s390x" } })).rejects.toThrow(
+      /no image for linux\/s390x \(it has: linux\/amd64, linux\/arm64\/v8\)/,
+    );
   });
 });

@@ -20,7 +20,9 @@ export interface ProxiedRequest {
 export type Fault =
   | { kind: "status"; status: number; headers?: Record<string, string>; body?: string }
   | { kind: "cutRequest"; afterBytes: number }
-  | { kind: "cutResponse"; afterBytes: number };
+  | { kind: "cutResponse"; afterBytes: number }
+  /** Forward, but add these headers to the registry's response. */
+  | { kind: "addHeaders"; headers: Record<string, string> };
 
 export type FaultRule = (req: { n: number; method: string; url: string }) => Fault | undefined;
 
@@ -52,7 +54,7 @@ export async function startFaultProxy(upstreamPort: number): Promise<FaultProxy>
       { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
       (up) => {
         entry.status = up.statusCode;
-        res.writeHead(up.statusCode!, up.headers);
+        res.writeHead(up.statusCode!, fault?.kind === "addHeaders" ? { ...up.headers, ...fault.headers } : up.headers);
         if (fault?.kind === "cutResponse") {
           let sent = 0;
           up.on("data", (chunk: Buffer) => {

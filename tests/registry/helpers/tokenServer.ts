@@ -24,6 +24,8 @@ export interface TokenServer {
   expiresIn: number;
   /** Answer with `access_token` instead of `token`. */
   useAccessTokenField: boolean;
+  /** Sign the next N tokens for the wrong audience, so the registry rejects them with 401. */
+  badTokens: number;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export async function startTokenServer(opts: { user: string; password: string; a
   const service = "nixoci-test-registry";
   const issuer = "nixoci-test-issuer";
 
-  const state = { expiresIn: 300, useAccessTokenField: false, requests: [] as TokenServer["requests"] };
+  const state = { expiresIn: 300, useAccessTokenField: false, badTokens: 0, requests: [] as TokenServer["requests"] };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, "http://x");
     const scopes = url.searchParams.getAll("scope");
@@ -74,7 +76,7 @@ export async function startTokenServer(opts: { user: string; password: string; a
     const claims = {
       iss: issuer,
       sub: user ?? "",
-      aud: service,
+      aud: state.badTokens-- > 0 ? "some-other-service" : service,
       exp: now + state.expiresIn,
       nbf: now - 10,
       iat: now,
@@ -101,6 +103,12 @@ export async function startTokenServer(opts: { user: string; password: string; a
     },
     set expiresIn(v: number) {
       state.expiresIn = v;
+    },
+    get badTokens() {
+      return state.badTokens;
+    },
+    set badTokens(v: number) {
+      state.badTokens = v;
     },
     get useAccessTokenField() {
       return state.useAccessTokenField;
