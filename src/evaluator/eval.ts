@@ -20,10 +20,10 @@ import {
   PrimOpApp,
   Thunk,
   type Value,
-  toBytes,
+  NONE_FILE,
 } from "./values.js";
 
-export const noPos: Pos = { file: "«none»", line: 0, column: 0 };
+export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
 
 const INT_MIN = -(1n << 63n);
 const INT_MAX = (1n << 63n) - 1n;
@@ -156,27 +156,27 @@ export class EvalCore {
 
   eval(e: Expr, env: Env): Value {
     switch (e.kind) {
+      case "var":
+        return this.force(this.lookupVar(e, env));
+      case "call": {
+        const f = this.eval(e.fn, env);
+        const args = new Array<Lazy>(e.args.length);
+        for (let i = 0; i < args.length; i++) args[i] = this.maybeThunk(e.args[i]!, env);
+        return this.callFunction(f, args, e.pos);
+      }
+      case "select":
+        return this.evalSelect(e, env);
       case "int":
         return e.value;
       case "string":
         return e.value;
-      case "float":
-        return new NixFloat(e.value);
-      case "path":
-        return new NixPath(e.value);
-      case "var":
-        return this.force(this.lookupVar(e, env));
-      case "select":
-        return this.evalSelect(e, env);
-      case "hasAttr": {
-        let v = this.eval(e.expr, env);
-        for (const a of e.path) {
-          if (!(v instanceof NixAttrs)) return false;
-          const x = v.get(a.name !== undefined ? a.name : this.evalAttrName(a.expr, env));
-          if (x === undefined) return false;
-          v = this.force(x);
-        }
-        return true;
+      case "concatStrings":
+        return this.evalConcat(e, env);
+      case "if": {
+        const c = this.eval(e.cond, env);
+        if (c === true) return this.eval(e.then, env);
+        if (c === false) return this.eval(e.else, env);
+        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating a branch condition");
       }
       case "attrs":
         return this.evalAttrs(e, env);
@@ -187,12 +187,6 @@ export class EvalCore {
       }
       case "lambda":
         return new NixLambda(e, env);
-      case "call": {
-        const f = this.eval(e.fn, env);
-        const args = new Array<Lazy>(e.args.length);
-        for (let i = 0; i < args.length; i++) args[i] = this.maybeThunk(e.args[i]!, env);
-        return this.callFunction(f, args, e.pos);
-      }
       case "let": {
         const defs = e.attrs.attrs;
         const env2 = new Env(env, new Array<Lazy>(defs.size));
@@ -202,30 +196,36 @@ export class EvalCore {
         }
         return this.eval(e.body, env2);
       }
+      case "binary":
+        return this.evalBinary(e.op, e.left, e.right, env, e.pos);
+      case "not":
+        return !this.evalBool(e.expr, env, "in the argument of the not operator");
       case "with":
         return this.eval(e.body, new Env(env, [this.maybeThunk(e.attrs, env)], e.prevWith ?? -1));
-      case "if": {
-        const c = this.eval(e.cond, env);
-        if (c === true) return this.eval(e.then, env);
-        if (c === false) return this.eval(e.else, env);
-        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating a branch condition");
+      case "hasAttr": {
+        let v = this.eval(e.expr, env);
+        for (const a of e.path) {
+          if (!(v instanceof NixAttrs)) return false;
+          const x = v.get(a.name !== undefined ? a.name : this.evalAttrName(a.expr, env));
+          if (x === undefined) return false;
+          v = this.force(x);
+        }
+        return true;
       }
+      case "float":
+        return new NixFloat(e.value);
+      case "path":
+        return new NixPath(e.value);
       case "assert": {
         const c = this.eval(e.cond, env);
         if (c === true) return this.eval(e.body, env);
         if (c === false) throw new AssertionError(`assertion '${this.hooks.showExpr(e.cond)}' failed`, e.pos);
         throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating the condition of the assertion");
       }
-      case "not":
-        return !this.evalBool(e.expr, env, "in the argument of the not operator");
-      case "binary":
-        return this.evalBinary(e.op, e.left, e.right, env, e.pos);
-      case "concatStrings":
-        return this.evalConcat(e, env);
       case "curPos": {
         const m = new Map<string, Lazy>([
           ["column", BigInt(e.pos.column)],
-          ["file", toBytes(e.pos.file)],
+          ["file", e.pos.file],
           ["line", BigInt(e.pos.line)],
         ]);
         return new NixAttrs(m);
@@ -330,7 +330,7 @@ export class EvalCore {
       else throw this.typeError("a string", nv, d.nameExpr.pos, "while evaluating the name of a dynamic attribute");
       if (map.has(name)) {
         const prev = extraPos.get(name) ?? e.attrs.get(name)?.pos;
-        throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? showPos(prev) : "«unknown»"}`, d.pos);
+        throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? showPos(prev) : "\xc2\xabunknown\xc2\xbb"}`, d.pos);
       }
       map.set(name, this.maybeThunk(d.valueExpr, dynEnv));
       extraPos.set(name, d.pos);

@@ -181,3 +181,8 @@ export function mkString(s: string, ctx: ReadonlySet<string> | null): string | N
 export function strOf(v: string | NixString): string {
   return typeof v === "string" ? v : v.s;
 }
+
+/** Nix's pseudo file names, as byte strings like every position's file. */
+export const STRING_FILE = toBytes("«string»");
+export const STDIN_FILE = toBytes("«stdin»");
+export const NONE_FILE = toBytes("«none»");

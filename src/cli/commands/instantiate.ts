@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { runOnBigStack } from "../../evaluator/cli/bigStack.js";
-import type { RunResult } from "../../evaluator/cli/instantiate.js";
 import { parseInstantiateArgs } from "../../evaluator/cli/parseArgs.js";
 
 /** `nixoci instantiate`: nix-instantiate (evaluate, --eval, --parse, write .drv files). */
@@ -19,7 +17,9 @@ export function registerInstantiate(program: Command): void {
         for await (const c of process.stdin) chunks.push(c as Buffer);
         options.stdin = Buffer.concat(chunks).toString("utf8");
       }
-      const r = await runOnBigStack<RunResult>(new URL("../../evaluator/cli/instantiateWorker.js", import.meta.url), options);
+      // Loaded on use: keeps other commands' start-up free of the evaluator.
+      const { runInstantiateCli } = await import("../../evaluator/cli/runInstantiate.js");
+      const r = await runInstantiateCli(options);
       process.stdout.write(Buffer.from(r.stdout, "latin1"));
       process.stderr.write(Buffer.from(r.stderr, "latin1"));
       process.exitCode = r.exitCode;

@@ -4,7 +4,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, NixPath, type Value, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixPath, type Value } from "../values.js";
 import { applyLazy } from "./lists.js";
 
 /** Nix's position attrset { file, line, column }. */
@@ -13,17 +13,24 @@ export function posToAttrs(p: Pos | undefined): Value {
   return new NixAttrs(
     new Map<string, Lazy>([
       ["column", BigInt(p.column)],
-      ["file", p.file.startsWith("/") ? toBytes(p.file) : toBytes(p.file)],
+      ["file", p.file],
       ["line", BigInt(p.line)],
     ]),
   );
 }
 
 export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
-  const attrs = (l: Lazy, pos: Pos, fn: string, nth = "first"): NixAttrs =>
-    ev.forceAttrs(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
-  const str = (l: Lazy, pos: Pos, fn: string, nth = "first"): string =>
-    ev.forceStringNoCtx(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  // Error contexts are only formatted on failure (these run on hot paths).
+  const attrs = (l: Lazy, pos: Pos, fn: string, nth = "first"): NixAttrs => {
+    const v = ev.force(l);
+    if (v instanceof NixAttrs) return v;
+    throw ev.typeError("a set", v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  };
+  const str = (l: Lazy, pos: Pos, fn: string, nth = "first"): string => {
+    const v = ev.force(l);
+    if (typeof v === "string") return v;
+    return ev.forceStringNoCtx(v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  };
 
   def("__attrNames", 1, ([a], pos) => attrs(a!, pos, "attrNames").keys().slice());
   def("__attrValues", 1, ([a], pos) => {

@@ -151,7 +151,7 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
   };
   const posAttrs = (a: Record<string, string>, p: Pos | undefined): void => {
     if (!p || p.line === 0) return;
-    if (p.file.startsWith("/")) a.path = toBytes(p.file);
+    if (p.file.startsWith("/")) a.path = p.file;
     a.line = String(p.line);
     a.column = String(p.column);
   };

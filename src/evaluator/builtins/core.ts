@@ -100,16 +100,19 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   const arith = (
     name: string,
     verb: string,
-    sym: string,
+    _sym: string,
     fi: (a: bigint, b: bigint, pos: Pos) => bigint,
     ff: (a: number, b: number) => number,
-  ): void =>
-    def(name, 2, ([x, y], pos) => {
-      const a = num(x!, pos, `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`);
-      const b = num(y!, pos, `while evaluating the second argument`);
+  ): void => {
+    const ctx1 = `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`;
+    const ctx2 = "while evaluating the second argument";
+    def(name, 2, (args, pos) => {
+      const a = num(args[0]!, pos, ctx1);
+      const b = num(args[1]!, pos, ctx2);
       if (typeof a === "bigint" && typeof b === "bigint") return fi(a, b, pos);
       return new NixFloat(ff(typeof a === "bigint" ? Number(a) : a.value, typeof b === "bigint" ? Number(b) : b.value));
     });
+  };
   arith("__add", "adding", "+", (a, b, pos) => checkedInt(a + b, a, b, "adding", "+", pos), (a, b) => a + b);
   arith("__sub", "subtracting", "-", (a, b, pos) => checkedInt(a - b, a, b, "subtracting", "-", pos), (a, b) => a - b);
   arith("__mul", "multiplying", "*", (a, b, pos) => checkedInt(a * b, a, b, "multiplying", "*", pos), (a, b) => a * b);
@@ -123,12 +126,15 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
     return new NixFloat((typeof a === "bigint" ? Number(a) : a.value) / (typeof b === "bigint" ? Number(b) : b.value));
   });
-  const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void =>
-    def(name, 2, ([x, y], pos) => f(ev.forceInt(x!, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`), ev.forceInt(y!, pos, `while evaluating the second argument passed to builtins.${name.slice(2)}`)));
+  const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void => {
+    const ctx1 = `while evaluating the first argument passed to builtins.${name.slice(2)}`;
+    const ctx2 = `while evaluating the second argument passed to builtins.${name.slice(2)}`;
+    def(name, 2, (args, pos) => f(ev.forceInt(args[0]!, pos, ctx1), ev.forceInt(args[1]!, pos, ctx2)));
+  };
   bit("__bitAnd", (a, b) => a & b);
   bit("__bitOr", (a, b) => a | b);
   bit("__bitXor", (a, b) => a ^ b);
-  def("__lessThan", 2, ([x, y], pos) => ev.lessThan(ev.force(x!), ev.force(y!), pos));
+  def("__lessThan", 2, (args, pos) => ev.lessThan(ev.force(args[0]!), ev.force(args[1]!), pos));
   const round = (name: string, f: (x: number) => number): void =>
     def(name, 1, ([x], pos) => {
       const v = ev.force(x!);

@@ -5,7 +5,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, PrimOp, Thunk, type Value } from "../values.js";
+import { type Lazy, NixAttrs, NixLambda, PrimOp, PrimOpApp, Thunk, type Value } from "../values.js";
 
 /** A lazy `f a`. */
 export function applyLazy(f: Lazy, a: Lazy): Thunk {
@@ -36,10 +36,17 @@ export function stableSort<T>(items: T[], less: (a: T, b: T) => boolean): T[] {
 }
 
 export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
-  const list = (l: Lazy, pos: Pos, fn: string, nth = "first"): Lazy[] =>
-    ev.forceList(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
-  const fun = (l: Lazy, pos: Pos, fn: string, nth = "first"): Value =>
-    ev.forceFunction(l, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  // Error contexts are only formatted on failure (these run on hot paths).
+  const list = (l: Lazy, pos: Pos, fn: string, nth = "first"): Lazy[] => {
+    const v = ev.force(l);
+    if (Array.isArray(v)) return v;
+    throw ev.typeError("a list", v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  };
+  const fun = (l: Lazy, pos: Pos, fn: string, nth = "first"): Value => {
+    const v = ev.force(l);
+    if (v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp) return v;
+    return ev.forceFunction(v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
+  };
   const callBool = (f: Value, x: Lazy, pos: Pos, fn: string): boolean => {
     const r = ev.callFunction(f, [x], pos);
     if (typeof r === "boolean") return r;

@@ -6,6 +6,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import { formatCodeExcerpt, indentError, showPos } from "../parseErrors.js";
+import { toBytes } from "../values.js";
 
 function located(message: string, pos: Pos | undefined, sources: ReadonlyMap<string, string>): string {
   let body = message;
@@ -20,17 +21,17 @@ function located(message: string, pos: Pos | undefined, sources: ReadonlyMap<str
   return body;
 }
 
+const ELLIPSIS = toBytes("…");
+
 export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, string>, showTrace: boolean): string {
   if (!showTrace || err.frames.length === 0) return indentError("error: ", located(err.message, err.pos, sources));
-  const parts: string[] = [];
+  const pad = " ".repeat(7);
+  const blocks: string[] = [];
   for (const f of [...err.frames].reverse()) {
-    parts.push(
-      located(`… ${f.message}`, f.pos, sources)
-        .split("\n")
-        .map((l, i) => (i === 0 ? l : `  ${l}`))
-        .join("\n"),
-    );
+    const lines = located(`${ELLIPSIS} ${f.message}`, f.pos, sources).split("\n");
+    blocks.push(lines.map((l, i) => (i === 0 ? pad + l : pad + "  " + l).replace(/\s+$/, "")).join("\n"));
   }
-  parts.push(`error: ${located(err.message, err.pos, sources)}`);
-  return indentError("error:", "\n" + parts.join("\n\n")).replace(/^error:\n/, "error:\n");
+  const last = located(err.message, err.pos, sources).split("\n");
+  blocks.push(last.map((l, i) => (i === 0 ? `${pad}error: ${l}` : pad + l).replace(/\s+$/, "")).join("\n"));
+  return `error:\n${blocks.join("\n\n")}`;
 }

@@ -13,7 +13,8 @@ import { parse } from "../parser.js";
 import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
-import { type Lazy, NixAttrs, NixString, type Value, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, type Value, toBytes } from "../values.js";
+import { noPos } from "../eval.js";
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
@@ -47,6 +48,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The JS stack overflowed (not a Nix error): re-run on a bigger stack. */
+  jsStackOverflow?: boolean;
 }
 
 /** Builds an evaluator as nix-instantiate does (-I, NIX_PATH, options). */
@@ -138,8 +141,8 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
     const evaluator = ev;
     const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];
     const loadText = (input: string): { text: string; file: string; baseDir: string } => {
-      if (o.expr) return { text: toBytes(input), file: "«string»", baseDir: toBytes(o.cwd) };
-      if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: "«stdin»", baseDir: toBytes(o.cwd) };
+      if (o.expr) return { text: toBytes(input), file: STRING_FILE, baseDir: toBytes(o.cwd) };
+      if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: STDIN_FILE, baseDir: toBytes(o.cwd) };
       let file = resolve(o.cwd, input);
       try {
         if (readFileSync(file, { flag: "r" }) && false) file = file;
@@ -150,7 +153,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
     };
     const autoMap = new Map<string, Lazy>();
     for (const a of o.args) {
-      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(toBytes(a.value), "«string»", toBytes(o.cwd)));
+      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(toBytes(a.value), STRING_FILE, toBytes(o.cwd)));
     }
     const autoArgs = new NixAttrs(autoMap);
     for (const input of inputs) {
@@ -167,7 +170,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
           const res = autoMap.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
           const ctx = new Set<string>();
           if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
-          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, false, { file: "«none»", line: 0, column: 0 }) + "\n");
+          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, false, noPos) + "\n");
           else {
             if (o.strict) evaluator.forceDeep(res);
             stdout.push(printValue(evaluator, res) + "\n");
@@ -185,7 +188,9 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
     let msg: string;
     if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
     else if (err instanceof ParseError) msg = err.message;
-    else if (err instanceof RangeError && /call stack/.test(err.message)) msg = "error: stack overflow (possible infinite recursion)";
+    else if (err instanceof RangeError && /call stack/.test(err.message)) {
+      return { stdout: "", stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1, jsStackOverflow: true };
+    }
     else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
     else if ((err as NodeJS.ErrnoException).code === "ENOENT") msg = `error: getting status of '${(err as NodeJS.ErrnoException).path}': No such file or directory`;
     else throw err;

@@ -1,8 +1,13 @@
 /** Worker entry: runs `nixoci instantiate` (see bigStack.ts). */
 import { parentPort, workerData } from "node:worker_threads";
-import { LocalStore } from "../../store/index.js";
+import type { EvalStore } from "../storeApi.js";
 import { type InstantiateOptions, runInstantiate } from "./instantiate.js";
 
 const options = workerData as InstantiateOptions;
-const result = runInstantiate(options, (root) => new LocalStore({ root }));
+// The local store (SQLite, builder) is loaded only when .drv files are written.
+const needsStore = !options.eval && !options.parse && !options.readOnly;
+const LocalStore = needsStore ? (await import("../../store/index.js")).LocalStore : undefined;
+let store: InstanceType<NonNullable<typeof LocalStore>> | undefined;
+const result = runInstantiate(options, (root): EvalStore => (store = new LocalStore!({ root })));
+store?.close();
 parentPort!.postMessage(result);

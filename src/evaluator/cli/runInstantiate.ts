@@ -1,0 +1,21 @@
+/**
+ * Runs `nixoci instantiate` on the main thread, and again on a big-stack
+ * worker only if the JS stack overflowed (evaluation is deterministic and
+ * buffered, so the first attempt leaves nothing behind but idempotent store adds).
+ */
+import type { EvalStore } from "../storeApi.js";
+import { runOnBigStack } from "./bigStack.js";
+import { type InstantiateOptions, type RunResult, runInstantiate } from "./instantiate.js";
+
+export async function runInstantiateCli(options: InstantiateOptions): Promise<RunResult> {
+  const needsStore = !options.eval && !options.parse && !options.readOnly;
+  const LocalStore = needsStore ? (await import("../../store/index.js")).LocalStore : undefined;
+  let store: (EvalStore & { close?: () => void }) | undefined;
+  try {
+    const r = runInstantiate(options, (root) => (store = new LocalStore!({ root })));
+    if (!r.jsStackOverflow) return r;
+  } finally {
+    store?.close?.();
+  }
+  return runOnBigStack<RunResult>(new URL("./instantiateWorker.js", import.meta.url), options);
+}
