@@ -87,15 +87,22 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
     expect(result.blobs.skipped).toHaveLength(4);
     const uploads = proxy.log.filter((r) => r.method === "POST" || r.method === "PATCH" || (r.method === "PUT" && r.url.includes("/blobs/")));
     expect(uploads).toEqual([]);
-    // ping + 4 HEADs + 1 manifest PUT
-    expect(proxy.log.map((r) => r.method).sort()).toEqual(["GET", "HEAD", "HEAD", "HEAD", "HEAD", "PUT"]);
+    // ping + HEAD of the tag, which already names this digest
+    expect(proxy.log.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /v2/", "HEAD /v2/test/app/manifests/v1"]);
     expect(result.requests).toBe(proxy.log.length);
   });
 
-  it("pushing to a second repository mounts every blob", async () => {
+  it("a push under a new tag checks blobs one by one, uploads none, and adds the tag", async () => {
     proxy.reset();
-    // Same registry through the proxy: the cache knows the blobs at test/app on this host.
-    await pushImage(image, `${proxy.host}/test/app:v1`, { blobLocations: cacheFile });
+    // Through the proxy's host name: the blob cache now knows the blobs at test/app on this host.
+    const result = await pushImage(image, `${proxy.host}/test/app:v2`, { blobLocations: cacheFile });
+    expect(result.blobs.skipped).toHaveLength(4);
+    expect(proxy.log.map((r) => r.method).sort()).toEqual(["GET", "HEAD", "HEAD", "HEAD", "HEAD", "HEAD", "PUT"]);
+    const raw = execFileSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/test/app:v2`]);
+    expect(sha256Digest(raw)).toBe(result.digest);
+  });
+
+  it("pushing to a second repository mounts every blob", async () => {
     proxy.reset();
     const result = await pushImage(image, `${proxy.host}/other/copy:v1`, { blobLocations: cacheFile });
     expect(result.blobs.mounted).toHaveLength(4);

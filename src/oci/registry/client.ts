@@ -109,6 +109,8 @@ export class RegistryClient {
         res = await this.send({ method: "GET", url, scopes: [], ok: [], what: "pinging the registry", noAuth: true });
       } catch (err) {
         lastError = err;
+        // Nothing listens on that port: another scheme will not help.
+        if ((err as RegistryError).cause && (err as { cause: { code?: unknown } }).cause.code === "ECONNREFUSED") break;
         continue;
       }
       await res.discard();
@@ -120,10 +122,14 @@ export class RegistryClient {
       if (res.status === 401) this.auth.setChallenges(parseChallenges(res.headers["www-authenticate"]));
       return new URL(`${scheme}://${host}`);
     }
-    if (lastError instanceof RegistryError) throw lastError;
-    throw new RegistryError(`cannot reach the registry: ${(lastError as Error)?.message ?? "unknown error"}`, {
+    if (lastError instanceof RegistryError && lastError.status !== undefined) throw lastError;
+    const cause = lastError instanceof RegistryError && lastError.cause !== undefined ? lastError.cause : lastError;
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const certificate = typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code);
+    const hint = certificate && this.tlsVerify ? " (use --tls-verify=false to skip certificate verification)" : "";
+    throw new RegistryError(`cannot reach the registry: ${(cause as Error)?.message ?? "unknown error"}${hint}`, {
       registry: this.registry,
-      cause: lastError,
+      cause,
     });
   }
 

@@ -71,18 +71,6 @@ export async function pushImage(
     const jobs = new Map<Digest, BlobJob>();
     for (const img of images) for (const job of await blobJobs(img)) if (!jobs.has(job.digest)) jobs.set(job.digest, job);
 
-    await runPool([...jobs.values()], opts.jobs ?? 4, async (job) => {
-      const outcome = await pushBlob(repo, job, locations, progress, opts.chunkSize);
-      result[outcome].push(job.digest);
-      locations.record(job.digest, ref.registry, ref.repository);
-    });
-
-    if (isImageIndex(image)) {
-      for (const img of images) {
-        const raw = await img.rawManifest();
-        await repo.putManifest(await img.digest(), raw, img.mediaType);
-      }
-    }
     const raw = await image.rawManifest();
     const digest = await image.digest();
     const tags = [...new Set([...(ref.tag !== undefined ? [ref.tag] : []), ...(opts.extraTags ?? [])])];
@@ -92,8 +80,31 @@ export async function pushImage(
         repository: ref.repository,
       });
     }
-    if (tags.length === 0) await repo.putManifest(digest, raw, image.mediaType);
-    for (const tag of tags) await repo.putManifest(tag, raw, image.mediaType);
+    const targets = tags.length > 0 ? tags : [digest];
+
+    // The registry only accepts a manifest whose blobs it has, so a tag already pointing at
+    // this digest means everything is there: nothing to upload (like crane).
+    const first = targets[0]!;
+    const present = (await repo.manifestDigest(first)) === digest;
+    if (present) {
+      for (const job of jobs.values()) {
+        result.skipped.push(job.digest);
+        progress.done(job.digest, "skipped", "manifest already in the repository");
+      }
+    } else {
+      await runPool([...jobs.values()], opts.jobs ?? 4, async (job) => {
+        const outcome = await pushBlob(repo, job, locations, progress, opts.chunkSize);
+        result[outcome].push(job.digest);
+        locations.record(job.digest, ref.registry, ref.repository);
+      });
+      if (isImageIndex(image)) {
+        for (const img of images) await repo.putManifest(await img.digest(), await img.rawManifest(), img.mediaType);
+      }
+    }
+    for (const target of targets) {
+      if (present && target === first) continue;
+      await repo.putManifest(target, raw, image.mediaType);
+    }
     return {
       reference: formatReference({ registry: ref.registry, repository: ref.repository, digest }),
       digest,

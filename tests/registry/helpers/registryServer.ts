@@ -32,7 +32,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRegistry(auth: RegistryAuthConfig = { kind: "none" }): Promise<RegistryServer> {
+export async function startRegistry(
+  auth: RegistryAuthConfig = { kind: "none" },
+  tls?: { certPem: string; keyPem: string },
+): Promise<RegistryServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "nixoci-reg-"));
   const port = await freePort();
   let authYaml = "";
@@ -46,11 +49,17 @@ export async function startRegistry(auth: RegistryAuthConfig = { kind: "none" })
       `auth: { token: { realm: "${auth.realm}", service: "${auth.service}", issuer: "${auth.issuer}", ` +
       `rootcertbundle: ${path.join(dir, "cert.pem")} } }\n`;
   }
+  let tlsYaml = "";
+  if (tls) {
+    writeFileSync(path.join(dir, "tls-cert.pem"), tls.certPem);
+    writeFileSync(path.join(dir, "tls-key.pem"), tls.keyPem);
+    tlsYaml = `, tls: { certificate: ${path.join(dir, "tls-cert.pem")}, key: ${path.join(dir, "tls-key.pem")} }`;
+  }
   const config =
     "version: 0.1\n" +
     "log: { level: error, accesslog: { disabled: true } }\n" +
     `storage: { filesystem: { rootdirectory: ${path.join(dir, "data")} }, delete: { enabled: true } }\n` +
-    `http: { addr: 127.0.0.1:${port}, secret: nixoci-test-secret }\n` +
+    `http: { addr: 127.0.0.1:${port}, secret: nixoci-test-secret${tlsYaml} }\n` +
     authYaml;
   writeFileSync(path.join(dir, "config.yml"), config);
   const child: ChildProcess = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], {
