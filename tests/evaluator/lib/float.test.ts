@@ -5,11 +5,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  CACHED_POWERS,
   formatFixed,
   formatFloatForJson,
   formatFloatForPrint,
   formatFloatToString,
   formatGeneral,
+  grisu2,
 } from "../../../src/evaluator/lib/float.js";
 
 interface Case {
@@ -80,4 +82,35 @@ describe("toJSON floats (current Nix, nlohmann::json)", () => {
     [NaN, "null"],
   ];
   for (const [x, s] of table) it(`${x} → ${s}`, () => expect(formatFloatForJson(x)).toBe(s));
+});
+
+describe("toJSON floats match nlohmann::json's Grisu2 digits", () => {
+  // tests/fixtures/evaluator/lib/nlohmann-floats.txt, from generate-nlohmann-floats.sh (g++ + nlohmann 3.11.2).
+  const vectors = readFileSync(new URL("../../fixtures/evaluator/lib/nlohmann-floats.txt", import.meta.url), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const [hex, text] = l.split(" ") as [string, string];
+      const view = new DataView(new ArrayBuffer(8));
+      view.setBigUint64(0, BigInt("0x" + hex));
+      return { x: view.getFloat64(0), text };
+    });
+
+  it(`formats all ${vectors.length} vectors identically`, () => {
+    const bad = vectors.filter((v) => formatFloatForJson(v.x) !== v.text).map((v) => [v.x, v.text, formatFloatForJson(v.x)]);
+    expect(bad).toEqual([]);
+    // Many of them are cases where Grisu2 is not the shortest form, which JS would print.
+    const shortestDigits = (x: number): string => Math.abs(x).toExponential().split("e")[0]!.replace(".", "");
+    const notShortest = vectors.filter((v) => grisu2(Math.abs(v.x)).digits !== shortestDigits(v.x));
+    expect(notShortest.length).toBeGreaterThan(100);
+  });
+
+  it("uses nlohmann's cached powers of ten", () => {
+    // Entries of kCachedPowers in nlohmann/detail/conversions/to_chars.hpp.
+    const find = (k: number) => CACHED_POWERS.find((c) => c.k === k);
+    expect(find(132)).toEqual({ f: 0xb454e4a179dd1877n, e: 375, k: 132 });
+    expect(find(308)).toEqual({ f: 0x8e679c2f5e44ff8fn, e: 960, k: 308 });
+    expect(find(324)).toEqual({ f: 0x9e19db92b4e31ba9n, e: 1013, k: 324 });
+    expect(CACHED_POWERS.length).toBe(79);
+  });
 });
