@@ -19,6 +19,7 @@ import { startTokenServer, type TokenServer } from "./helpers/tokenServer.js";
 
 const USER = "alice";
 const PASSWORD = "s3cret-Pa55word";
+const REFRESH = "refresh-Token-4711";
 
 /** Async: with token auth, skopeo talks to the token server in this very process. */
 async function skopeoRaw(ref: string, creds: string): Promise<Buffer> {
@@ -79,7 +80,7 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "openssl"))("Bearer toke
   let registry: RegistryServer;
   let tokens: TokenServer;
   beforeAll(async () => {
-    tokens = await startTokenServer({ user: USER, password: PASSWORD, anonymousPull: true });
+    tokens = await startTokenServer({ user: USER, password: PASSWORD, anonymousPull: true, refreshToken: REFRESH });
     registry = await startRegistry({ kind: "token", realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPem: tokens.certPem });
   });
   afterAll(async () => {
@@ -132,6 +133,21 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "openssl"))("Bearer toke
     const result = await pushImage(image, `${registry.host}/tok/rejected:v1`, { credentials: { creds: `${USER}:${PASSWORD}` }, blobLocations: false, jobs: 1 });
     expect(tokens.requests.length - before).toBe(2);
     expect(sha256Digest(await skopeoRaw(`${registry.host}/tok/rejected:v1`, `${USER}:${PASSWORD}`))).toBe(result.digest);
+  });
+
+  it("exchanges a docker identity token (OAuth2 refresh-token grant) for an access token", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "nixoci-idtok-"));
+    try {
+      writeFileSync(path.join(dir, "config.json"), JSON.stringify({ auths: { [registry.host]: { identitytoken: REFRESH } } }));
+      const { image } = testImage([2_000]);
+      const result = await pushImage(image, `${registry.host}/tok/idtoken:v1`, { credentials: { env: { HOME: dir, DOCKER_CONFIG: dir } }, blobLocations: false });
+      const last = tokens.requests.at(-1)!;
+      expect(last.user).toBe(USER);
+      expect(last.scopes).toEqual(["repository:tok/idtoken:pull,push"]);
+      expect(sha256Digest(await skopeoRaw(`${registry.host}/tok/idtoken:v1`, `${USER}:${PASSWORD}`))).toBe(result.digest);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("pulls anonymously with a pull-only token", async () => {

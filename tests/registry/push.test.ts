@@ -183,4 +183,15 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
       /no image for linux\/s390x \(it has: linux\/amd64, linux\/arm64\/v8\)/,
     );
   });
+
+  it("reuses keep-alive connections (responses are drained)", async () => {
+    const many = testImage(Array.from({ length: 24 }, () => 500));
+    await pushImage(many.image, `${proxy.host}/test/many:v1`, { blobLocations: false, jobs: 4 });
+    proxy.reset();
+    // New tag: one HEAD per blob, 25 of them, over at most `jobs` (+ping) connections.
+    const result = await pushImage(many.image, `${proxy.host}/test/many:v2`, { blobLocations: false, jobs: 4 });
+    expect(result.blobs.skipped).toHaveLength(25);
+    expect(proxy.log.filter((r) => r.method === "HEAD")).toHaveLength(26);
+    expect(proxy.connections).toBeLessThanOrEqual(5);
+  });
 });

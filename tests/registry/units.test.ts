@@ -8,6 +8,8 @@ import { authFilePaths, findCredentials, normalizeAuthKey } from "../../src/oci/
 import { redactHeaders, redactTokenBody, redactUrl } from "../../src/oci/registry/redact.js";
 import { apiHost, formatReference, isLoopbackRegistry, parseReference } from "../../src/oci/registry/reference.js";
 import { parseRetryAfter, RetryPolicy } from "../../src/oci/registry/retry.js";
+import { humanBytes, progressFor } from "../../src/oci/registry/progress.js";
+import { Writable } from "node:stream";
 
 describe("parseReference (docker/crane rules)", () => {
   const cases: [string, string][] = [
@@ -169,5 +171,49 @@ describe("credentials", () => {
     const env = { HOME: path.join(tmp, "empty"), GITHUB_TOKEN: "ghs_x", GITHUB_ACTOR: "octocat" };
     expect(await findCredentials("ghcr.io", "o/r", { env })).toMatchObject({ username: "octocat", password: "ghs_x" });
     expect(await findCredentials("quay.io", "o/r", { env })).toBeUndefined();
+  });
+});
+
+describe("progress output", () => {
+  const sink = (isTTY: boolean) => {
+    const chunks: string[] = [];
+    const out = Object.assign(
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          chunks.push(c.toString());
+          cb();
+        },
+      }),
+      { isTTY, columns: 100 },
+    );
+    return { out, text: () => chunks.join("") };
+  };
+  const a = "sha256:" + "a".repeat(64);
+  const b = "sha256:" + "b".repeat(64);
+
+  it("draws one bar per blob on a terminal, redrawn in place", () => {
+    const { out, text } = sink(true);
+    const p = progressFor(out);
+    p.start(a, 2048);
+    p.start(b, 100);
+    p.update(a, 1024);
+    p.done(b, "mounted");
+    p.finish();
+    expect(text()).toContain(`aaaaaaaaaaaa [${"=".repeat(20)}${" ".repeat(20)}] 1.0 KiB / 2.0 KiB`);
+    expect(text()).toContain(`bbbbbbbbbbbb [${"=".repeat(40)}] mounted`);
+    p.done(a, "pushed");
+    p.finish();
+    expect(text()).toContain("\x1b[2A"); // second frame moves up over the first
+  });
+
+  it("prints plain lines elsewhere", () => {
+    const { out, text } = sink(false);
+    const p = progressFor(out);
+    p.start(a, 10);
+    p.update(a, 5);
+    p.done(a, "skipped", "already in the repository");
+    p.finish();
+    expect(text()).toBe(`skipped ${a} (already in the repository)\n`);
+    expect(humanBytes(200 * 1024 * 1024)).toBe("200.0 MiB");
   });
 });

@@ -29,6 +29,8 @@ export type FaultRule = (req: { n: number; method: string; url: string }) => Fau
 export interface FaultProxy {
   readonly host: string;
   readonly log: ProxiedRequest[];
+  /** TCP connections clients opened to the proxy since the last reset. */
+  readonly connections: number;
   fault: FaultRule | undefined;
   reset(): void;
   stop(): Promise<void>;
@@ -99,11 +101,16 @@ export async function startFaultProxy(upstreamPort: number): Promise<FaultProxy>
       req.pipe(upstream);
     }
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   return {
     host: `127.0.0.1:${port}`,
     log,
+    get connections() {
+      return connections;
+    },
     get fault() {
       return state.fault;
     },
@@ -112,6 +119,7 @@ export async function startFaultProxy(upstreamPort: number): Promise<FaultProxy>
     },
     reset() {
       log.length = 0;
+      connections = 0;
       state.fault = undefined;
     },
     stop: () =>

@@ -33,7 +33,13 @@ function b64url(b: Buffer | string): string {
   return Buffer.from(b).toString("base64url");
 }
 
-export async function startTokenServer(opts: { user: string; password: string; anonymousPull?: boolean }): Promise<TokenServer> {
+export async function startTokenServer(opts: {
+  user: string;
+  password: string;
+  anonymousPull?: boolean;
+  /** OAuth2 refresh token accepted on POST (grant_type=refresh_token) as `user`. */
+  refreshToken?: string;
+}): Promise<TokenServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "nixoci-tok-"));
   const keyFile = path.join(dir, "key.pem");
   const certFile = path.join(dir, "cert.pem");
@@ -50,11 +56,26 @@ export async function startTokenServer(opts: { user: string; password: string; a
 
   const state = { expiresIn: 300, useAccessTokenField: false, badTokens: 0, requests: [] as TokenServer["requests"] };
   const server = http.createServer((req, res) => {
+    let form = "";
+    req.on("data", (d: Buffer) => (form += d.toString()));
+    req.on("end", () => answer(req, res, new URLSearchParams(form)));
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, form: URLSearchParams) => {
     const url = new URL(req.url!, "http://x");
-    const scopes = url.searchParams.getAll("scope");
+    let scopes = url.searchParams.getAll("scope");
     let user: string | undefined;
     const authz = req.headers.authorization;
-    if (authz?.startsWith("Basic ")) {
+    if (req.method === "POST") {
+      // OAuth2 refresh-token grant: scopes space-separated in one form field.
+      scopes = (form.get("scope") ?? "").split(" ").filter((x) => x !== "");
+      if (form.get("grant_type") !== "refresh_token" || !opts.refreshToken || form.get("refresh_token") !== opts.refreshToken) {
+        res.writeHead(401, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ details: "bad refresh token" }));
+        state.requests.push({ scopes, user: undefined, authorization: undefined });
+        return;
+      }
+      user = opts.user;
+    } else if (authz?.startsWith("Basic ")) {
       const [u, ...rest] = Buffer.from(authz.slice(6), "base64").toString().split(":");
       if (u !== opts.user || rest.join(":") !== opts.password) {
         res.writeHead(401, { "Content-Type": "application/json" });
@@ -89,7 +110,7 @@ export async function startTokenServer(opts: { user: string; password: string; a
     res.writeHead(200, { "Content-Type": "application/json" });
     const field = state.useAccessTokenField ? "access_token" : "token";
     res.end(JSON.stringify({ [field]: token, expires_in: state.expiresIn, issued_at: new Date(now * 1000).toISOString() }));
-  });
+  };
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   return {
