@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { NixociError, UsageError } from "../errors.js";
-import { evaluateInstallableOnWorker, type PackageInfo } from "../evaluator/flake/evalInstallable.js";
-import { assertNoDisallowed, type ClosureGraph, popularityLayers, runtimeClosure, sizeLayers, type StoreLayers } from "../layering/index.js";
+import { UsageError } from "../errors.js";
+import type { PackageInfo } from "../evaluator/flake/evalInstallable.js";
+import { assertNoDisallowed, popularityLayers, runtimeClosure, sizeLayers, type StoreLayers } from "../layering/index.js";
 import { buildImage as assembleImage } from "../oci/buildImage.js";
 import type { Image } from "../oci/image.js";
 import { LayerCache } from "../oci/layerCache.js";
@@ -16,8 +16,9 @@ import { type OutputFormat, writeOutput } from "../oci/output.js";
 import { mergeImageSettings, parseImageSettings, type ImageSettings } from "../oci/settings.js";
 import { pushImage } from "../oci/registry/push.js";
 import type { ProgressReporter } from "../oci/registry/progress.js";
-import { LocalStore } from "../store/index.js";
-import { buildDerivations } from "../store/index.js";
+import { nativeBackend } from "./nativeBackend.js";
+import { nixBackend } from "./nixBackend.js";
+import { PipelineError } from "./pipelineError.js";
 
 export interface BuildRequest {
   /** `FLAKEREF#ATTR`, default `.#default`. */
@@ -43,6 +44,8 @@ export interface BuildRequest {
   showTrace?: boolean;
   noEvalCache?: boolean;
   noSandbox?: boolean;
+  /** "native" (default): nixoci evaluates and builds; "nix": a real Nix does. */
+  backend?: "native" | "nix";
   log?: (line: string) => void;
 }
 
@@ -69,43 +72,34 @@ export interface BuildResult {
   evalCached: boolean;
 }
 
-export class PipelineError extends NixociError {}
+export { PipelineError };
 
 /** Evaluate, realise, layer and assemble; write the image when `output` is set. */
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => {});
   const system = req.system ?? defaultSystem();
-  const evaluated = await evaluateInstallableOnWorker(
-    { installable: req.installable || ".#default", cwd: req.cwd, system, showTrace: req.showTrace, noEvalCache: req.noEvalCache },
-    req.store,
-  );
-  for (const m of evaluated.messages) log(m);
-  if (evaluated.error !== undefined || evaluated.info === undefined) throw new PipelineError(evaluated.error ?? "evaluation failed");
-  const pkg = evaluated.info;
-
-  const store = new LocalStore({ root: req.store });
+  const backend = req.backend === "nix" ? nixBackend : nativeBackend;
+  const realised = await backend.realise({
+    installable: req.installable || ".#default",
+    cwd: req.cwd,
+    system,
+    store: req.store,
+    maxJobs: req.maxJobs,
+    printBuildLogs: req.printBuildLogs,
+    showTrace: req.showTrace,
+    noEvalCache: req.noEvalCache,
+    noSandbox: req.noSandbox,
+    log,
+  });
+  const { pkg, graph } = realised;
   try {
-    // Realise: only what is not valid yet.
     const wanted = pkg.installOutputs.map((o) => pkg.outputs[o]!);
-    if (!wanted.every((p) => store.isValidPath(p))) {
-      await buildDerivations(store, [pkg.drvPath], {
-        maxJobs: req.maxJobs,
-        sandbox: !req.noSandbox,
-        onBuildStart: (drv) => log(`building '${drv}'...`),
-        onLogLine: req.printBuildLogs ? (drv, line) => log(`${drvName(drv)}> ${line}`) : undefined,
-      });
-    }
-
     const fromFlake = pkg.settings === undefined ? {} : parseImageSettings(pkg.settings, `${pkg.attrPath.join(".")}.nixoci`);
-    const settings = withDefaults(mergeImageSettings(fromFlake, req.settings ?? {}), pkg, wanted, store);
+    const settings = withDefaults(mergeImageSettings(fromFlake, req.settings ?? {}), pkg, wanted, realised.realStoreDir);
     if (req.maxLayers !== undefined) settings.maxLayers = req.maxLayers;
     if (req.disallow?.length) settings.disallow = [...(settings.disallow ?? []), ...req.disallow];
 
-    const graph: ClosureGraph = {
-      references: (p) => store.queryReferences(p),
-      narSize: (p) => store.queryPathInfo(p).narSize,
-    };
-    const roots = [...new Set([...wanted, ...pkg.settingsReferences.filter((p) => store.isValidPath(p)), ...(settings.copyToRoot ?? [])])];
+    const roots = [...new Set([...wanted, ...pkg.settingsReferences.filter((p) => realised.isValidPath(p)), ...(settings.copyToRoot ?? [])])];
     // Fail before writing anything when a forbidden path is in the closure.
     if (settings.disallow?.length) assertNoDisallowed(graph, roots, settings.disallow);
     const closure = runtimeClosure(graph, roots);
@@ -126,7 +120,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
 
     const image = await assembleImage({
       layers: groups,
-      roots: { [store.storeDir]: store.location.realStoreDir },
+      roots: { "/nix/store": realised.realStoreDir },
       settings,
       system: pkg.system,
       base: req.base,
@@ -158,10 +152,10 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       package: pkg,
       closure,
       output: req.output,
-      evalCached: evaluated.cached,
+      evalCached: realised.evalCached,
     };
   } finally {
-    store.close();
+    realised.close();
   }
 }
 
@@ -196,7 +190,7 @@ export async function pushBuilt(result: BuildResult, req: PushRequest): Promise<
  * What a user of dockerTools would expect without saying anything: the package
  * linked into `/` (its bin/ on PATH), the entrypoint its main program.
  */
-function withDefaults(s: ImageSettings, pkg: PackageInfo, outputs: string[], store: LocalStore): ImageSettings {
+function withDefaults(s: ImageSettings, pkg: PackageInfo, outputs: string[], realStoreDir: string): ImageSettings {
   const out = { ...s };
   out.copyToRoot ??= outputs;
   // A user given by name must exist in the image, or runtimes cannot resolve it.
@@ -205,7 +199,7 @@ function withDefaults(s: ImageSettings, pkg: PackageInfo, outputs: string[], sto
     if (!/^\d+$/.test(name) && name !== "root") out.addUser = { name, uid: 1000, gid: 1000 };
   }
   if (out.entrypoint === undefined) {
-    const main = pkg.mainProgram ?? singleProgram(store.toRealPath(outputs[0]!));
+    const main = pkg.mainProgram ?? singleProgram(realStoreDir + outputs[0]!.slice("/nix/store".length));
     if (main !== undefined) out.entrypoint = [`${outputs[0]}/bin/${main}`];
   }
   return out;
@@ -216,10 +210,6 @@ function singleProgram(realOut: string): string | undefined {
   if (!existsSync(bin)) return undefined;
   const entries = readdirSync(bin);
   return entries.length === 1 ? entries[0] : undefined;
-}
-
-function drvName(drvPath: string): string {
-  return drvPath.slice(drvPath.lastIndexOf("/") + 34).replace(/\.drv$/, "");
 }
 
 export function defaultSystem(): string {

@@ -34,6 +34,7 @@ export interface ImageFlags {
   evalCache: boolean;
   sandbox: boolean;
   maxJobs?: string;
+  backend: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -61,6 +62,7 @@ export function addImageFlags(cmd: Command): Command {
     .option("-j, --max-jobs <n>", "builds at once")
     .option("--no-eval-cache", "always evaluate")
     .option("--no-sandbox", "build without the sandbox (not recommended)")
+    .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native")
     .option("--json", "print a JSON summary on stdout");
 }
 
@@ -98,6 +100,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
   const maxLayers = flags.maxLayers === undefined ? undefined : Number(flags.maxLayers);
   if (maxLayers !== undefined && !(Number.isInteger(maxLayers) && maxLayers >= 2)) throw new UsageError(`--max-layers must be an integer ≥ 2`);
   if (flags.layering !== undefined && !["popularity", "size"].includes(flags.layering)) throw new UsageError(`--layering must be popularity or size`);
+  if (!["native", "nix"].includes(flags.backend)) throw new UsageError(`--backend must be native or nix, not '${flags.backend}'`);
   let base;
   if (flags.from !== undefined) {
     const img = await openLocalImage(flags.from);
@@ -121,6 +124,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
     showTrace: flags.showTrace,
     noEvalCache: !flags.evalCache,
     noSandbox: !flags.sandbox,
+    backend: flags.backend as BuildRequest["backend"],
     log,
   };
 }
