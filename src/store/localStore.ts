@@ -266,7 +266,18 @@ export class LocalStore implements EvalStore {
   moveIntoPlace(physicalSrc: string, storePath: string): void {
     const dest = this.toRealPath(storePath);
     if (existsSync(dest) || isDanglingSymlink(dest)) deletePath(dest);
-    renameSync(physicalSrc, dest);
+    try {
+      renameSync(physicalSrc, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+      // Build directory on another file system: copy under a temp name, then rename.
+      const tmp = this.tempPath(basename(storePath));
+      copyTree(physicalSrc, tmp);
+      canonicalisePathMetaData(tmp);
+      fsyncTree(tmp);
+      renameSync(tmp, dest);
+      deletePath(physicalSrc);
+    }
     fsyncPath(this.location.realStoreDir);
   }
 
