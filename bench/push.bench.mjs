@@ -110,11 +110,22 @@ try {
       await pushImage(img, `${host}/nixoci-0:bench`, { blobLocations: false });
       inProcess.push(Number(process.hrtime.bigint() - t0) / 1e9);
     }
+    // Memory of a cold in-process push: blobs stream, so RSS must not grow with the image size.
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
+    const t0 = process.hrtime.bigint();
+    await pushImage(await readLayout(dirSource(layout), "bench"), `${host}/nixoci-rss:bench`, { blobLocations: false });
+    const coldInProcess = Number(process.hrtime.bigint() - t0) / 1e9;
+    clearInterval(sampler);
     const best = (xs) => Math.min(...xs);
     console.log(`image: ${totalMB} MB in ${sizes.length} gzip layers (${sizes.join(" + ")} MB), registry ${host}, best of ${runs}`);
     console.log(`cold push:  skopeo ${fmt(best(cold.skopeo))}  nixoci ${fmt(best(cold.nixoci))}  ratio ${(best(cold.nixoci) / best(cold.skopeo)).toFixed(2)}x`);
     console.log(`no-op push: skopeo ${fmt(best(noop.skopeo))}  nixoci ${fmt(best(noop.nixoci))}  ratio ${(best(noop.nixoci) / best(noop.skopeo)).toFixed(2)}x`);
     console.log(`no-op push in-process (no Node start-up): nixoci ${fmt(best(inProcess))}`);
+    console.log(
+      `cold push in-process: ${fmt(coldInProcess)}, RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB before, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB (image ${totalMB} MB)`,
+    );
     console.log(`all runs: ${JSON.stringify({ cold, noop })}`);
   } finally {
     registry.kill("SIGTERM");
