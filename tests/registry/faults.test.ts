@@ -114,21 +114,31 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("faults between client 
     verifyInRegistry("faults/cut-put:v1", blobs);
   });
 
-  it("resumes a chunked upload from the registry's offset after a cut PATCH", async () => {
+  it("resumes a chunked upload from the registry's offset after a failed PATCH", async () => {
     const { image, blobs } = testImage([1_000_000]);
-    let cuts = 0;
-    proxy.fault = ({ method }) => {
-      if (method === "PATCH" && cuts < 2) {
-        cuts++;
-        return { kind: "cutRequest", afterBytes: 100_000 };
-      }
-      return undefined;
-    };
-    const result = await pushImage(image, `${proxy.host}/faults/cut-patch:v1`, { ...opts(), chunkSize: 300_000 });
-    expect(cuts).toBe(2);
+    let patches = 0;
+    // The second PATCH never reaches the registry: it still holds exactly the first chunk.
+    proxy.fault = ({ method }) => (method === "PATCH" && ++patches === 2 ? { kind: "status", status: 503 } : undefined);
+    const result = await pushImage(image, `${proxy.host}/faults/resume:v1`, { ...opts(), chunkSize: 300_000 });
     expect(result.blobs.pushed).toHaveLength(2);
-    // Resumed through the upload's status, not restarted with a new POST.
-    expect(proxy.log.filter((r) => r.method === "GET" && r.url.includes("/blobs/uploads/")).length).toBeGreaterThanOrEqual(1);
+    const status = proxy.log.filter((r) => r.method === "GET" && r.url.includes("/blobs/uploads/"));
+    expect(status.map((r) => r.status)).toEqual([204]);
+    // One session for the big blob (no restart), 4 chunks + the failed one.
+    expect(proxy.log.filter((r) => r.method === "POST")).toHaveLength(2);
+    expect(proxy.log.filter((r) => r.method === "PATCH")).toHaveLength(5);
+    verifyInRegistry("faults/resume:v1", blobs);
+  });
+
+  it("restarts a chunked upload whose session the registry dropped after a cut PATCH", async () => {
+    const { image, blobs } = testImage([1_000_000]);
+    let patches = 0;
+    // distribution 2.8 cancels an upload whose PATCH was cut (its offset no longer matches): we
+    // find out through the status GET (404) and start a new session.
+    proxy.fault = ({ method }) => (method === "PATCH" && [2, 6].includes(++patches) ? { kind: "cutRequest", afterBytes: 100_000 } : undefined);
+    const result = await pushImage(image, `${proxy.host}/faults/cut-patch:v1`, { ...opts(), chunkSize: 300_000 });
+    expect(result.blobs.pushed).toHaveLength(2);
+    expect(proxy.log.filter((r) => r.faulted)).toHaveLength(2);
+    expect(proxy.log.filter((r) => r.method === "GET" && r.url.includes("/blobs/uploads/")).length).toBeGreaterThanOrEqual(2);
     verifyInRegistry("faults/cut-patch:v1", blobs);
   });
 
