@@ -7,7 +7,7 @@
 import { appendFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { NixociError } from "../errors.js";
-import { formatBytes } from "./format.js";
+import { humanBytes as formatBytes } from "../oci/registry/progress.js";
 import { buildImage, type BuildResult, pushBuilt } from "./pipeline.js";
 
 type Env = Record<string, string | undefined>;

@@ -8,7 +8,7 @@ import { openLocalImage } from "../../oci/output.js";
 import { isImageIndex } from "../../oci/image.js";
 import type { OutputFormat } from "../../oci/output.js";
 import { parseImageSettings, type ImageSettings } from "../../oci/settings.js";
-import { formatBytes } from "../format.js";
+import { humanBytes as formatBytes } from "../../oci/registry/progress.js";
 import { type BuildRequest, type BuildResult, buildImage } from "../pipeline.js";
 
 export interface ImageFlags {
