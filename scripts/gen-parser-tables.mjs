@@ -282,7 +282,8 @@ const tables = {
   r1: intArray("yyr1"),
   r2: intArray("yyr2"),
 };
-const symbolNames = names.map(displayName);
+// As byte strings (UTF-8 bytes, one char each), like all text the evaluator handles.
+const symbolNames = names.map((n) => Buffer.from(displayName(n), "utf8").toString("latin1"));
 // Symbol numbers of terminals by their grammar name (ID, '{', ...), for the lexer.
 const tokenSymbols = {};
 const rawNames = names.slice(0, ntokens);
@@ -321,7 +322,7 @@ export interface ParserTables {
 
 export const parserTables: ParserTables = ${JSON.stringify(tables)};
 
-/** Display names of grammar symbols, as Nix's bison parser prints them in syntax errors. */
+/** Display names of grammar symbols, as Nix's bison parser prints them in syntax errors (UTF-8 byte strings). */
 export const symbolNames: readonly string[] = ${JSON.stringify(symbolNames)};
 
 /** Symbol numbers of terminals, by grammar name. */

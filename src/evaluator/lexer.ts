@@ -605,7 +605,7 @@ export class Lexer {
 
   private nullByteError(value: string, offset: number): never {
     this.error(
-      `input string '${value.replaceAll("\0", "␀")}' cannot be represented as Nix string because it contains null bytes`,
+      `input string '${value.replaceAll("\0", "\xe2\x90\x80") /* "␀" as UTF-8 bytes */}' cannot be represented as Nix string because it contains null bytes`,
       offset,
     );
   }

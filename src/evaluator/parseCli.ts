@@ -16,7 +16,8 @@ function main(argv: string[]): number {
   const arg = argv[2] ?? "-";
   // A byte string (one char per byte), so that columns and string bytes are Nix's.
   const text = readFileSync(arg === "-" ? 0 : arg, "latin1");
-  const file = arg === "-" ? "«stdin»" : resolve(arg);
+  // File names are byte strings too ("«stdin»" in UTF-8).
+  const file = Buffer.from(arg === "-" ? "«stdin»" : resolve(arg), "utf8").toString("latin1");
   try {
     const expr = parse({ file, text }, { basePath: arg === "-" ? process.cwd() : undefined });
     bind(expr, parseOnlyGlobalNames, text);
