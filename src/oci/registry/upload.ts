@@ -5,7 +5,7 @@
  * connection, 5xx) we ask the upload's status (GET → `Range: 0-N`) and resume
  * from byte N+1 instead of starting over. Everything streams from the source.
  */
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import type { Digest } from "../spec.js";
 import { RegistryError } from "./errors.js";
 import { isTransientNetError } from "./http.js";
@@ -105,25 +105,48 @@ export async function uploadBlob(repo: Repository, blob: BlobSource, opts: Uploa
     session ??= await repo.startUpload();
     const chunk = Math.max(chunkSize, session.minChunk ?? 0);
     try {
-      if (blob.size <= chunk) await putMonolithic(repo, session, blob);
+      if (blob.size <= chunk) await putMonolithic(repo, session, blob, opts.onProgress);
       else await patchChunks(repo, session, blob, chunk, opts.onProgress);
       opts.onProgress?.(blob.size);
       return;
     } catch (err) {
-      // A failed session is abandoned (the registry garbage-collects it); start a new one.
       if (!isRetryable(err) || !policy.canRetry(attempt)) throw asRegistryError(err, repo, blob);
       await policy.backoff(attempt, (err as RetryableUploadError).retryAfterMs);
+      // The connection may have dropped after the registry committed the blob.
+      if ((await repo.blobSize(blob.digest)) !== undefined) return;
+      // A failed session is abandoned (the registry garbage-collects it); start a new one.
       session = undefined;
     }
   }
 }
 
-async function putMonolithic(repo: Repository, session: UploadSession, blob: BlobSource): Promise<void> {
+/** The stream with a byte counter, for progress bars. */
+function counted(stream: Readable, onBytes: ((n: number) => void) | undefined, start = 0): Readable {
+  if (!onBytes) return stream;
+  let n = start;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      onBytes(n);
+      cb(null, chunk);
+    },
+  });
+  stream.on("error", (e) => counter.destroy(e));
+  counter.on("close", () => stream.destroy());
+  return stream.pipe(counter);
+}
+
+async function putMonolithic(
+  repo: Repository,
+  session: UploadSession,
+  blob: BlobSource,
+  onProgress: ((bytes: number) => void) | undefined,
+): Promise<void> {
   const res = await repo.client.request({
     method: "PUT",
     url: withDigest(session.location, blob.digest),
     headers: { "Content-Type": "application/octet-stream" },
-    body: () => blob.open(),
+    body: () => counted(blob.open(), onProgress),
     contentLength: blob.size,
     scopes: repo.scopes,
     ok: [201, 204],
@@ -157,7 +180,7 @@ async function patchChunks(
             "Content-Type": "application/octet-stream",
             "Content-Range": `${offset}-${offset + length - 1}`,
           },
-          body: () => source.range(offset, length),
+          body: () => counted(source.range(offset, length), onProgress, offset),
           contentLength: length,
           scopes: repo.scopes,
           ok: [202],
@@ -169,7 +192,6 @@ async function patchChunks(
         location = new URL(res.header("location") ?? location.toString(), location);
         const end = rangeEnd(res.header("range"));
         offset = end !== undefined ? end + 1 : offset + length;
-        onProgress?.(offset);
       } catch (err) {
         failures++;
         if (!isRetryable(err) || !policy.canRetry(failures)) throw err;
@@ -194,7 +216,7 @@ async function patchChunks(
   await res.discard();
 }
 
-/** `Range: 0-1023` → 1023; `0-0` with nothing uploaded is ambiguous in the spec, handled by callers via status. */
+/** `Range: 0-1023` → 1023 (the last byte the registry holds). */
 function rangeEnd(range: string | undefined): number | undefined {
   const m = range?.match(/^(?:bytes=)?0-(\d+)$/);
   return m ? Number(m[1]) : undefined;
