@@ -7,6 +7,8 @@
 // registration. Prints seconds, the ratio, and nixoci's peak RSS (which must not
 // grow with the output size).
 // Usage: npm run build && node bench/build.bench.mjs [files=20000] [MB=500]
+// One run (2 shared, loaded cores, Node 20): 20 000 files, 528 MB NAR; Nix 2.8 9.18 s,
+// nixoci 10.47 s, ratio 1.14; nixoci peak RSS 132 MiB (123 MiB for 2 000 files / 50 MB).
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

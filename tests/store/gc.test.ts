@@ -71,6 +71,26 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
       );
     });
 
+    it("realise -L streams prefixed build logs; log shows the stored log; a failed build exits 100", () => {
+      const failures = join(import.meta.dirname, "../fixtures/store/failures.nix");
+      const [drv] = nixInstantiate(nixRoot, failures, ["-A", "exit-code"]);
+      const store = new LocalStore({ root: ourRoot });
+      importFromNix(store, nixRoot, [drv!]);
+      store.close();
+      let status = 0;
+      let stderr = "";
+      try {
+        execFileSync(process.execPath, [bin, "realise", "--store", ourRoot, "-L", drv!], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      } catch (err) {
+        status = (err as { status: number }).status;
+        stderr = (err as { stderr: string }).stderr;
+      }
+      expect(status).toBe(100);
+      expect(stderr).toContain("exit-code> some output\nexit-code> on stderr\n");
+      expect(stderr).toContain(`error: builder for '${drv}' failed with exit code 3`);
+      expect(nixoci("log", "--store", ourRoot, drv!)).toBe("some output\non stderr\n");
+    });
+
     it("gc keeps exactly what Nix keeps for the same out-link root", () => {
       const ourLink = join(dir, "our-result");
       const nixLink = join(dir, "nix-result");
