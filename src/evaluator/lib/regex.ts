@@ -636,6 +636,8 @@ const enum Task {
 /** Byte offsets of each sub-expression (0 = whole match); -1 start = unmatched. */
 type Groups = Int32Array;
 
+let sharedTasks = new Float64Array(1024);
+
 class Executor {
   private cur = 0;
   private begin = 0;
@@ -647,18 +649,29 @@ class Executor {
   private results: Groups | null = null;
   private readonly repPos: Int32Array;
   private readonly repCount: Int32Array;
-  private readonly tasks: number[] = [];
+  /** Explicit DFS stack (shared: matching never re-enters), 4 slots per task: kind, a, b, c. */
+  private tasks = sharedTasks;
+  private top = 0;
 
   constructor(
     private readonly states: readonly State[],
     private readonly startState: number,
     private readonly nsub: number,
-    private readonly input: Uint8Array,
+    /** Bytes a match can begin with, or null when a match may be empty. */
+    private readonly firstBytes: Uint8Array | null,
   ) {
     this.curStart = new Int32Array(nsub);
     this.curEnd = new Int32Array(nsub);
     this.repPos = new Int32Array(states.length);
     this.repCount = new Int32Array(states.length);
+  }
+
+  private input: Uint8Array = new Uint8Array(0);
+
+  /** Reused for every call on the same compiled pattern (matching never re-enters). */
+  withInput(input: Uint8Array): this {
+    this.input = input;
+    return this;
   }
 
   /** regex_match: the whole input. */
@@ -668,16 +681,22 @@ class Executor {
     return this.main(true) ? this.results : null;
   }
 
+  /** Whether a match could start at position p (a position no match can start at is skipped: same result). */
+  private mayStartAt(p: number): boolean {
+    const f = this.firstBytes;
+    return f === null || (p < this.input.length && f[this.input[p]!] === 1);
+  }
+
   /** regex_search from `from` with the given flags. */
   search(from: number, flags: number): Groups | null {
     this.begin = from;
     this.flags = flags;
-    if (this.main(false)) return this.results;
+    if (this.mayStartAt(from) && this.main(false)) return this.results;
     if (flags & Flag.Continuous) return null;
     this.flags |= Flag.PrevAvail;
     while (this.begin !== this.input.length) {
       this.begin++;
-      if (this.main(false)) return this.results;
+      if (this.mayStartAt(this.begin) && this.main(false)) return this.results;
     }
     return null;
   }
@@ -694,18 +713,30 @@ class Executor {
   }
 
   private push(kind: Task, a: number, b = 0, c = 0): void {
-    this.tasks.push(kind, a, b, c);
+    if (this.top + 4 > this.tasks.length) {
+      const bigger = new Float64Array(this.tasks.length * 2);
+      bigger.set(this.tasks);
+      this.tasks = sharedTasks = bigger;
+    }
+    const t = this.tasks;
+    t[this.top] = kind;
+    t[this.top + 1] = a;
+    t[this.top + 2] = b;
+    t[this.top + 3] = c;
+    this.top += 4;
   }
 
   private run(exact: boolean): void {
-    const { states, input, tasks } = this;
+    const { states, input } = this;
     const end = input.length;
     this.push(Task.Visit, this.startState);
-    while (tasks.length > 0) {
-      const c = tasks.pop()!;
-      const b = tasks.pop()!;
-      const a = tasks.pop()!;
-      const kind = tasks.pop()! as Task;
+    while (this.top > 0) {
+      this.top -= 4;
+      const tasks = this.tasks;
+      const kind = tasks[this.top]! as Task;
+      const a = tasks[this.top + 1]!;
+      const b = tasks[this.top + 2]!;
+      const c = tasks[this.top + 3]!;
       switch (kind) {
         case Task.RestoreCur:
           this.cur = a;
@@ -846,8 +877,33 @@ export interface CompiledRegex {
   splitBytes(s: string): Array<string | (string | null)[]>;
 }
 
+/**
+ * The bytes that can be consumed first on any path from `start`, or null if
+ * Accept is reachable without consuming a byte (then every position must be tried).
+ */
+function firstBytesOf(states: readonly State[], start: number): Uint8Array | null {
+  const first = new Uint8Array(256);
+  const seen = new Set<number>();
+  const todo = [start];
+  while (todo.length > 0) {
+    const i = todo.pop()!;
+    if (i < 0 || seen.has(i)) continue;
+    seen.add(i);
+    const s = states[i]!;
+    if (s.op === Op.Accept) return null;
+    if (s.op === Op.Match) {
+      for (let b = 0; b < 256; b++) if (s.table![b]) first[b] = 1;
+      continue;
+    }
+    todo.push(s.next);
+    if (s.op === Op.Alternative || s.op === Op.Repeat) todo.push(s.alt);
+  }
+  return first;
+}
+
 class PosixRegex implements CompiledRegex {
   readonly groupCount: number;
+  private readonly executor: Executor;
 
   constructor(
     private readonly states: readonly State[],
@@ -855,6 +911,7 @@ class PosixRegex implements CompiledRegex {
     private readonly nsub: number,
   ) {
     this.groupCount = nsub - 1;
+    this.executor = new Executor(states, start, nsub, firstBytesOf(states, start));
   }
 
   private groupsOf(bytes: Uint8Array, g: Groups, decode: Decode = utf8): (string | null)[] {
@@ -866,7 +923,7 @@ class PosixRegex implements CompiledRegex {
   }
 
   private matchIn(bytes: Uint8Array, decode: Decode): (string | null)[] | null {
-    const g = new Executor(this.states, this.start, this.nsub, bytes).matchExact();
+    const g = this.executor.withInput(bytes).matchExact();
     return g === null ? null : this.groupsOf(bytes, g, decode);
   }
 
@@ -880,7 +937,7 @@ class PosixRegex implements CompiledRegex {
 
   /** Byte offsets of every match std::cregex_iterator yields, in order. */
   private scan(bytes: Uint8Array): Groups[] {
-    const exec = new Executor(this.states, this.start, this.nsub, bytes);
+    const exec = this.executor.withInput(bytes);
     const out: Groups[] = [];
     // std::regex_iterator: after an empty match, first retry at the same
     // place demanding a non-empty match, then search on from the next byte.
