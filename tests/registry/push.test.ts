@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAll } from "../../src/oci/image.js";
 import { pullImage } from "../../src/oci/registry/pull.js";
 import { pushImage } from "../../src/oci/registry/push.js";
+import { copyImage } from "../../src/oci/transport/copy.js";
+import { parseImageLocation } from "../../src/oci/transport/location.js";
 import { BlobLocations } from "../../src/oci/registry/blobLocations.js";
 import { newIndex, blobLayer, newImage } from "../../src/oci/image.js";
 import { MediaType } from "../../src/oci/spec.js";
@@ -193,5 +195,25 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
     expect(result.blobs.skipped).toHaveLength(25);
     expect(proxy.log.filter((r) => r.method === "HEAD")).toHaveLength(26);
     expect(proxy.connections).toBeLessThanOrEqual(5);
+  });
+
+  it("copies registry to registry, streaming each blob from GET to upload", async () => {
+    const second = await startRegistry();
+    try {
+      const result = await copyImage(
+        parseImageLocation(`docker://${registry.host}/test/app:v1`),
+        parseImageLocation(`docker://${second.host}/copied/app:v1`),
+        { destination: { blobLocations: false } },
+      );
+      expect(result.digest).toBe(await image.digest());
+      expect(result.push!.blobs.pushed).toHaveLength(4);
+      const layout = path.join(tmp, "copied");
+      execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${second.host}/copied/app:v1`, `oci:${layout}:v1`], { stdio: "pipe" });
+      for (const [digest, bytes] of blobs) {
+        expect(Buffer.compare(readFileSync(path.join(layout, "blobs", "sha256", digest.slice(7))), bytes)).toBe(0);
+      }
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import { authFilePaths, findCredentials, normalizeAuthKey } from "../../src/oci/
 import { redactHeaders, redactTokenBody, redactUrl } from "../../src/oci/registry/redact.js";
 import { apiHost, formatReference, isLoopbackRegistry, parseReference } from "../../src/oci/registry/reference.js";
 import { parseRetryAfter, RetryPolicy } from "../../src/oci/registry/retry.js";
+import { parseImageLocation } from "../../src/oci/transport/location.js";
 import { humanBytes, progressFor } from "../../src/oci/registry/progress.js";
 import { Writable } from "node:stream";
 
@@ -215,5 +216,20 @@ describe("progress output", () => {
     p.finish();
     expect(text()).toBe(`skipped ${a} (already in the repository)\n`);
     expect(humanBytes(200 * 1024 * 1024)).toBe("200.0 MiB");
+  });
+});
+
+describe("transport names (skopeo syntax)", () => {
+  it("parses each transport", () => {
+    expect(parseImageLocation("docker://busybox")).toMatchObject({ transport: "docker", reference: { registry: "docker.io", repository: "library/busybox", tag: "latest" } });
+    expect(parseImageLocation("oci:/tmp/layout:v1")).toMatchObject({ transport: "oci", path: "/tmp/layout", tag: "v1" });
+    expect(parseImageLocation("oci:/tmp/layout")).toEqual({ transport: "oci", path: "/tmp/layout", text: "oci:/tmp/layout" });
+    expect(parseImageLocation("oci-archive:img.tar:latest")).toMatchObject({ transport: "oci-archive", path: "img.tar", tag: "latest" });
+    expect(parseImageLocation("docker-archive:img.tar:app:1.0")).toMatchObject({ transport: "docker-archive", path: "img.tar", tag: "app:1.0" });
+  });
+  it("rejects unknown transports and empty paths", () => {
+    expect(() => parseImageLocation("dir:/x")).toThrow(/no known transport/);
+    expect(() => parseImageLocation("/just/a/path")).toThrow(/no known transport/);
+    expect(() => parseImageLocation("oci:")).toThrow(/missing path/);
   });
 });

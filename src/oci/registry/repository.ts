@@ -177,6 +177,10 @@ export class Repository {
     const digest = sha256Digest(bytes);
     const where = `${this.client.registry}/${this.name}`;
     if (reference.includes(":") && reference !== digest) throw new DigestMismatchError(reference, digest, where);
+    const announced = res.header("docker-content-digest");
+    if (announced !== undefined && announced.startsWith("sha256:") && announced !== digest) {
+      throw new DigestMismatchError(announced, digest, `${where}:${reference}`);
+    }
     let mediaType = (res.header("content-type") ?? "").split(";")[0]!.trim();
     try {
       const parsed = JSON.parse(bytes.toString("utf8")) as { mediaType?: string; manifests?: unknown };
