@@ -9,6 +9,8 @@ import { toBytes, type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, 
 import type { EvalCore } from "./eval.js";
 import { RecursionError } from "./evalError.js";
 
+const LAQUO = toBytes("«");
+const RAQUO = toBytes("»");
 const REPEATED = toBytes("«repeated»");
 const POTENTIAL_INF = toBytes("«potential infinite recursion»");
 
@@ -27,20 +29,24 @@ export function printString(s: string): string {
 }
 
 export interface PrintOptions {
-  /** Nix's trace printer (print.cc) instead of printAmbiguous: quoted names, «thunk», «lambda». */
+  /** Nix's print.cc printer instead of printAmbiguous: «thunk», «lambda …», «primop …». */
   forTrace?: boolean;
+  /** Force values while printing (`nix eval`), printing derivations as «derivation /nix/store/….drv». */
+  force?: boolean;
   maxDepth?: number;
 }
 
-/** Prints a value without forcing anything that is not yet evaluated. */
+/** Prints a value; without `force`, nothing that is not yet evaluated is forced. */
 export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {}): string {
+  const force = options.force === true;
   const out: string[] = [];
   const seen = new Set<object>();
-  const trace = options.forTrace === true;
+  const trace = options.forTrace === true || force;
   const maxDepth = options.maxDepth ?? ev.maxCallDepth;
   const go = (l: Lazy, depth: number): void => {
     if (depth > maxDepth) throw new RecursionError("stack overflow; max-call-depth exceeded");
     let v = l;
+    if (force && v instanceof Thunk) v = ev.force(v);
     if (v instanceof Thunk) {
       if (v.v === undefined) {
         out.push(v.state === 1 ? POTENTIAL_INF : trace ? toBytes("«thunk»") : "<CODE>");
@@ -62,6 +68,13 @@ export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {})
         return;
       }
       seen.add(v);
+      if (force && ev.isDerivation(v)) {
+        const d = v.get("drvPath");
+        const dv = d === undefined ? undefined : ev.force(d);
+        const p = typeof dv === "string" ? dv : dv instanceof NixString ? dv.s : undefined;
+        out.push(p === undefined ? toBytes("«derivation»") : `${LAQUO}derivation ${p}${RAQUO}`);
+        return;
+      }
       out.push("{ ");
       for (const k of v.keys()) {
         out.push(printIdentifier(k), " = ");
@@ -82,7 +95,7 @@ export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {})
         out.push(" ");
       }
       out.push("]");
-    } else if (v instanceof NixLambda) out.push(trace ? toBytes( `«lambda${v.expr.name ? " " + v.expr.name : ""} @ ${v.expr.pos.file}:${v.expr.pos.line}:${v.expr.pos.column}»`) : "<LAMBDA>");
+    } else if (v instanceof NixLambda) out.push(trace ? `${LAQUO}lambda${v.expr.name ? " " + v.expr.name : ""} @ ${v.expr.pos.file}:${v.expr.pos.line}:${v.expr.pos.column}${RAQUO}` : "<LAMBDA>");
     else if (v instanceof PrimOp) out.push(trace ? toBytes(`«primop ${v.name}»`) : "<PRIMOP>");
     else if (v instanceof PrimOpApp) out.push(trace ? toBytes(`«partially applied primop ${v.op.name}»`) : "<PRIMOP-APP>");
   };

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerInstantiate } from "./instantiate.js";
+import { registerEval } from "./eval.js";
 import { registerImage } from "./image.js";
 import { registerWhyDepends } from "./why-depends.js";
 import { registerRealise } from "./realise.js";
@@ -14,4 +15,4 @@ import { registerBuild } from "./build.js";
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerBuild, registerInstantiate, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush];
+export const commands: Register[] = [registerBuild, registerInstantiate, registerEval, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush];

@@ -52,3 +52,16 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate writes .drv f
     expect(ourBytes.equals(readFileSync(join(nixStore, drvPath.slice(1))))).toBe(true);
   });
 });
+
+describe("nixoci eval", () => {
+  const nixEval = (args: string[]) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8" });
+  it("prints like current nix eval: forced, derivations as «derivation …», functions as «lambda …»", () => {
+    const r = nixEval(["--expr", '{ a = 1; b = [ 1 "x" ]; f = x: x; d = derivation { name = "d"; system = "x"; builder = "/b"; }; }']);
+    expect(r.stdout).toBe('{ a = 1; b = [ 1 "x" ]; d = «derivation /nix/store/5jf8mg96nyj2p40f1sva2d6zg2b4iapf-d.drv»; f = «lambda f @ «string»:1:29»; }\n');
+  });
+  it("selects an attribute path, and prints --raw and --json", () => {
+    expect(nixEval(["--expr", '{ a.b = "hi"; }', "a.b", "--raw"]).stdout).toBe("hi");
+    expect(nixEval(["--expr", '{ a.b = "hi"; }', "--json"]).stdout).toBe('{"a":{"b":"hi"}}\n');
+    expect(nixEval(["--expr", "[ 1 2 ]", "--apply", "builtins.length"]).stdout).toBe("2\n");
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * `nixoci eval`: `nix eval` for expressions and files (`--expr`, `--file`,
+ * an attribute path, `--apply`, `--json`, `--raw`). Flake installables are
+ * resolved by the flakes code, which can call `evalInstallableValue`.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { valueToJson } from "../builtins/conv.js";
+import { noPos } from "../eval.js";
+import { EvalError } from "../evalError.js";
+import type { Evaluator } from "../evaluator.js";
+import { MemoryStore } from "../memoryStore.js";
+import { ParseError } from "../parseErrors.js";
+import { printValue } from "../print.js";
+import { NixAttrs, STRING_FILE, type Value, mkString, toBytes } from "../values.js";
+import { formatEvalError } from "./formatError.js";
+import { type RunResult, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
+import type { EvalStore } from "../storeApi.js";
+import { NixociError } from "../../errors.js";
+
+export interface NixEvalOptions {
+  expr?: string;
+  file?: string;
+  /** Attribute path (the installable's fragment for --expr/--file). */
+  attrPath: string;
+  apply?: string;
+  json: boolean;
+  raw: boolean;
+  includes: string[];
+  showTrace: boolean;
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Prints a value as `nix eval` does, in the chosen output mode; returns bytes. */
+export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions, "json" | "raw">): string {
+  if (o.raw) return ev.coerceToString(v, new Set(), true, false, noPos);
+  if (o.json) return valueToJson(ev, v, new Set(), false, noPos) + "\n";
+  return printValue(ev, v, { force: true }) + "\n";
+}
+
+export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore()): RunResult {
+  const stderr: string[] = [];
+  let ev: Evaluator | undefined;
+  try {
+    if (o.raw && o.json) throw new NixociError("--raw and --json are mutually exclusive");
+    ev = makeEvaluator(store, o.includes, o.env, stderr);
+    let root: Value;
+    if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
+    else if (o.file !== undefined) {
+      const file = o.file === "-" ? undefined : resolve(o.cwd, o.file);
+      root = file === undefined ? ev.evalExprText(toBytes(readFileSync(0, "utf8")), toBytes("«stdin»"), toBytes(o.cwd)) : ev.evalFile(toBytes(file));
+    } else throw new NixociError("flake installables are not supported by this command yet; use --expr or --file");
+    let v = findAlongAttrPath(ev, o.attrPath, NixAttrs.empty, root);
+    if (o.apply !== undefined) v = ev.callFunction(ev.evalExprText(toBytes(o.apply), STRING_FILE, toBytes(o.cwd)), [v], noPos);
+    return { stdout: printForNixEval(ev, v, o), stderr: stderr.join(""), exitCode: 0 };
+  } catch (err) {
+    let msg: string;
+    if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
+    else if (err instanceof ParseError) msg = err.message;
+    else if (err instanceof RangeError && /call stack/.test(err.message)) {
+      return { stdout: "", stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1, jsStackOverflow: true };
+    } else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
+    else throw err;
+    void mkString;
+    return { stdout: "", stderr: stderr.join("") + msg + "\n", exitCode: 1 };
+  }
+}
