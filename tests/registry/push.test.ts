@@ -216,4 +216,18 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
       await second.stop();
     }
   });
+
+  it("copies within a registry by mounting from the source repository (no cache needed)", async () => {
+    proxy.reset();
+    const result = await copyImage(
+      parseImageLocation(`docker://${proxy.host}/test/app:v1`),
+      parseImageLocation(`docker://${proxy.host}/mirror/app:v1`),
+      { destination: { blobLocations: false } },
+    );
+    expect(result.push!.blobs.mounted).toHaveLength(4);
+    const mounts = proxy.log.filter((r) => r.method === "POST");
+    expect(mounts.every((r) => r.url.includes("from=test%2Fapp") && r.status === 201)).toBe(true);
+    // Mounting reads no blob bytes from the source.
+    expect(proxy.log.filter((r) => r.method === "GET" && r.url.includes("/blobs/sha256:"))).toHaveLength(1); // the config
+  });
 });

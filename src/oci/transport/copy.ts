@@ -14,6 +14,8 @@ import { pullImage } from "../registry/pull.js";
 import { pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import type { RegistryClientOptions } from "../registry/client.js";
 import type { ImageLocation } from "./location.js";
+import { BlobLocations, defaultBlobLocationsPath } from "../registry/blobLocations.js";
+import type { Reference } from "../registry/reference.js";
 
 export interface CopyOptions {
   /** Client options for a registry source. */
@@ -83,11 +85,33 @@ export async function copyImage(src: ImageLocation, dst: ImageLocation, opts: Co
     ...(opts.platform ? { platform: opts.platform } : {}),
   });
   try {
+    let push = opts.destination;
+    if (src.transport === "docker" && dst.transport === "docker" && src.reference.registry === dst.reference.registry) {
+      // Same registry: every blob can be mounted from the source repository.
+      push = { ...push, blobLocations: await sourceBlobLocations(source.image, src.reference, push?.blobLocations) };
+    }
     return await writeDestination(dst, source.image, {
-      ...(opts.destination ? { push: opts.destination } : {}),
+      ...(push ? { push } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
     });
   } finally {
     source.close();
   }
+}
+
+async function sourceBlobLocations(
+  image: Image | ImageIndex,
+  ref: Reference,
+  configured: PushOptions["blobLocations"],
+): Promise<BlobLocations> {
+  const locations =
+    configured instanceof BlobLocations
+      ? configured
+      : await BlobLocations.open(configured === false ? undefined : (configured ?? defaultBlobLocationsPath()));
+  const images = isImageIndex(image) ? (await image.images()).map((e) => e.image) : [image];
+  for (const img of images) {
+    locations.record((await img.manifest()).config.digest, ref.registry, ref.repository);
+    for (const layer of await img.layers()) locations.record(await layer.digest(), ref.registry, ref.repository);
+  }
+  return locations;
 }
