@@ -30,6 +30,7 @@ import { builtinFetchurl } from "./builtinFetchurl.js";
 import { builderSetup } from "./environment.js";
 import { checkOutputs } from "./outputChecks.js";
 import { bwrapArgs, defaultSandboxPaths, FIXED_OUTPUT_HOST_ETC, sandboxEtcFiles } from "./sandbox.js";
+import { unshareCommand } from "./sandboxUnshare.js";
 
 export interface BuildSettings {
   /** Run builders in a namespace sandbox (default true). */
@@ -41,6 +42,12 @@ export interface BuildSettings {
   readonly onLogLine?: (drvPath: string, line: string) => void;
   /** Keep the build directory of failed builds (`--keep-failed`). */
   readonly keepFailed: boolean;
+  /** Namespace tool: bubblewrap when installed, else util-linux unshare. */
+  readonly sandboxTool?: "bwrap" | "unshare";
+}
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? "/usr/bin:/bin").split(":").some((d) => d !== "" && existsSync(join(d, tool)));
 }
 
 export function defaultBuildSettings(): BuildSettings {
@@ -201,8 +208,7 @@ async function runBuilder(
       etcFiles.set(name, join(c.etcDir, name));
     }
     if (c.fixedOutput) for (const name of FIXED_OUTPUT_HOST_ETC) if (existsSync(`/etc/${name}`)) etcFiles.set(name, `/etc/${name}`);
-    command = "bwrap";
-    args = bwrapArgs({
+    const spec = {
       builder: drv.builder,
       args: setup.args,
       env: setup.env,
@@ -213,8 +219,17 @@ async function runBuilder(
       extraPaths: c.settings.sandboxPaths,
       etcFiles,
       network: c.fixedOutput,
-    });
-    env = {};
+    };
+    const tool = c.settings.sandboxTool ?? (onPath("bwrap") ? "bwrap" : "unshare");
+    if (tool === "bwrap") {
+      command = "bwrap";
+      args = bwrapArgs(spec);
+      env = {};
+    } else {
+      const rootDir = join(c.buildDir, "..", "root");
+      mkdirSync(rootDir, { recursive: true });
+      ({ command, args, env } = unshareCommand(spec, rootDir));
+    }
   } else {
     process.stderr.write(`warning: building '${drvPath}' WITHOUT A SANDBOX: the builder can read and write anything you can\n`);
     command = drv.builder;
