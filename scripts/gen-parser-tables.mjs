@@ -123,7 +123,7 @@ expr_op
   ;
 expr_app
   : expr_app expr_select @app
-  | expr_select @pass1
+  | expr_select @appSingle
   ;
 expr_select
   : expr_simple '.' attrpath @select

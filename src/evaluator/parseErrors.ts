@@ -59,7 +59,12 @@ export function formatCodeExcerpt(pos: Pos, sourceText: string): string {
  * "error: <message>" followed by the position and code excerpt, every line
  * after the first indented by 7 spaces and right-trimmed, as Nix prints errors.
  */
-export function formatError(message: string, pos: Pos | undefined, sourceText?: string): string {
+export function formatError(
+  message: string,
+  pos: Pos | undefined,
+  sourceText?: string,
+  prefix: "error: " | "warning: " = "error: ",
+): string {
   let body = message;
   if (pos && pos.line > 0) {
     body += `\nat ${showPos(pos)}:`;
@@ -68,7 +73,7 @@ export function formatError(message: string, pos: Pos | undefined, sourceText?: 
       if (excerpt) body += `\n${excerpt}\n`;
     }
   }
-  return indentError("error: ", body);
+  return indentError(prefix, body);
 }
 
 /** Indents every line after the first by the width of `prefix` and trims trailing whitespace, like Nix. */

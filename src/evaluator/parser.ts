@@ -19,7 +19,7 @@ import type {
   Source,
 } from "./ast.js";
 import { Lexer, type StringToken } from "./lexer.js";
-import { ParseError, showPos } from "./parseErrors.js";
+import { ParseError, formatError, showPos } from "./parseErrors.js";
 import { parserTables as P, ruleActions, symbolNames, T } from "./parserTables.js";
 import { PosTable } from "./positions.js";
 import { printIdentifier, showAttrPath } from "./printAst.js";
@@ -33,7 +33,18 @@ export interface ParseOptions {
   readonly pureEval?: boolean;
   /** Enables the experimental `|>` and `<|` operators. */
   readonly pipeOperators?: boolean;
+  /** Nix's lint settings (--lint-url-literals etc.); default "ignore". */
+  readonly lintUrlLiterals?: LintLevel;
+  readonly lintAbsolutePathLiterals?: LintLevel;
+  readonly lintShortPathLiterals?: LintLevel;
+  /**
+   * Receives each parse-time warning as Nix prints it ("warning: …", lint
+   * warnings and the "cursed or" deprecation). Default: written to stderr.
+   */
+  readonly onWarning?: (text: string) => void;
 }
+
+export type LintLevel = "ignore" | "warn" | "fatal";
 
 /**
  * Parses a Nix expression. Throws ParseError (with Nix's message and position)
@@ -83,7 +94,7 @@ interface FormalSet {
 }
 
 /** One grammar action: reads the right-hand side at values[b..], returns the left-hand side's value. */
-type Action = (p: Parser, b: number, lhsStart: number) => unknown;
+type Action = (p: Parser, b: number, lhsStart: number, lhsEnd: number) => unknown;
 
 class Parser {
   private readonly lexer: Lexer;
@@ -114,6 +125,48 @@ class Parser {
 
   error(message: string, pos: Pos | undefined): never {
     throw new ParseError(message, pos, this.source.text);
+  }
+
+  private warn(text: string): void {
+    if (this.options.onWarning) this.options.onWarning(text);
+    else process.stderr.write(Buffer.from(`${text}\n`, "latin1"));
+  }
+
+  /** Nix's `diagnose`: a lint that is ignored, warned about, or fatal, with the setting name appended. */
+  lint(setting: "lint-url-literals" | "lint-absolute-path-literals" | "lint-short-path-literals", pos: Pos, message: (fatal: boolean) => string): void {
+    const level =
+      setting === "lint-url-literals"
+        ? this.options.lintUrlLiterals
+        : setting === "lint-absolute-path-literals"
+          ? this.options.lintAbsolutePathLiterals
+          : this.options.lintShortPathLiterals;
+    if (!level || level === "ignore") return;
+    const text = `${message(level === "fatal")} (${setting})`;
+    if (level === "fatal") this.error(text, pos);
+    this.warn(formatError(text, pos, this.source.text, "warning: "));
+  }
+
+  /** `f or` calls made by the `expr_simple OR_KW` rule, with the offsets of their text. */
+  private readonly cursedOr = new Map<Expr, { start: number; end: number }>();
+
+  markCursedOr(call: Expr, start: number, end: number): void {
+    this.cursedOr.set(call, { start, end });
+  }
+
+  resetCursedOr(e: Expr): void {
+    this.cursedOr.delete(e);
+  }
+
+  /** Warns about an `or` used as an identifier whose meaning will change (Nix PR 11121). */
+  warnIfCursedOr(e: Expr): void {
+    const span = this.cursedOr.get(e);
+    if (!span) return;
+    const snippet = this.source.text.slice(span.start, span.end).replace(/\r\n|\r/g, "\n");
+    this.warn(
+      `warning: at ${showPos(e.pos)}: This expression uses \`or\` as an identifier in a way that will change in a future Nix release.\n` +
+        `Wrap this entire expression in parentheses to preserve its current meaning:\n    (${snippet})\n` +
+        "Give feedback at https://github.com/NixOS/nix/pull/11121",
+    );
   }
 
   private push(state: number, value: unknown, start: number, end: number): void {
@@ -174,7 +227,7 @@ class Parser {
     const b = top - len + 1;
     const lhsStart = len > 0 ? this.starts[b]! : this.ends[top]!;
     const lhsEnd = this.ends[top]!;
-    const value = actions[rule]!(this, b, lhsStart);
+    const value = actions[rule]!(this, b, lhsStart, lhsEnd);
     this.sp = b - 1;
     const lhs = P.r1[rule]! - P.ntokens;
     const prev = this.states[b - 1]!;
@@ -303,6 +356,15 @@ class Parser {
 
   /** Path literal: absolute, canonicalised; a trailing slash (before `${`) is kept. */
   pathLiteral(pos: Pos, literal: string): Expr {
+    if (literal.startsWith("/")) {
+      this.lint("lint-absolute-path-literals", pos, () =>
+        `absolute path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter`,
+      );
+    } else if (!literal.startsWith(".")) {
+      this.lint("lint-short-path-literals", pos, () =>
+        `relative path literal '${literal}' should be prefixed with '.' for clarity: './${literal}'`,
+      );
+    }
     const base = literal.startsWith("/") ? literal : `${this.basePath}/${literal}`;
     let path = canonPath(base);
     if (literal.length > 1 && literal.endsWith("/")) path += "/";
@@ -311,6 +373,9 @@ class Parser {
 
   homePath(pos: Pos, literal: string): Expr {
     if (this.options.pureEval) throw new ParseError(`the path '${literal}' can not be resolved in pure mode`, undefined);
+    this.lint("lint-absolute-path-literals", pos, () =>
+      `home path literals are not portable. Consider replacing path literal '${literal}' by a string, relative path, or parameter`,
+    );
     const home = this.options.home ?? process.env.HOME ?? "";
     return { kind: "path", pos, value: home + literal.slice(1) };
   }
@@ -497,23 +562,30 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   minus: (p, b) => p.builtinCall(opPos(p, b), "__sub", [expr(p.values, b), expr(p.values, b + 2)]),
   mul: (p, b) => p.builtinCall(opPos(p, b), "__mul", [expr(p.values, b), expr(p.values, b + 2)]),
   div: (p, b) => p.builtinCall(opPos(p, b), "__div", [expr(p.values, b), expr(p.values, b + 2)]),
-  app: (p, b, s) => p.makeCall(p.pos(s), expr(p.values, b), expr(p.values, b + 1)),
+  app: (p, b, s) => {
+    p.warnIfCursedOr(expr(p.values, b + 1));
+    return p.makeCall(p.pos(s), expr(p.values, b), expr(p.values, b + 1));
+  },
+  appSingle: (p, b) => {
+    // Once an application, a cursed `or` means the same under the future grammar.
+    p.resetCursedOr(expr(p.values, b));
+    return p.values[b];
+  },
   select: (p, b, s) => ({
     kind: "select",
     pos: p.pos(s),
     expr: expr(p.values, b),
     path: p.values[b + 2] as AttrName[],
   }),
-  selectOr: (p, b, s) => ({
-    kind: "select",
-    pos: p.pos(s),
-    expr: expr(p.values, b),
-    path: p.values[b + 2] as AttrName[],
-    default: expr(p.values, b + 4),
-  }),
-  cursedOr: (p, b, s) => {
+  selectOr: (p, b, s) => {
+    p.warnIfCursedOr(expr(p.values, b + 4));
+    return selectOrNode(p, b, s);
+  },
+  cursedOr: (p, b, s, end) => {
     const pos = p.pos(s);
-    return { kind: "call", pos, fn: expr(p.values, b), args: [{ kind: "var", pos, name: "or" }] };
+    const call: Expr = { kind: "call", pos, fn: expr(p.values, b), args: [{ kind: "var", pos, name: "or" }] };
+    p.markCursedOr(call, s, end);
+    return call;
   },
   var: (p, b, s) => {
     const name = str(p.values, b);
@@ -541,7 +613,14 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
       { kind: "string", pos, value: lit.slice(1, -1) },
     ]);
   },
-  uri: (p, b, s) => ({ kind: "string", pos: p.pos(s), value: str(p.values, b) }),
+  uri: (p, b, s) => {
+    const pos = p.pos(s);
+    const lit = str(p.values, b);
+    p.lint("lint-url-literals", pos, (fatal) =>
+      `URL literals are ${fatal ? "disallowed" : "discouraged"}. Consider using a string literal "${lit}" instead`,
+    );
+    return { kind: "string", pos, value: lit };
+  },
   letLegacy: (p, b, s) => {
     const pos = p.pos(s);
     const attrs = p.values[b + 2] as MAttrs;
@@ -656,6 +735,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   orKwAttr: () => "or",
   stringAttrExpr: (p, b) => p.values[b + 1],
   listAppend: (p, b) => {
+    p.warnIfCursedOr(expr(p.values, b + 1));
     const list = p.values[b] as Expr[];
     list.push(expr(p.values, b + 1));
     return list;
@@ -676,6 +756,16 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   formalDefault: (p, b, s) =>
     ({ name: str(p.values, b), default: expr(p.values, b + 2), pos: p.pos(s), offset: s }) satisfies FormalBuilder,
 };
+
+function selectOrNode(p: Parser, b: number, s: number): Expr {
+  return {
+    kind: "select",
+    pos: p.pos(s),
+    expr: expr(p.values, b),
+    path: p.values[b + 2] as AttrName[],
+    default: expr(p.values, b + 4),
+  };
+}
 
 function opPos(p: Parser, b: number): Pos {
   return p.pos(p.starts[b + 1]!);
