@@ -88,7 +88,7 @@ export function progressFromFlags(flags: RegistryFlags): ProgressReporter {
 }
 
 /** Digest file, JSON summary or a one-line human summary. */
-export async function report(result: CopyResult, destination: string, flags: RegistryFlags): Promise<void> {
+export async function report(result: CopyResult, destination: string, flags: RegistryFlags, verb = "Copied to"): Promise<void> {
   if (flags.digestfile) await writeFile(flags.digestfile, result.digest);
   const push: PushResult | undefined = result.push;
   if (flags.json) {
@@ -112,7 +112,7 @@ export async function report(result: CopyResult, destination: string, flags: Reg
   }
   if (flags.quiet) return;
   const counts = push ? ` (${push.blobs.pushed.length} pushed, ${push.blobs.mounted.length} mounted, ${push.blobs.skipped.length} already present)` : "";
-  process.stderr.write(`Copied to ${destination}: ${result.digest}${counts}\n`);
+  process.stderr.write(`${verb} ${destination}: ${result.digest}${counts}\n`);
 }
 
 interface CopyFlags extends RegistryFlags {

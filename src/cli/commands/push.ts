@@ -49,6 +49,6 @@ export function registerPush(program: Command): void {
       destination: { ...pushOptions(flags, client, progress), extraTags: flags.tag },
       ...(flags.platform ? { platform: parsePlatform(flags.platform) } : { all: true }),
     });
-    await report(result, target, flags);
+    await report(result, target, flags, "Pushed");
   });
 }

@@ -5,7 +5,7 @@
  * connections with backoff, Retry-After, one shared budget). Failures become
  * RegistryError with the registry's error codes.
  */
-import { RegistryAuth, repositoryScope } from "./auth.js";
+import { RegistryAuth } from "./auth.js";
 import { parseChallenges } from "./challenge.js";
 import { findCredentials, type CredentialOptions } from "./credentials.js";
 import { parseErrorBody, RegistryAuthError, RegistryError } from "./errors.js";
@@ -245,4 +245,3 @@ export class RegistryClient {
   }
 }
 
-export { repositoryScope };

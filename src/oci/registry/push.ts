@@ -92,7 +92,9 @@ export async function pushImage(
         progress.done(job.digest, "skipped", "manifest already in the repository");
       }
     } else {
-      await runPool([...jobs.values()], opts.jobs ?? 4, async (job) => {
+      // Largest first: the longest upload starts at once instead of last.
+      const ordered = [...jobs.values()].sort((a, b) => b.size - a.size);
+      await runPool(ordered, opts.jobs ?? 4, async (job) => {
         const outcome = await pushBlob(repo, job, locations, progress, opts.chunkSize);
         result[outcome].push(job.digest);
         locations.record(job.digest, ref.registry, ref.repository);

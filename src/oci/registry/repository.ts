@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { MediaType, sha256Digest, DigestMismatchError, type Digest } from "../spec.js";
-import { repositoryScope, type RegistryClient } from "./client.js";
+import { repositoryScope } from "./auth.js";
+import type { RegistryClient } from "./client.js";
 import { RegistryError } from "./errors.js";
 import { isTransientNetError } from "./http.js";
 
