@@ -142,6 +142,34 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("faults between client 
     verifyInRegistry("faults/cut-patch:v1", blobs);
   });
 
+  it("retries a manifest PUT whose connection was cut", async () => {
+    const { image, blobs } = testImage([5_000]);
+    let cut = false;
+    proxy.fault = ({ method, url }) => {
+      if (method === "PUT" && url.includes("/manifests/") && !cut) {
+        cut = true;
+        return { kind: "cutRequest", afterBytes: 20 };
+      }
+      return undefined;
+    };
+    const result = await pushImage(image, `${proxy.host}/faults/cut-manifest:v1`, opts());
+    expect(cut).toBe(true);
+    expect(proxy.log.filter((r) => r.method === "PUT" && r.url.includes("/manifests/"))).toHaveLength(2);
+    expect(result.retries).toBe(1);
+    verifyInRegistry("faults/cut-manifest:v1", blobs);
+  });
+
+  it("names the failing blob and the network error when every upload is cut", async () => {
+    const { image } = testImage([50_000]);
+    proxy.fault = ({ method, url }) => (method === "PUT" && url.includes("/blobs/") ? { kind: "cutRequest", afterBytes: 1_000 } : undefined);
+    const err = await pushImage(image, `${proxy.host}/faults/always-cut:v1`, { ...opts(), jobs: 1, retry: { attempts: 3, budget: 5, sleep: async () => {} } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as Error).message).toMatch(/uploading blob sha256:[0-9a-f]{64}: .*(socket hang up|ECONNRESET|EPIPE)/);
+    expect(manifestExists("faults/always-cut:v1")).toBe(false);
+  });
+
   it("gives up after the retry budget with a clear error and no manifest", async () => {
     const { image } = testImage([5_000]);
     proxy.fault = ({ method, url }) => (method === "PUT" && url.includes("/blobs/") ? { kind: "status", status: 503 } : undefined);
