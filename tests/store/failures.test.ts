@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BuildError, LocalStore, buildDerivations } from "../../src/store/index.js";
+import { BuildError, BuildFailures, LocalStore, buildDerivations } from "../../src/store/index.js";
 import { haveTools } from "../helpers/tools.js";
 import { importFromNix, nixInstantiate, nixRealise } from "./nixOracle.js";
 
@@ -73,6 +73,31 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "bwrap"))("failing bu
       expect(ours!.message).toMatch(/is not allowed to refer to the following paths:\n {2}\/nix\/store\/\w{32}-fail-base/);
     },
   );
+
+  it.each(["structured-disallowed", "structured-too-big"])("outputChecks under __structuredAttrs: %s fails with Nix's message", async (attr) => {
+    const { nix, ours } = await both(attr);
+    expect(nix.ok).toBe(false);
+    expect(ours!.message.startsWith(nixError(nix.stderr))).toBe(true);
+  });
+
+  it("keep-going builds what it can and reports every failure; dependents are not built", async () => {
+    const drvs = ["exit-code", "no-output", "disallowed-ref"].map((a) => nixInstantiate(nixRoot, fixture, ["-A", a, ...args])[0]!);
+    importFromNix(store, nixRoot, drvs);
+    const err = await buildDerivations(store, drvs, { keepGoing: true, maxJobs: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildFailures);
+    expect((err as BuildFailures).failures.map((f) => f.drvPath).sort()).toEqual(drvs.slice().sort());
+    // fail-base, an input of disallowed-ref, was built on the way.
+    expect(store.queryAllValidPaths().some((p) => p.endsWith("-fail-base"))).toBe(true);
+  });
+
+  it("--no-sandbox refuses a store outside /nix/store", async () => {
+    const [drv] = nixInstantiate(nixRoot, fixture, ["-A", "write-host", ...args]);
+    importFromNix(store, nixRoot, [drv!]);
+    const s2 = new LocalStore({ root: join(dir, "ours-nosandbox") });
+    importFromNix(s2, nixRoot, [drv!]);
+    await expect(buildDerivations(s2, [drv!], { sandbox: false })).rejects.toThrow(/without a sandbox needs the store at \/nix\/store/);
+    s2.close();
+  });
 
   it("names the chain of store paths leading to a disallowed requisite", async () => {
     const { ours } = await both("disallowed-requisite");

@@ -114,5 +114,17 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
       expect(after.queryAllValidPaths()).toEqual([]);
       after.close();
     });
+
+    it("gc spares the temporary roots of a live process", () => {
+      const store = new LocalStore({ root: ourRoot });
+      const held = store.addTextToStore("held-by-live-process", "temp root\n", []);
+      nixoci("store", "gc", "--store", ourRoot);
+      expect(store.isValidPath(held)).toBe(true);
+      store.close(); // temp roots go with the process's store handle
+      nixoci("store", "gc", "--store", ourRoot);
+      const after = new LocalStore({ root: ourRoot, readOnly: true });
+      expect(after.isValidPath(held)).toBe(false);
+      after.close();
+    });
   },
 );
