@@ -138,6 +138,17 @@ describe.skipIf(!haveTools("skopeo", "umoci", "runc", "bwrap", "busybox", "git")
     }
   });
 
+  it.skipIf(!haveTools("nix"))("why-depends on our store prints what nix why-depends prints on Nix's", () => {
+    const hello = expected["hello#default"]!.outPath;
+    const busybox = expected["hello#busybox"]!.outPath;
+    for (const extra of [[], ["--precise"]]) {
+      const ours = nixoci(["why-depends", "--store", store, ...extra, hello, busybox]);
+      const theirs = spawnSync("nix", ["why-depends", "--store", join(work, "nixstore"), ...extra, hello, busybox], { encoding: "utf8" });
+      expect(theirs.status, theirs.stderr).toBe(0);
+      expect(ours.stdout).toBe(theirs.stdout);
+    }
+  });
+
   it("reports a missing attribute with what is available", () => {
     const r = nixoci(["build", "./examples/hello#nope", "--store", store]);
     expect(r.status).toBe(1);

@@ -67,4 +67,16 @@ export function createWhyDepends(provider: GraphProvider): (program: Command) =>
   };
 }
 
-export const registerWhyDepends = createWhyDepends(pathInfoJsonProvider);
+/** The local store (or `--store DIR`): references from its database, files from its directory. */
+export const localStoreProvider: GraphProvider = async ({ store }) => {
+  const { LocalStore } = await import("../../store/index.js");
+  const local = new LocalStore({ root: store ?? process.env.NIXOCI_STORE, readOnly: true });
+  const graph: ClosureGraph = {
+    references: (p) => local.queryReferences(p),
+    narSize: (p) => local.queryPathInfo(p).narSize,
+  };
+  const realStore = local.location.realStoreDir;
+  return { graph, files: localStoreTree(realStore.slice(0, realStore.length - "/nix/store".length)) };
+};
+
+export const registerWhyDepends = createWhyDepends((o) => (o.pathInfo !== undefined ? pathInfoJsonProvider(o) : localStoreProvider(o)));
