@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, constants as osConstants } from "node:os";
 import { join } from "node:path";
 import {
@@ -15,6 +15,9 @@ import {
   fixedOutputHash,
   hashEquals,
   makeFixedOutputPath,
+  compareBytes,
+  parseDerivationATerm,
+  parseHashAny,
   parseStorePath,
   printHash,
   type Derivation,
@@ -27,7 +30,7 @@ import type { HeldLock } from "../locks.js";
 import { hashFileAsync, narHashAndReferences } from "../narOps.js";
 import { BuildLogSink } from "./buildLog.js";
 import { builtinFetchurl } from "./builtinFetchurl.js";
-import { builderSetup } from "./environment.js";
+import { builderSetup, type ExportedPathInfo } from "./environment.js";
 import { checkOutputs } from "./outputChecks.js";
 import { bwrapArgs, defaultSandboxPaths, FIXED_OUTPUT_HOST_ETC, sandboxEtcFiles } from "./sandbox.js";
 import { unshareCommand } from "./sandboxUnshare.js";
@@ -56,6 +59,31 @@ export function defaultBuildSettings(): BuildSettings {
 
 /** Per-process counter for Nix's host temp dir name (`nix-build-<drv>-N`), which 2.8 leaks into NIX_ATTRS_*_FILE. */
 let tmpDirCounter = 0;
+
+/** Nix's Store::exportReferences + the path infos (sha256 nix32 hashes, closure sizes), sorted by path. */
+function exportReferences(store: LocalStore, drvPath: string, paths: string[], inputPaths: ReadonlySet<string>): ExportedPathInfo[] {
+  const roots: string[] = [];
+  for (const p of paths) {
+    if (!inputPaths.has(p))
+      throw new BuildError(`cannot export references of path '${p}' because it is not in the input closure of the derivation`, drvPath);
+    roots.push(p);
+  }
+  let closure = store.computeClosure(roots);
+  // Derivations in the graph bring their outputs' closures along (Nix does this for ISO images).
+  const outs = closure.filter((p) => p.endsWith(".drv")).flatMap((d) => [...parseDerivationATerm(readFileSync(store.toRealPath(d)), { drvPath: d }).outputs.values()].map((o) => o.path));
+  if (outs.length > 0) closure = store.computeClosure([...closure, ...outs]);
+  return [...closure].sort(compareBytes).map((p) => {
+    const info = store.queryPathInfo(p);
+    return {
+      path: p,
+      narHash: printHash(parseHashAny(info.narHash), "nix32", true),
+      narSize: info.narSize,
+      references: [...info.references].sort(compareBytes),
+      ca: info.ca,
+      closureSize: store.computeClosure([p]).reduce((n, q) => n + store.queryPathInfo(q).narSize, 0),
+    };
+  });
+}
 
 /** Output name → output path, for input-addressed and fixed-output derivations. */
 export function knownOutputPaths(drv: Derivation, drvPath: string): Map<string, string> {
@@ -116,6 +144,7 @@ async function buildLocked(
     fixedOutput,
     buildDirInSandbox: useSandbox ? undefined : buildDir,
     hostTmpDir,
+    exportReferences: (paths) => exportReferences(store, drvPath, paths, inputPaths),
   });
   for (const [name, contents] of setup.files) writeFileSync(join(buildDir, name), contents);
 

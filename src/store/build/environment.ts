@@ -35,6 +35,26 @@ export interface BuilderSetupOptions {
   readonly hostTmpDir: string;
   /** Variables named by `impureEnvVars` come from here (fixed-output only). */
   readonly callerEnv?: NodeJS.ProcessEnv;
+  /** For `exportReferencesGraph`: the path infos of Nix's exportReferences(paths), sorted by path. */
+  readonly exportReferences?: (paths: string[]) => ExportedPathInfo[];
+}
+
+/** What exportReferencesGraph exposes per path. */
+export interface ExportedPathInfo {
+  path: string;
+  /** "sha256:<nix32>". */
+  narHash: string;
+  narSize: number;
+  references: string[];
+  ca?: string;
+  closureSize: number;
+}
+
+const EXPORT_FILE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Nix's makeValidityRegistration(paths, showDerivers=false, showHash=false). */
+function validityRegistration(infos: ExportedPathInfo[]): string {
+  return infos.map((i) => `${i.path}\n\n${i.references.length}\n${i.references.map((r) => r + "\n").join("")}`).join("");
 }
 
 /** Nix's rewriteStrings: apply each rewrite (in key order) to the whole string. */
@@ -66,6 +86,16 @@ export function getStringsAttr(drv: Derivation, attrs: { [k: string]: Json } | u
   }
   const s = drv.env.get(name);
   return s === undefined ? undefined : s.split(/[ \t\n\r]+/).filter((x) => x !== "");
+}
+
+function storePathOf(path: string, storeDir: string): string {
+  const rest = path.slice(storeDir.length + 1);
+  return `${storeDir}/${rest.split("/")[0]}`;
+}
+
+function exportOrFail(o: BuilderSetupOptions, paths: string[]): ExportedPathInfo[] {
+  if (!o.exportReferences) throw new BuildError("exportReferencesGraph needs store access", o.drvPath);
+  return o.exportReferences(paths);
 }
 
 export function builderSetup(drv: Derivation, o: BuilderSetupOptions): BuilderSetup {
@@ -105,8 +135,34 @@ export function builderSetup(drv: Derivation, o: BuilderSetupOptions): BuilderSe
   env.set("NIX_LOG_FD", "2");
   env.set("TERM", "xterm-256color");
 
+  if (!structured) {
+    // exportReferencesGraph = "name1 path1 name2 path2 ...": closure files in the build dir.
+    const raw = drv.env.get("exportReferencesGraph") ?? "";
+    const tokens = raw.split(/[ \t\n\r]+/).filter((x) => x !== "");
+    if (tokens.length % 2 !== 0) throw new BuildError(`odd number of tokens in 'exportReferencesGraph': '${raw}'`, o.drvPath);
+    for (let i = 0; i < tokens.length; i += 2) {
+      const [fileName, path] = [tokens[i]!, tokens[i + 1]!];
+      if (!EXPORT_FILE_NAME.test(fileName)) throw new BuildError(`invalid file name '${fileName}' in 'exportReferencesGraph'`, o.drvPath);
+      if (!path.startsWith(o.storeDir + "/"))
+        throw new BuildError(`'exportReferencesGraph' contains a non-store path '${path}'`, o.drvPath);
+      files.set(fileName, validityRegistration(exportOrFail(o, [storePathOf(path, o.storeDir)])));
+    }
+  }
+
   if (structured) {
     const json: { [k: string]: Json } = { ...structured };
+    const erg = json.exportReferencesGraph;
+    if (erg && typeof erg === "object" && !Array.isArray(erg)) {
+      for (const [key, value] of Object.entries(erg)) {
+        const paths = (Array.isArray(value) ? value : [value]).map((p) => storePathOf(String(p), o.storeDir));
+        json[key] = exportOrFail(o, paths).map((i) => {
+          const item: { [k: string]: Json } = { path: i.path, narHash: i.narHash, narSize: i.narSize, references: i.references };
+          if (i.ca) item.ca = i.ca;
+          item.closureSize = i.closureSize;
+          return item;
+        });
+      }
+    }
     const outputs: { [k: string]: Json } = {};
     for (const name of drv.outputs.keys()) outputs[name] = rewriteStrings(hashPlaceholder(name), rewrites);
     json.outputs = outputs;
