@@ -50,13 +50,41 @@ export function formatFloat(x: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
   if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  const [mant, expStr] = x.toExponential(5).split("e") as [string, string];
+  let [mant, expStr] = x.toExponential(5).split("e") as [string, string];
   const exp = Number(expStr);
+  // JS rounds exact ties away from zero, printf to even: fix the last digit.
+  const digits = Number(mant.replace("-", "").replace(".", ""));
+  if (digits % 2 === 1 && isExactTie(Math.abs(x), digits, exp)) {
+    const even = String(digits - 1);
+    mant = `${x < 0 ? "-" : ""}${even[0]}.${even.slice(1)}`;
+    x = Number(`${mant}e${exp}`);
+  }
   const strip = (s: string) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
   if (exp < -4 || exp >= 6) {
     return `${strip(mant)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
   }
   return strip(x.toFixed(5 - exp));
+}
+
+/** Whether |x| is exactly halfway below `digits`×10^(exp-5), i.e. x×10^(5-exp) = digits - 0.5. */
+function isExactTie(x: number, digits: number, exp: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // x = m × 2^e exactly.
+  const m = biased === 0 ? fraction : fraction | (1n << 52n);
+  const e = (biased === 0 ? 1 : biased) - 1075;
+  const k = 5 - exp;
+  // Compare 2·m·2^e·10^k with 2·digits − 1, all in integers.
+  let lhs = 2n * m;
+  let rhs = 2n * BigInt(digits) - 1n;
+  if (k >= 0) lhs *= 10n ** BigInt(k);
+  else rhs *= 10n ** BigInt(-k);
+  if (e >= 0) lhs <<= BigInt(e);
+  else rhs <<= BigInt(-e);
+  return lhs === rhs;
 }
 
 /** `a.b."c d".${e}` as Nix shows an attribute path in messages. */

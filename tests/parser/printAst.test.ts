@@ -100,5 +100,10 @@ describe("printAst (nix-instantiate --parse)", () => {
     expect(formatFloat(-2.5)).toBe("-2.5");
     expect(formatFloat(Infinity)).toBe("inf");
     expect(formatFloat(999999.5)).toBe("1e+06");
+    // Exact ties round to even like printf (values checked with Nix 2.8's --parse).
+    expect(formatFloat(1234565)).toBe("1.23456e+06");
+    expect(formatFloat(1234575)).toBe("1.23458e+06");
+    expect(formatFloat(1234555)).toBe("1.23456e+06");
+    expect(formatFloat(100000.5)).toBe("100000");
   });
 });
