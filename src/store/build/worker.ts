@@ -17,6 +17,8 @@ export interface BuildOptions extends Partial<BuildSettings> {
   readonly keepGoing?: boolean;
   /** Called when a builder starts (Nix prints "building '…'..."). */
   readonly onBuildStart?: (drvPath: string) => void;
+  /** Binary-cache substitution (src/store/binaryCache Substituter): outputs a cache has are fetched instead of built. */
+  readonly substituter?: { substituteDerivationOutputs(store: LocalStore, drvPaths: readonly string[]): Promise<unknown> };
 }
 
 /** Read and parse a valid .drv from the store. */
@@ -69,6 +71,7 @@ export async function buildDerivations(
     }
     return true;
   };
+  if (options.substituter) await options.substituter.substituteDerivationOutputs(store, drvPaths);
   for (const d of drvPaths) load(d);
 
   const failures: BuildError[] = [];
