@@ -53,6 +53,8 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
         ["--references", drvs[1]!],
         ["--referrers", sh("nix-store", "--store", nixRoot, "-q", "--references", chainOut).trim().split("\n")[0]!],
         ["--deriver", multiLib],
+        ["--tree", sh("nix-store", "--store", nixRoot, "-q", "--outputs", drvs[1]!).trim()],
+        ["--graph", chainOut],
       ] as const) {
         expect(nixoci("store", "query", "--store", ourRoot, flag, path), `${flag} ${path}`).toBe(
           sh("nix-store", "--store", nixRoot, "-q", flag, path),

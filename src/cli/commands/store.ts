@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { formatGraph, formatTree } from "../../layering/formatters.js";
+import type { ClosureGraph } from "../../layering/graph.js";
 import { LocalStore, StoreError, collectGarbage, requisitesInNixOrder, showBytes, topoSortPaths, verifyStore } from "../../store/index.js";
 
 interface QueryFlags {
@@ -8,7 +10,14 @@ interface QueryFlags {
   references?: boolean;
   referrers?: boolean;
   deriver?: boolean;
+  tree?: boolean;
+  graph?: boolean;
   includeOutputs?: boolean;
+}
+
+/** The store's reference graph as layering's ClosureGraph (for the --tree/--graph formatters). */
+function closureGraphOf(s: LocalStore): ClosureGraph {
+  return { references: (p) => s.queryReferences(p), narSize: (p) => s.queryPathInfo(p).narSize };
 }
 
 /** `nixoci store query|verify|gc`: as `nix-store -q`, `nix-store --verify`, `nix-store --gc`. */
@@ -25,13 +34,20 @@ export function registerStore(program: Command): void {
     .option("--references", "the direct references")
     .option("--referrers", "the paths referring to these")
     .option("-d, --deriver", "the derivation that produced each path")
+    .option("--tree", "the closure as a tree (as nix-store -q --tree)")
+    .option("--graph", "the closure as a dot graph (as nix-store -q --graph)")
     .option("--include-outputs", "with --requisites: include the outputs of derivations")
     .action((args: string[], flags: QueryFlags) => {
-      const kinds = [flags.requisites, flags.references, flags.referrers, flags.deriver].filter(Boolean).length;
-      if (kinds !== 1) throw new UsageError("store query needs exactly one of --requisites, --references, --referrers, --deriver");
+      const kinds = [flags.requisites, flags.references, flags.referrers, flags.deriver, flags.tree, flags.graph].filter(Boolean).length;
+      if (kinds !== 1) throw new UsageError("store query needs exactly one of --requisites, --references, --referrers, --deriver, --tree, --graph");
       const s = new LocalStore({ root: flags.store, readOnly: true });
       try {
         const paths = args.map((a) => s.followLinksToStorePath(a));
+        if (flags.tree || flags.graph) {
+          const graph = closureGraphOf(s);
+          process.stdout.write(flags.tree ? formatTree(graph, paths) : formatGraph(graph, paths));
+          return;
+        }
         let out: string[];
         if (flags.deriver) out = paths.map((p) => s.queryPathInfo(p).deriver ?? "unknown-deriver");
         else if (flags.requisites) out = requisitesInNixOrder(s, paths, flags.includeOutputs);
