@@ -160,6 +160,12 @@ export class EvalCore {
         return this.force(this.lookupVar(e, env));
       case "call": {
         const f = this.eval(e.fn, env);
+        if (f instanceof PrimOp && f.strict && f.arity === e.args.length) {
+          // Arithmetic and comparisons force their arguments in order anyway: no thunks.
+          const vals = new Array<Lazy>(e.args.length);
+          for (let i = 0; i < vals.length; i++) vals[i] = this.eval(e.args[i]!, env);
+          return this.callPrimOp(f, vals, e.pos);
+        }
         const args = new Array<Lazy>(e.args.length);
         for (let i = 0; i < args.length; i++) args[i] = this.maybeThunk(e.args[i]!, env);
         return this.callFunction(f, args, e.pos);
@@ -370,7 +376,7 @@ export class EvalCore {
     return f;
   }
 
-  private callPrimOp(op: PrimOp, args: Lazy[], pos: Pos): Value {
+  callPrimOp(op: PrimOp, args: Lazy[], pos: Pos): Value {
     try {
       return op.fn(args, pos);
     } catch (err) {

@@ -47,8 +47,8 @@ export interface EvaluatorOptions {
   pureEval?: boolean;
 }
 
-/** A builtin definition: primop (arity > 0) or constant. */
-export type DefineBuiltin = (name: string, arity: number, fn: PrimOpFn) => void;
+/** A builtin definition: primop (arity > 0) or constant; `strict`: see PrimOp.strict. */
+export type DefineBuiltin = (name: string, arity: number, fn: PrimOpFn, strict?: boolean) => void;
 
 export class Evaluator extends EvalCore {
   readonly store: EvalStore;
@@ -92,9 +92,9 @@ export class Evaluator extends EvalCore {
         builtinsMap.set(name, v);
       }
     };
-    registerAllBuiltins(this, (name, arity, fn) => {
+    registerAllBuiltins(this, (name, arity, fn, strict) => {
       const bare = name.startsWith("__") ? name.slice(2) : name;
-      define(name, arity === 0 ? new Thunk(null, null, new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn));
+      define(name, arity === 0 ? new Thunk(null, null, new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict));
     });
     define("builtins", this.builtins);
     define("true", true);

@@ -54,6 +54,8 @@ export class PrimOp {
     readonly name: string,
     readonly arity: number,
     readonly fn: PrimOpFn,
+    /** Forces all its arguments, first to last, before anything else: callers may pass values instead of thunks. */
+    readonly strict: boolean = false,
   ) {}
 }
 

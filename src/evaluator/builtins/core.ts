@@ -111,7 +111,7 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const b = num(args[1]!, pos, ctx2);
       if (typeof a === "bigint" && typeof b === "bigint") return fi(a, b, pos);
       return new NixFloat(ff(typeof a === "bigint" ? Number(a) : a.value, typeof b === "bigint" ? Number(b) : b.value));
-    });
+    }, true);
   };
   arith("__add", "adding", "+", (a, b, pos) => checkedInt(a + b, a, b, "adding", "+", pos), (a, b) => a + b);
   arith("__sub", "subtracting", "-", (a, b, pos) => checkedInt(a - b, a, b, "subtracting", "-", pos), (a, b) => a - b);
@@ -125,16 +125,16 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       return a / b;
     }
     return new NixFloat((typeof a === "bigint" ? Number(a) : a.value) / (typeof b === "bigint" ? Number(b) : b.value));
-  });
+  }, true);
   const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void => {
     const ctx1 = `while evaluating the first argument passed to builtins.${name.slice(2)}`;
     const ctx2 = `while evaluating the second argument passed to builtins.${name.slice(2)}`;
-    def(name, 2, (args, pos) => f(ev.forceInt(args[0]!, pos, ctx1), ev.forceInt(args[1]!, pos, ctx2)));
+    def(name, 2, (args, pos) => f(ev.forceInt(args[0]!, pos, ctx1), ev.forceInt(args[1]!, pos, ctx2)), true);
   };
   bit("__bitAnd", (a, b) => a & b);
   bit("__bitOr", (a, b) => a | b);
   bit("__bitXor", (a, b) => a ^ b);
-  def("__lessThan", 2, (args, pos) => ev.lessThan(ev.force(args[0]!), ev.force(args[1]!), pos));
+  def("__lessThan", 2, (args, pos) => ev.lessThan(ev.force(args[0]!), ev.force(args[1]!), pos), true);
   const round = (name: string, f: (x: number) => number): void =>
     def(name, 1, ([x], pos) => {
       const v = ev.force(x!);
