@@ -89,6 +89,21 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "htpasswd"))("nixoci pus
     expect(JSON.parse(cfg)).toEqual(JSON.parse((await image.rawConfig()).toString()));
   });
 
+  it("push --from docker-archive: and oci-archive: (the OCI engineer's readers)", async () => {
+    const dockerArchive = path.join(tmp, "docker.tar");
+    const archive = path.join(tmp, "out.tar");
+    await nixoci("push", `${registry.host}/cli/fromdocker:v1`, "--from", `docker-archive:${dockerArchive}`, "--creds", CREDS, "-q");
+    const { stdout: cfg } = await skopeo("inspect", "--config", "--tls-verify=false", "--creds", CREDS, `docker://${registry.host}/cli/fromdocker:v1`);
+    expect(JSON.parse(cfg)).toEqual(JSON.parse((await image.rawConfig()).toString()));
+    // docker-archive layers are plain tars: gzipped on the way, as skopeo does.
+    const { stdout: rawDocker } = await skopeo("inspect", "--raw", "--tls-verify=false", "--creds", CREDS, `docker://${registry.host}/cli/fromdocker:v1`);
+    const m = JSON.parse(rawDocker) as { mediaType: string; layers: { mediaType: string }[] };
+    expect(m.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    expect(m.layers.map((l) => l.mediaType)).toEqual(Array(blobs.size).fill("application/vnd.docker.image.rootfs.diff.tar.gzip"));
+    const { stdout } = await nixoci("push", `${registry.host}/cli/fromarchive:v1`, "--from", `oci-archive:${archive}:v1`, "--creds", CREDS, "--json");
+    expect((JSON.parse(stdout) as { digest: string }).digest).toBe(await image.digest());
+  });
+
   it("reports a wrong password as an error without the password, exit 1", async () => {
     const err = (await nixoci("push", `${registry.host}/cli/app:v2`, "--from-layout", path.join(tmp, "layout"), "--creds", `${USER}:nope-${PASSWORD}x`, "-q").catch(
       (e: unknown) => e,

@@ -14,6 +14,7 @@ import { pullImage } from "../registry/pull.js";
 import { pushImage, type PushOptions, type PushResult } from "../registry/push.js";
 import type { RegistryClientOptions } from "../registry/client.js";
 import type { ImageLocation } from "./location.js";
+import { gzipUncompressedLayers } from "./compressLayers.js";
 import { BlobLocations, defaultBlobLocationsPath } from "../registry/blobLocations.js";
 import type { Reference } from "../registry/reference.js";
 
@@ -61,8 +62,11 @@ export async function writeDestination(
   const digest = await image.digest();
   const base = { digest, mediaType: image.mediaType };
   switch (loc.transport) {
-    case "docker":
-      return { ...base, push: await pushImage(image, loc.reference, opts.push) };
+    case "docker": {
+      const toPush = isImageIndex(image) ? image : await gzipUncompressedLayers(image);
+      const push = await pushImage(toPush, loc.reference, opts.push);
+      return { digest: push.digest, mediaType: push.mediaType, push };
+    }
     case "oci":
       await writeLayout(loc.path, image, loc.tag !== undefined ? { tag: loc.tag } : {});
       return base;
