@@ -9,7 +9,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluateInstallable, type EvalRequest } from "../../src/evaluator/flake/evalInstallable.js";
+import type { EvalRequest } from "../../src/evaluator/flake/evalInstallable.js";
+import { evaluateInstallable } from "../../src/evaluator/flake/evaluate.js";
 import { parseHashAnyPrefixed, printHash } from "../../src/store/format/index.js";
 import { LocalStore } from "../../src/store/index.js";
 import { haveTools } from "../helpers/tools.js";
@@ -17,9 +18,12 @@ import { haveTools } from "../helpers/tools.js";
 const repoRoot = new URL("../..", import.meta.url).pathname;
 const expected = JSON.parse(readFileSync(join(repoRoot, "tests/fixtures/examples/expected.json"), "utf8")) as Record<string, { drvPath: string; outPath: string }>;
 
+// The fetch cache is on (in a temporary file): results must not depend on it.
+const fetchCachePath = join(mkdtempSync(join(tmpdir(), "flake-fc-")), "fetch.sqlite");
+
 function evaluate(req: Omit<EvalRequest, "system">, store: LocalStore) {
   const narHashOf = (p: string) => printHash(parseHashAnyPrefixed(store.queryPathInfo(p).narHash), "sri");
-  return evaluateInstallable({ system: "x86_64-linux", noEvalCache: true, ...req }, Object.assign(store, { narHashOf }));
+  return evaluateInstallable({ system: "x86_64-linux", noEvalCache: true, fetchCachePath, ...req }, Object.assign(store, { narHashOf }));
 }
 
 const serveScript = `

@@ -2,7 +2,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { LocalStore } from "../../store/index.js";
 import { parseHashAnyPrefixed, printHash } from "../../store/format/index.js";
-import { type EvalRequest, evaluateInstallable } from "./evalInstallable.js";
+import type { EvalRequest } from "./evalInstallable.js";
+import { evaluateInstallable } from "./evaluate.js";
 
 const { request, storeRoot } = workerData as { request: EvalRequest; storeRoot?: string };
 const store = new LocalStore({ root: storeRoot });

@@ -11,6 +11,8 @@ import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { execaSync } from "execa";
 import { NixociError } from "../../errors.js";
 import type { EvalStore } from "../storeApi.js";
+import { type FetchCache, fetchCacheKey } from "./fetchCache.js";
+import { fileStats, type GitWorkingTreeStatus, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./localTree.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
 
 export class FetchError extends NixociError {
@@ -37,6 +39,30 @@ export interface FetchContext {
   baseDir: string;
   /** Computes the SRI sha256 NAR hash of a store path (the store knows it). */
   narHashOf(storePath: string): string;
+  /** Remembers fetched local trees so an unchanged tree is not hashed again. */
+  fetchCache?: FetchCache;
+  /** Lines like "warning: Git tree '…' is dirty" go here. */
+  warn?: (line: string) => void;
+}
+
+/**
+ * Look `key` up in the fetch cache, else fetch and remember. A hit counts only
+ * while its store path is still valid; the lock's narHash is checked either way.
+ */
+function cached(ctx: FetchContext, ref: FlakeRefAttrs, keyParts: () => string[], fetch: () => FetchedTree): FetchedTree {
+  const cache = ctx.fetchCache;
+  if (!cache) return fetch();
+  const store = ctx.store;
+  const { narHash: _, ...refWithoutHash } = ref;
+  const key = fetchCacheKey([store.storeDir, store.toRealPath(`${store.storeDir}/`), JSON.stringify(refWithoutHash), ...keyParts()]);
+  const hit = cache.get(key);
+  if (hit && store.isValidPath(String(hit.sourceInfo.outPath))) {
+    checkNarHash(ref, String(hit.sourceInfo.narHash));
+    return hit;
+  }
+  const tree = fetch();
+  cache.put(key, tree);
+  return tree;
 }
 
 export function fetchTree(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
@@ -62,14 +88,17 @@ function fetchPath(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   } catch (e) {
     throw new FetchError(`path '${abs}' does not exist`, ref, { cause: e });
   }
-  const storePath = ctx.store.addPathToStore(real, { name: "source", method: "recursive" });
-  const narHash = ctx.narHashOf(storePath);
-  checkNarHash(ref, narHash);
-  const lastModified = maxMtime(real);
-  return {
-    sourceInfo: { outPath: storePath, narHash, lastModified, lastModifiedDate: formatDate(lastModified) },
-    locked: { lastModified, narHash, path: given, type: "path" },
-  };
+  const walk = statWalk(real);
+  return cached(ctx, ref, () => ["path", real, ...walk.entries], () => {
+    const storePath = ctx.store.addPathToStore(real, { name: "source", method: "recursive" });
+    const narHash = ctx.narHashOf(storePath);
+    checkNarHash(ref, narHash);
+    const lastModified = walk.maxMtime;
+    return {
+      sourceInfo: { outPath: storePath, narHash, lastModified, lastModifiedDate: formatDate(lastModified) },
+      locked: { lastModified, narHash, path: given, type: "path" },
+    };
+  });
 }
 
 function fetchGit(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
@@ -79,36 +108,55 @@ function fetchGit(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   }
   const repo = url.startsWith("file://") ? decodeURIComponent(new URL(url).pathname) : url;
   const git = (...args: string[]) => execaSync("git", ["-C", repo, ...args], { stripFinalNewline: true }).stdout;
-  const hasHead = tryGit(() => git("rev-parse", "--verify", "-q", "HEAD")) !== undefined;
-  const wantRev = typeof ref.rev === "string" ? ref.rev : undefined;
-  const branch = typeof ref.ref === "string" ? ref.ref : hasHead ? tryGit(() => git("symbolic-ref", "--short", "HEAD")) : undefined;
+  let status: GitWorkingTreeStatus;
+  try {
+    status = gitWorkingTreeStatus(repo);
+  } catch (e) {
+    throw new FetchError(`'${repo}' is not a git repository: ${String((e as { stderr?: string }).stderr ?? "").trim()}`, ref, { cause: e });
+  }
+  const { head, branch: currentBranch, changes } = status;
 
-  let storePath: string;
-  let rev: string | undefined;
-  let dirty = false;
-  if (wantRev !== undefined || (typeof ref.ref === "string" && ref.ref !== branch)) {
-    // A pinned revision: export exactly that commit's tree.
-    rev = wantRev ?? git("rev-parse", `${String(ref.ref)}^{commit}`);
-    storePath = exportCommit(repo, rev, ctx);
-  } else {
-    // The working tree as Nix sees it: tracked files only, with their current contents.
-    dirty = !hasHead || tryGit(() => git("diff-index", "--quiet", "HEAD", "--")) === undefined;
-    const tracked = new Set(git("ls-files", "-z").split("\0").filter(Boolean));
+  const wantRev = typeof ref.rev === "string" ? ref.rev : undefined;
+  const branch = typeof ref.ref === "string" ? ref.ref : currentBranch;
+  if (wantRev !== undefined || (typeof ref.ref === "string" && ref.ref !== currentBranch)) {
+    // A pinned revision: exactly that commit's tree, which can never change.
+    const rev = wantRev ?? git("rev-parse", `${String(ref.ref)}^{commit}`);
+    return cached(ctx, ref, () => ["git-rev", repo, rev], () => gitResult(ref, ctx, git, exportCommit(repo, rev, ctx), rev, rev, branch));
+  }
+  // The working tree as Nix sees it: tracked files only, with their current contents.
+  const dirty = head === undefined || changes.length > 0;
+  if (dirty) ctx.warn?.(`warning: Git tree '${repo}' is dirty`);
+  const tracked = dirty || !ctx.fetchCache ? gitTrackedFiles(repo) : undefined;
+  const keyParts = () => (dirty ? ["git-dirty", repo, head ?? "", ...changes, ...fileStats(repo, tracked!)] : ["git-clean", repo, head!, branch ?? ""]);
+  return cached(ctx, ref, keyParts, () => {
+    const files = new Set(tracked ?? gitTrackedFiles(repo));
     const dirs = new Set<string>();
-    for (const f of tracked) for (let i = f.indexOf("/"); i >= 0; i = f.indexOf("/", i + 1)) dirs.add(f.slice(0, i));
-    storePath = ctx.store.addPathToStore(repo, {
+    for (const f of files) for (let i = f.indexOf("/"); i >= 0; i = f.indexOf("/", i + 1)) dirs.add(f.slice(0, i));
+    const storePath = ctx.store.addPathToStore(repo, {
       name: "source",
       method: "recursive",
       filter: (p) => {
         const rel = relative(repo, p).split(sep).join("/");
-        return tracked.has(rel) || dirs.has(rel);
+        return files.has(rel) || dirs.has(rel);
       },
     });
-    if (!dirty) rev = git("rev-parse", "HEAD");
-  }
+    return gitResult(ref, ctx, git, storePath, dirty ? undefined : head, head, branch);
+  });
+}
+
+/** sourceInfo and locked attributes of a fetched git tree (`rev` undefined for a dirty one). */
+function gitResult(
+  ref: FlakeRefAttrs,
+  ctx: FetchContext,
+  git: (...args: string[]) => string,
+  storePath: string,
+  rev: string | undefined,
+  head: string | undefined,
+  branch: string | undefined,
+): FetchedTree {
+  const url = String(ref.url);
   const narHash = ctx.narHashOf(storePath);
   checkNarHash(ref, narHash);
-  const head = rev ?? (hasHead ? git("rev-parse", "HEAD") : undefined);
   const lastModified = head ? Number(git("log", "-1", "--format=%ct", head)) : 0;
   const sourceInfo: FetchedTree["sourceInfo"] = {
     outPath: storePath,
@@ -205,17 +253,8 @@ function describe(ref: FlakeRefAttrs): string {
   return String(ref.url ?? ref.path ?? ref.type);
 }
 
-/** Newest modification time in a tree, in seconds: Nix's `lastModified` of a path or tarball. */
 function maxMtime(path: string): number {
-  let max = 0;
-  const stack = [path];
-  while (stack.length) {
-    const p = stack.pop()!;
-    const st = lstatSync(p);
-    max = Math.max(max, Math.floor(st.mtimeMs / 1000));
-    if (st.isDirectory()) for (const e of readdirSync(p)) stack.push(join(p, e));
-  }
-  return max;
+  return statWalk(path).maxMtime;
 }
 
 /** `lastModifiedDate`: %Y%m%d%H%M%S in UTC. */

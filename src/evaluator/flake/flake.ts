@@ -14,6 +14,7 @@ import { NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
 import { parseFlakeRef } from "../lib/flakeRef.js";
 import { fsPath } from "../fsBytes.js";
 import { callFlakeExpr } from "./callFlake.js";
+import type { FetchCache } from "./fetchCache.js";
 import { type FetchContext, type FetchedTree, fetchTree } from "./fetchTree.js";
 import { computeLocks, type FlakeMeta, type LockEnv, parseInputs, type ResolvedGraph } from "./lock.js";
 import { type FlakeRefAttrs, type LockFile, parseLockFile, serializeLockFile } from "./lockFile.js";
@@ -27,6 +28,10 @@ export interface FlakeHost {
   ev: Evaluator;
   /** SRI sha256 NAR hash of a valid store path. */
   narHashOf(storePath: string): string;
+  /** Fetched local trees, so an unchanged tree is not copied and hashed again. */
+  fetchCache?: FetchCache;
+  /** Warnings while fetching ("Git tree '…' is dirty"), each line once. */
+  warn?: (line: string) => void;
 }
 
 export interface LockedFlake {
@@ -61,7 +66,7 @@ export function parseRefOrThrow(s: string, baseDir?: string): FlakeRefAttrs {
 }
 
 function fetchCtx(host: FlakeHost, baseDir: string): FetchContext {
-  return { store: host.ev.store, baseDir, narHashOf: (p) => host.narHashOf(p) };
+  return { store: host.ev.store, baseDir, narHashOf: (p) => host.narHashOf(p), fetchCache: host.fetchCache, warn: host.warn };
 }
 
 /** Evaluate `flake.nix` in `dir` and check its shape as Nix does. */
