@@ -135,7 +135,7 @@ export class RegistryClient {
 
   /** Sends with auth and retries; returns the response when its status is in `ok`. */
   async request(req: RegistryRequest): Promise<HttpResponse> {
-    const url = req.url ?? new URL(req.path!, await this.baseUrl());
+    const url = req.url ? new URL(req.url) : new URL(req.path!, await this.baseUrl());
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     const res = await this.send({ ...req, url });
     if (req.ok.includes(res.status)) return res;
