@@ -62,6 +62,23 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "htpasswd"))("Basic auth
     expect(await pulled.digest()).toBe(result.digest);
   });
 
+  it("gets credentials from a docker-credential helper named in credHelpers", async () => {
+    const dir = path.join(tmp, "helper");
+    execFileSync("mkdir", ["-p", path.join(dir, "bin")]);
+    // A real helper program: reads the server name on stdin, prints {Username, Secret}.
+    writeFileSync(
+      path.join(dir, "bin", "docker-credential-nixocitest"),
+      `#!/bin/sh\nread server\n[ "$server" = "${registry.host}" ] || { echo "credentials not found in native keychain"; exit 1; }\n` +
+        `echo '{"Username":"${USER}","Secret":"${PASSWORD}"}'\n`,
+      { mode: 0o755 },
+    );
+    writeFileSync(path.join(dir, "config.json"), JSON.stringify({ credHelpers: { [registry.host]: "nixocitest" } }));
+    const env = { HOME: dir, DOCKER_CONFIG: dir, PATH: `${path.join(dir, "bin")}:${process.env.PATH}` };
+    const { image } = testImage([4_000]);
+    const result = await pushImage(image, `${registry.host}/basic/helper:v1`, { credentials: { env }, blobLocations: false });
+    expect(sha256Digest(await skopeoRaw(`${registry.host}/basic/helper:v1`, `${USER}:${PASSWORD}`))).toBe(result.digest);
+  });
+
   it("fails with a typed auth error naming the credential source, never the password", async () => {
     const { image } = testImage([1_000]);
     const err = await pushImage(image, `${registry.host}/basic/app:v2`, { credentials: { creds: `${USER}:wrong-password` }, blobLocations: false }).catch(
