@@ -9,3 +9,5 @@ export { collectGarbage, liveSet, showBytes, type GcResult, type GcOptions } fro
 export { addIndirectRoot, createOutLink, findRoots } from "./gcRoots.js";
 export { verifyStore, type VerifyProblem } from "./verify.js";
 export { topoSortPaths, requisitesInNixOrder, pathInfoJson, pathInfoLines, closureSize } from "./queryFormat.js";
+export { parseSandboxPaths, defaultSandboxPaths } from "./build/sandbox.js";
+export { type BuildSettings } from "./build/buildDerivation.js";

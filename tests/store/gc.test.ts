@@ -5,11 +5,11 @@
  * query commands print what `nix-store -q` / `nix path-info` print.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalStore } from "../../src/store/index.js";
+import { LocalStore, defaultSandboxPaths } from "../../src/store/index.js";
 import { haveTools } from "../helpers/tools.js";
 import { importFromNix, nixInstantiate } from "./nixOracle.js";
 
@@ -91,6 +91,17 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
       expect(stderr).toContain("exit-code> some output\nexit-code> on stderr\n");
       expect(stderr).toContain(`error: builder for '${drv}' failed with exit code 3`);
       expect(nixoci("log", "--store", ourRoot, drv!)).toBe("some output\non stderr\n");
+    });
+
+    it.skipIf(!existsSync("/etc/hostname"))("realise --sandbox-paths exposes extra host paths, as Nix's sandbox-paths", () => {
+      const failures = join(import.meta.dirname, "../fixtures/store/failures.nix");
+      const [drv] = nixInstantiate(nixRoot, failures, ["-A", "read-host-file"]);
+      const store = new LocalStore({ root: ourRoot });
+      importFromNix(store, nixRoot, [drv!]);
+      store.close();
+      const sh = defaultSandboxPaths().get("/bin/sh")!;
+      const out = nixoci("realise", "--store", ourRoot, "--no-out-link", "--sandbox-paths", `/bin/sh=${sh} /etc/hostname /no/such/path?`, drv!).trim();
+      expect(readFileSync(join(ourRoot, out), "utf8")).toBe(readFileSync("/etc/hostname", "utf8"));
     });
 
     it("gc keeps exactly what Nix keeps for the same out-link root", () => {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { LocalStore, buildDerivations, createOutLink, readDerivation } from "../../store/index.js";
+import { LocalStore, buildDerivations, createOutLink, parseSandboxPaths, readDerivation } from "../../store/index.js";
 
 interface RealiseFlags {
   store?: string;
@@ -12,6 +12,7 @@ interface RealiseFlags {
   outLink?: string | false;
   keepFailed?: boolean;
   cores?: string;
+  sandboxPaths?: string;
 }
 
 /** Out-link names as nix-build: result, result-2 for the 2nd derivation; -<output> for outputs other than out. */
@@ -38,6 +39,7 @@ export function registerRealise(program: Command): void {
     .option("-o, --out-link <path>", "out-link name (default: result)")
     .option("--no-out-link", "do not create out-links (outputs may then be garbage collected)")
     .option("-K, --keep-failed", "keep the build directory of failed builds")
+    .option("--sandbox-paths <spec>", "host paths in the sandbox, as Nix's sandbox-paths ('/bin/sh=/usr/bin/busybox /etc/x?'); default: busybox as /bin/sh")
     .action(async (args: string[], flags: RealiseFlags) => {
       const maxJobs = flags.maxJobs === undefined ? undefined : Number(flags.maxJobs);
       if (maxJobs !== undefined && !(Number.isInteger(maxJobs) && maxJobs > 0)) throw new UsageError(`invalid --max-jobs '${flags.maxJobs}'`);
@@ -53,6 +55,7 @@ export function registerRealise(program: Command): void {
           keepGoing: flags.keepGoing,
           sandbox: flags.sandbox,
           keepFailed: flags.keepFailed,
+          sandboxPaths: flags.sandboxPaths === undefined ? undefined : parseSandboxPaths(flags.sandboxPaths),
           buildCores: flags.cores === undefined ? undefined : Number(flags.cores),
           onBuildStart: (d) => process.stderr.write(`building '${d}'...\n`),
           onLogLine: flags.printBuildLogs ? (d, line) => process.stderr.write(`${names.get(d) ?? readDerivation(store, d).name}> ${line}\n`) : undefined,
