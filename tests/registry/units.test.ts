@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseChallenges } from "../../src/oci/registry/challenge.js";
+import { mergeScopes } from "../../src/oci/registry/client.js";
 import { authFilePaths, findCredentials, normalizeAuthKey } from "../../src/oci/registry/credentials.js";
 import { redactHeaders, redactTokenBody, redactUrl } from "../../src/oci/registry/redact.js";
 import { apiHost, formatReference, isLoopbackRegistry, parseReference } from "../../src/oci/registry/reference.js";
@@ -59,6 +60,13 @@ describe("WWW-Authenticate", () => {
     ]);
   });
   it("treats a missing header as no challenge", () => expect(parseChallenges(undefined)).toEqual([]));
+  it("adds only the scopes a challenge wants that we do not hold", () => {
+    const have = ["repository:a/b:pull,push"];
+    expect(mergeScopes(have, ["repository:a/b:pull"])).toBe(have);
+    expect(mergeScopes(have, ["repository:c/d:pull"])).toEqual(["repository:a/b:pull,push", "repository:c/d:pull"]);
+    expect(mergeScopes(["repository:a/b:pull"], ["repository:a/b:push"])).toEqual(["repository:a/b:pull", "repository:a/b:push"]);
+    expect(mergeScopes(["registry:catalog:*"], ["registry:catalog:*"])).toEqual(["registry:catalog:*"]);
+  });
 });
 
 describe("Retry-After and backoff", () => {

@@ -88,6 +88,11 @@ export class RegistryAuth {
     return undefined;
   }
 
+  /** Drop the cached token for these scopes (the registry rejected it). */
+  forgetToken(scopes: readonly string[]): void {
+    this.tokens.delete([...new Set(scopes)].sort().join(" "));
+  }
+
   /**
    * A request came back 401. Record its challenge and drop cached tokens for
    * these scopes; returns whether trying again with new auth can help.
@@ -96,7 +101,7 @@ export class RegistryAuth {
     const previous = this.challenge?.scheme;
     if (!this.setChallenges(challenges)) return false;
     if (this.challenge!.scheme === "bearer") {
-      this.tokens.delete([...new Set(scopes)].sort().join(" "));
+      this.forgetToken(scopes);
       return true;
     }
     // Basic: retrying only helps if we had not sent credentials yet and have some.

@@ -197,6 +197,7 @@ export class RegistryClient {
   /** One attempt: Authorization, the 401 dance (once), redirects for GET/HEAD. */
   private async sendAuthorized(req: RegistryRequest & { url: URL; noAuth?: boolean }): Promise<HttpResponse> {
     let url = req.url;
+    let scopes = req.scopes;
     let authRetried = false;
     let redirects = 0;
     for (;;) {
@@ -204,7 +205,7 @@ export class RegistryClient {
       const sameHost = url.host === req.url.host;
       let authorization: string | undefined;
       if (!req.noAuth && sameHost) {
-        authorization = await this.auth.authorization(req.scopes);
+        authorization = await this.auth.authorization(scopes);
         if (authorization) headers.Authorization = authorization;
       }
       const res = await this.transport.request({
@@ -217,7 +218,13 @@ export class RegistryClient {
       if (res.status === 401 && !req.noAuth && sameHost && !authRetried) {
         const challenges = parseChallenges(res.headers["www-authenticate"]);
         authRetried = true;
-        if (await this.auth.unauthorized(challenges, req.scopes, authorization !== undefined)) {
+        // The registry may name the scope it wants (insufficient_scope): ask for that too.
+        const wanted = challenges.find((c) => c.scheme === "bearer")?.params.scope;
+        if (wanted) {
+          this.auth.forgetToken(scopes);
+          scopes = mergeScopes(scopes, wanted.split(" ").filter((x) => x !== ""));
+        }
+        if (await this.auth.unauthorized(challenges, scopes, authorization !== undefined)) {
           await res.discard();
           continue;
         }
@@ -245,3 +252,18 @@ export class RegistryClient {
   }
 }
 
+/** `have` plus the scopes of `wanted` it does not already grant (`repository:x:pull,push` grants `repository:x:pull`). */
+export function mergeScopes(have: readonly string[], wanted: readonly string[]): readonly string[] {
+  const split = (s: string) => {
+    const i = s.lastIndexOf(":");
+    return { resource: s.slice(0, i), actions: s.slice(i + 1).split(",") };
+  };
+  const missing = wanted.filter((w) => {
+    const want = split(w);
+    return !have.some((h) => {
+      const got = split(h);
+      return got.resource === want.resource && want.actions.every((a) => got.actions.includes(a) || got.actions.includes("*"));
+    });
+  });
+  return missing.length === 0 ? have : [...have, ...missing];
+}
