@@ -655,13 +655,11 @@ export class EvalCore {
 }
 
 export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
-  if (b.size === 0) return a;
-  if (a.size === 0) return b;
-  const m = new Map(a.map);
-  for (const [k, v] of b.map) m.set(k, v);
+  if (b.isEmpty()) return a;
+  if (a.isEmpty()) return b;
   // Positions: the right side's first; bounded so long `//` chains stay cheap.
   const sources = b.posSources.concat(a.posSources.filter((x) => !b.posSources.includes(x)));
-  return new NixAttrs(m, sources.length > 8 ? sources.slice(0, 8) : sources);
+  return NixAttrs.update(a, b, sources.length > 8 ? sources.slice(0, 8) : sources);
 }
 
 export function lambdaName(e: ELambda): string {

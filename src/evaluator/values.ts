@@ -113,23 +113,73 @@ const noSources: readonly PosSource[] = [];
 
 export class NixAttrs {
   private sortedKeys: string[] | undefined;
+  private flat: Map<string, Lazy> | undefined;
+  /** `base // overlay` not yet merged (a chain of `//` stays cheap until something needs the whole set). */
+  private base: NixAttrs | undefined;
+  private overlay: NixAttrs | undefined;
+  private depth: number;
 
   constructor(
-    readonly map: Map<string, Lazy>,
+    map: Map<string, Lazy>,
     /** Searched in order for an attribute's definition position (unsafeGetAttrPos, errors). */
     readonly posSources: readonly PosSource[] = noSources,
-  ) {}
+  ) {
+    this.flat = map;
+    this.depth = 0;
+  }
+
+  /** `base // overlay`, merged lazily; both must be non-empty. */
+  static update(base: NixAttrs, overlay: NixAttrs, posSources: readonly PosSource[]): NixAttrs {
+    const r = new NixAttrs(undefined as unknown as Map<string, Lazy>, posSources);
+    r.flat = undefined;
+    r.base = base;
+    r.overlay = overlay;
+    r.depth = Math.max(base.depth, overlay.depth) + 1;
+    // Bound lookup chains: merge when layers pile up.
+    if (r.depth > 16) r.merge();
+    return r;
+  }
+
+  private merge(): Map<string, Lazy> {
+    if (this.flat !== undefined) return this.flat;
+    // Walk down the chain of bases to the first merged one: copy it once, then apply the overlays.
+    const overlays: NixAttrs[] = [];
+    let n: NixAttrs = this;
+    while (n.flat === undefined) {
+      overlays.push(n.overlay!);
+      n = n.base!;
+    }
+    const m = new Map(n.flat);
+    for (let i = overlays.length - 1; i >= 0; i--) for (const [k, v] of overlays[i]!.map) m.set(k, v);
+    this.flat = m;
+    this.base = undefined;
+    this.overlay = undefined;
+    this.depth = 0;
+    return m;
+  }
+
+  /** All attributes (merges a pending `//`). */
+  get map(): Map<string, Lazy> {
+    return this.flat ?? this.merge();
+  }
 
   get size(): number {
     return this.map.size;
   }
 
+  isEmpty(): boolean {
+    return this.flat !== undefined ? this.flat.size === 0 : false;
+  }
+
   get(name: string): Lazy | undefined {
-    return this.map.get(name);
+    if (this.flat !== undefined) return this.flat.get(name);
+    const v = this.overlay!.get(name);
+    return v !== undefined ? v : this.base!.get(name);
   }
 
   has(name: string): boolean {
-    return this.map.has(name);
+    if (this.flat !== undefined) return this.flat.has(name);
+    return this.overlay!.has(name) || this.base!.has(name);
   }
 
   /** Attribute names in Nix's order (sorted by bytes). */
