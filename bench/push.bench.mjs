@@ -5,7 +5,8 @@
 // Against one local docker-registry (127.0.0.1, no auth), times:
 //   cold push:  skopeo copy oci:LAYOUT docker://… (blob-info cache deleted first) vs
 //               nixoci push --from-layout (no blob cache), fresh repository names each run;
-//   no-op push: the same again into the repository that already has everything.
+//   no-op push: the same again into the repository that already has everything;
+//   pull:       skopeo copy docker://… oci:DIR vs nixoci copy docker://… oci:DIR.
 // Prints times and ratios (nixoci / skopeo; < 1 is faster). Never asserts on time.
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -102,6 +103,16 @@ try {
       noop.skopeo.push(skopeo(`skopeo-0`));
       noop.nixoci.push(ours(`nixoci-0`));
     }
+    // Pull into a fresh OCI layout (blobs verified while streaming).
+    const pull = { skopeo: [], nixoci: [] };
+    for (let r = 0; r < runs; r++) {
+      const a = join(work, `pull-skopeo-${r}`);
+      const b = join(work, `pull-nixoci-${r}`);
+      pull.skopeo.push(time("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${host}/nixoci-0:bench`, `oci:${a}:bench`]));
+      pull.nixoci.push(time(process.execPath, [bin, "copy", `docker://${host}/nixoci-0:bench`, `oci:${b}:bench`, "-q"], env));
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
     // The no-op push without process start-up: what the protocol itself costs.
     const inProcess = [];
     for (let r = 0; r < runs; r++) {
@@ -122,11 +133,12 @@ try {
     console.log(`image: ${totalMB} MB in ${sizes.length} gzip layers (${sizes.join(" + ")} MB), registry ${host}, best of ${runs}`);
     console.log(`cold push:  skopeo ${fmt(best(cold.skopeo))}  nixoci ${fmt(best(cold.nixoci))}  ratio ${(best(cold.nixoci) / best(cold.skopeo)).toFixed(2)}x`);
     console.log(`no-op push: skopeo ${fmt(best(noop.skopeo))}  nixoci ${fmt(best(noop.nixoci))}  ratio ${(best(noop.nixoci) / best(noop.skopeo)).toFixed(2)}x`);
+    console.log(`pull to layout: skopeo ${fmt(best(pull.skopeo))}  nixoci ${fmt(best(pull.nixoci))}  ratio ${(best(pull.nixoci) / best(pull.skopeo)).toFixed(2)}x`);
     console.log(`no-op push in-process (no Node start-up): nixoci ${fmt(best(inProcess))}`);
     console.log(
       `cold push in-process: ${fmt(coldInProcess)}, RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB before, peak ${(rssPeak / 2 ** 20).toFixed(0)} MB (image ${totalMB} MB)`,
     );
-    console.log(`all runs: ${JSON.stringify({ cold, noop })}`);
+    console.log(`all runs: ${JSON.stringify({ cold, noop, pull })}`);
   } finally {
     registry.kill("SIGTERM");
   }
