@@ -64,8 +64,11 @@ describe.skipIf(!haveTools("nix-instantiate", "bwrap", "pgrep") || !existsSync(n
         const exited = new Promise<void>((r) => child.on("close", () => r()));
         if (random() < 0.3) {
           // Kill the builder (bwrap and below) while it runs, then the registering process.
+          // Wait (however loaded the machine) until the builder runs or the process is done.
+          let exitedEarly = false;
+          void exited.then(() => (exitedEarly = true));
           let builders: number[] = [];
-          for (let t = 0; t < 100 && builders.length === 0; t++) {
+          for (let t = 0; t < 1000 && builders.length === 0 && !exitedEarly; t++) {
             await new Promise((r) => setTimeout(r, 5));
             builders = descendants(child.pid!);
           }

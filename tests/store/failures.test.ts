@@ -77,7 +77,7 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "bwrap"))("failing bu
   it.each(["structured-disallowed", "structured-too-big"])("outputChecks under __structuredAttrs: %s fails with Nix's message", async (attr) => {
     const { nix, ours } = await both(attr);
     expect(nix.ok).toBe(false);
-    expect(ours!.message.startsWith(nixError(nix.stderr))).toBe(true);
+    expect(ours!.message.slice(0, nixError(nix.stderr).length)).toBe(nixError(nix.stderr));
   });
 
   it("keep-going builds what it can and reports every failure; dependents are not built", async () => {
