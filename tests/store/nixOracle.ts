@@ -28,13 +28,21 @@ export function nixInstantiate(nixRoot: string, file: string, extraArgs: string[
     .filter((l) => l !== "");
 }
 
-/** Build with Nix; returns whether it succeeded, with stderr. */
+/**
+ * Build with Nix; returns whether it succeeded, with stderr. Nix 2.8 sometimes
+ * SIGKILLs a fast builder that printed nothing (a race between its log EOF and
+ * the exit): such a failure is retried, it says nothing about the derivation.
+ */
 export function nixRealise(nixRoot: string, drvs: string[], extraArgs: string[] = []): { ok: boolean; stderr: string } {
-  try {
-    execFileSync("nix-store", ["--store", nixRoot, "-r", ...drvs, "-j", "2", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
-    return { ok: true, stderr: "" };
-  } catch (err) {
-    return { ok: false, stderr: String((err as { stderr?: Buffer }).stderr ?? "") };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync("nix-store", ["--store", nixRoot, "-r", ...drvs, "-j", "2", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
+      return { ok: true, stderr: "" };
+    } catch (err) {
+      const stderr = String((err as { stderr?: Buffer }).stderr ?? "");
+      if (attempt < 3 && stderr.includes("failed due to signal 9 (Killed)")) continue;
+      return { ok: false, stderr };
+    }
   }
 }
 
