@@ -11,6 +11,7 @@ import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromB
 import { hashData, parseHashAny, printHash } from "../../store/format/hash.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
+import { MemoryStore } from "../memoryStore.js";
 
 /** Nix's built-in `<nix/…>` files, mapped to pseudo-paths that `import` recognises. */
 export const corepkgs = new Map<string, string>([["nix/fetchurl.nix", "/__corepkgs__/fetchurl.nix"]]);
@@ -28,6 +29,9 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("scopedImport", 2, ([s, a], pos) => ev.scopedImport(ev.forceAttrs(s!, pos), path(a!, pos, "scopedImport"), pos));
   def("__readFile", 1, ([a], pos) => {
     const p = path(a!, pos, "readFile");
+    // Files added by this evaluation to a store that only computes paths (--eval) are read from memory.
+    const known = ev.store instanceof MemoryStore ? ev.store.texts.get(fromBytes(p)) : undefined;
+    if (known !== undefined) return toBytes(known);
     try {
       return readBytes(p);
     } catch {

@@ -170,7 +170,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
           const res = autoMap.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
           const ctx = new Set<string>();
           if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
-          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, false, noPos) + "\n");
+          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, true, noPos) + "\n");
           else {
             if (o.strict) evaluator.forceDeep(res);
             stdout.push(printValue(evaluator, res) + "\n");

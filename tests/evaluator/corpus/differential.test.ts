@@ -23,12 +23,10 @@ const files = readdirSync(corpusDir)
 
 /** "file.case" → why it fails today. */
 const KNOWN_FAILURES: Record<string, string> = {
-  "context.readFileContext": "readFile of a toFile path: --eval's memory store does not keep toFile contents",
   "misc.fetchTarballFile": "fetchTarball is not provided by the evaluator (even for file:// URLs)",
   "misc.fetchTarballReadFile": "fetchTarball is not provided by the evaluator (even for file:// URLs)",
   "misc.fetchurlAttrs": "fetchurl is not provided by the evaluator (even for file:// URLs)",
   "misc.fetchurlFile": "fetchurl is not provided by the evaluator (even for file:// URLs)",
-  "misc.findFile": "findFile returns a string, not a path (so --json does not copy it to the store)",
 };
 
 interface RunResult {
