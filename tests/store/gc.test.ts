@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalStore, defaultSandboxPaths } from "../../src/store/index.js";
 import { haveTools } from "../helpers/tools.js";
-import { importFromNix, nixInstantiate } from "./nixOracle.js";
+import { importFromNix, nixInstantiate, nixRealise } from "./nixOracle.js";
 
 const bin = new URL("../../bin/nixoci.js", import.meta.url).pathname;
 const corpus = join(import.meta.dirname, "../fixtures/store/corpus.nix");
@@ -34,7 +34,7 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
       nixRoot = join(dir, "nix");
       ourRoot = join(dir, "ours");
       drvs = nixInstantiate(nixRoot, corpus, attrs.flatMap((a) => ["-A", a]));
-      sh("nix-store", "--store", nixRoot, "-r", ...drvs);
+      expect(nixRealise(nixRoot, drvs).stderr).toBe("");
       const store = new LocalStore({ root: ourRoot });
       importFromNix(store, nixRoot, drvs);
       store.close(); // drops this process's temporary roots
