@@ -73,7 +73,10 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "htpasswd"))("nixoci pus
 
   it("copy docker:// → oci:, oci-archive: and docker-archive: read back by skopeo", async () => {
     const dir = path.join(tmp, "out-layout");
-    await nixoci("copy", `docker://${registry.host}/cli/app:v1`, `oci:${dir}:v1`, "--creds", CREDS, "-q");
+    const { stderr: pullLog } = await nixoci("copy", `docker://${registry.host}/cli/app:v1`, `oci:${dir}:v1`, "--creds", CREDS);
+    // Not a terminal: one line per blob read from the registry, then the summary.
+    for (const digest of blobs.keys()) expect(pullLog).toContain(`pulled ${digest}\n`);
+    expect(pullLog).toContain(`Copied to oci:${dir}:v1: ${await image.digest()}`);
     const { stdout: raw } = await skopeo("inspect", "--raw", `oci:${dir}:v1`);
     expect(Buffer.compare(Buffer.from(raw), await image.rawManifest())).toBe(0);
     for (const [digest, bytes] of blobs) {

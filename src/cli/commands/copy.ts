@@ -156,6 +156,7 @@ export function registerCopy(program: Command): void {
       destination: pushOptions(flags, clientOptions(flags, flags.destCreds ?? flags.creds, dstTls), progress),
       ...(flags.all ? { all: true } : {}),
       ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+      progress,
     });
     await report(result, dst, flags);
   });

@@ -15,6 +15,8 @@ import { pushImage, type PushOptions, type PushResult } from "../registry/push.j
 import type { RegistryClientOptions } from "../registry/client.js";
 import type { ImageLocation } from "./location.js";
 import { gzipUncompressedLayers } from "./compressLayers.js";
+import { withPullProgress } from "./pullProgress.js";
+import type { ProgressReporter } from "../registry/progress.js";
 import { BlobLocations, defaultBlobLocationsPath } from "../registry/blobLocations.js";
 import type { Reference } from "../registry/reference.js";
 
@@ -26,6 +28,8 @@ export interface CopyOptions {
   /** Copy the whole index (default: the image for `platform`, like skopeo without --all). */
   readonly all?: boolean;
   readonly platform?: Platform;
+  /** Reports blobs read from a registry into a local destination (pushes report through `destination.progress`). */
+  readonly progress?: ProgressReporter;
 }
 
 export interface CopyResult {
@@ -94,11 +98,14 @@ export async function copyImage(src: ImageLocation, dst: ImageLocation, opts: Co
       // Same registry: every blob can be mounted from the source repository.
       push = { ...push, blobLocations: await sourceBlobLocations(source.image, src.reference, push?.blobLocations) };
     }
-    return await writeDestination(dst, source.image, {
+    const pulling = src.transport === "docker" && dst.transport !== "docker" && opts.progress !== undefined;
+    const image = pulling ? withPullProgress(source.image, opts.progress!) : source.image;
+    return await writeDestination(dst, image, {
       ...(push ? { push } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
     });
   } finally {
+    opts.progress?.finish();
     source.close();
   }
 }
