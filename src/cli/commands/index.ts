@@ -10,9 +10,11 @@ import { registerLog } from "./log.js";
 import { registerCopy } from "./copy.js";
 import { registerPush } from "./push.js";
 import { registerBuild } from "./build.js";
+import { registerFlake } from "./flake.js";
+import { registerRegistry } from "./registry.js";
 
 /** A subcommand adds itself to the program; one file per command under this folder. */
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerBuild, registerInstantiate, registerEval, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush];
+export const commands: Register[] = [registerBuild, registerInstantiate, registerEval, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush, registerFlake, registerRegistry];

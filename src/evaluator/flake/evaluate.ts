@@ -16,7 +16,7 @@ import type { EvalStore } from "../storeApi.js";
 import { EvalCache, defaultEvalCachePath, flakeFingerprint } from "./evalCache.js";
 import { defaultFetchCachePath, FetchCache } from "./fetchCache.js";
 import { callFlake, describeRef, type FlakeHost, lockFlake, parseRefOrThrow, selectPath } from "./flake.js";
-import { buildAttrCandidates, parseInstallable } from "./installable.js";
+import { buildAttrCandidates, parseCliFlakeRef, parseInstallable } from "./installable.js";
 import { WARM_ATTR, warmKey } from "./warmPath.js";
 import type { EvalRequest, EvalResponse, PackageInfo } from "./evalInstallable.js";
 
@@ -40,9 +40,13 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
   const warmBefore = warmKey(req, realStoreDir);
   try {
     const installable = parseInstallable(req.installable, req.cwd, (s) => parseRefOrThrow(s, req.cwd));
+    const overrideInputs = Object.fromEntries(
+      Object.entries(req.overrideInputs ?? {}).map(([path, ref]) => [path, parseCliFlakeRef(ref, req.cwd, (s) => parseRefOrThrow(s, req.cwd), false)]),
+    );
     const locked = lockFlake(host, installable.ref, {
       cwd: req.cwd,
       updateInputs: req.updateInputs,
+      overrideInputs,
       noWriteLock: req.noWriteLock,
       warn: (l) => messages.push(l),
     });

@@ -12,6 +12,8 @@ import { execaSync } from "execa";
 import { NixociError } from "../../errors.js";
 import type { EvalStore } from "../storeApi.js";
 import { type FetchCache, fetchCacheKey } from "./fetchCache.js";
+import { flakeRefToString28 } from "./refString.js";
+import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { fileStats, type GitWorkingTreeStatus, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./localTree.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
 
@@ -43,6 +45,8 @@ export interface FetchContext {
   fetchCache?: FetchCache;
   /** Lines like "warning: Git tree '…' is dirty" go here. */
   warn?: (line: string) => void;
+  /** Flake registries for indirect references (default: the user's, the system's, the built-in one). */
+  registries?: readonly Registry[];
 }
 
 /**
@@ -74,8 +78,10 @@ export function fetchTree(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     case "tarball":
     case "file":
       return fetchTarball(ref, ctx);
+    case "indirect":
+      return fetchTree(resolveIndirect(ref, ctx.registries ?? registries()), ctx);
     default:
-      throw new FetchError(`input type '${String(ref.type)}' cannot be fetched without network access`, ref);
+      throw new FetchError(`cannot fetch '${flakeRefToString28(ref)}': input type '${String(ref.type)}' cannot be fetched without network access`, ref);
   }
 }
 

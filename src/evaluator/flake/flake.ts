@@ -16,8 +16,10 @@ import { fsPath } from "../fsBytes.js";
 import { callFlakeExpr } from "./callFlake.js";
 import type { FetchCache } from "./fetchCache.js";
 import { type FetchContext, type FetchedTree, fetchTree } from "./fetchTree.js";
+import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { computeLocks, type FlakeMeta, type LockEnv, parseInputs, type ResolvedGraph } from "./lock.js";
-import { type FlakeRefAttrs, type LockFile, parseLockFile, serializeLockFile } from "./lockFile.js";
+import { diffLockFiles } from "./lockDiff.js";
+import { emptyLockFile, type FlakeRefAttrs, type LockFile, parseLockFile, serializeLockFile } from "./lockFile.js";
 
 export class FlakeError extends NixociError {}
 
@@ -32,10 +34,17 @@ export interface FlakeHost {
   fetchCache?: FetchCache;
   /** Warnings while fetching ("Git tree '…' is dirty"), each line once. */
   warn?: (line: string) => void;
+  /** Flake registries (default: user, system, built-in). */
+  registries?: readonly Registry[];
 }
 
 export interface LockedFlake {
+  /** The reference as resolved through the registry (what was fetched). */
   ref: FlakeRefAttrs;
+  /** The reference as given (possibly indirect). */
+  originalRef: FlakeRefAttrs;
+  /** The fetched root's locked reference (with rev/narHash/lastModified). */
+  lockedRef: FlakeRefAttrs;
   description?: string;
   graph: ResolvedGraph;
   /** flake.lock as it is (or would be) written. */
@@ -51,6 +60,10 @@ export interface LockedFlake {
 export interface LockOptions {
   cwd: string;
   updateInputs?: readonly string[];
+  /** `--override-input`: input path ("a/b") → reference. */
+  overrideInputs?: Readonly<Record<string, FlakeRefAttrs>>;
+  /** Ignore the existing flake.lock entirely (`nix flake update`); it is still the base of the diff. */
+  recreateLockFile?: boolean;
   /** Do not write flake.lock even for a local flake (`--no-write-lock-file`). */
   noWriteLock?: boolean;
   /** Lines like "warning: creating lock file …" go here. */
@@ -66,7 +79,7 @@ export function parseRefOrThrow(s: string, baseDir?: string): FlakeRefAttrs {
 }
 
 function fetchCtx(host: FlakeHost, baseDir: string): FetchContext {
-  return { store: host.ev.store, baseDir, narHashOf: (p) => host.narHashOf(p), fetchCache: host.fetchCache, warn: host.warn };
+  return { store: host.ev.store, baseDir, narHashOf: (p) => host.narHashOf(p), fetchCache: host.fetchCache, warn: host.warn, registries: host.registries };
 }
 
 /** Evaluate `flake.nix` in `dir` and check its shape as Nix does. */
@@ -98,7 +111,8 @@ function lockEnv(host: FlakeHost): LockEnv {
 }
 
 /** Fetch the flake at `ref` and lock its inputs. Writes flake.lock beside a local flake when it changed. */
-export function lockFlake(host: FlakeHost, ref: FlakeRefAttrs, opts: LockOptions): LockedFlake {
+export function lockFlake(host: FlakeHost, originalRef: FlakeRefAttrs, opts: LockOptions): LockedFlake {
+  const ref = originalRef.type === "indirect" ? resolveIndirect(originalRef, host.registries ?? registries()) : originalRef;
   const root = fetchTree(ref, fetchCtx(host, opts.cwd));
   const dir = typeof ref.dir === "string" ? ref.dir : "";
   const flakeDir = String(root.sourceInfo.outPath) + (dir ? `/${dir}` : "");
@@ -108,30 +122,55 @@ export function lockFlake(host: FlakeHost, ref: FlakeRefAttrs, opts: LockOptions
   const lockPath = host.ev.store.toRealPath(join(flakeDir, "flake.lock"));
   const oldText = existsSync(lockPath) ? readFileSync(lockPath, "utf8") : undefined;
   const oldLock: LockFile | undefined = oldText === undefined ? undefined : parseLockFile(oldText, lockPath);
-  const graph = computeLocks(meta, { sourceInfo: root.sourceInfo, ...(dir ? { dir } : {}) }, flakeDir, oldLock, opts.updateInputs ?? [], lockEnv(host));
+  const graph = computeLocks(
+    meta,
+    { sourceInfo: root.sourceInfo, ...(dir ? { dir } : {}) },
+    flakeDir,
+    opts.recreateLockFile ? undefined : oldLock,
+    opts.updateInputs ?? [],
+    lockEnv(host),
+    opts.overrideInputs ?? {},
+    (l) => opts.warn?.(l),
+  );
   const hasInputs = Object.keys(graph.lock.nodes).length > 1;
   const lockText = serializeLockFile(graph.lock);
-  const lockChanged = hasInputs && lockText !== oldText;
+  // Nix compares lock files as JSON values, not as text.
+  const lockChanged = hasInputs && (oldLock === undefined || serializeLockFile(oldLock) !== lockText);
+  const diff = diffLockFiles(oldLock ?? emptyLockFile(), graph.lock);
 
   const local = localDirOf(ref, opts.cwd);
   let sourceInfo = root.sourceInfo;
+  let lockedRef = root.locked;
   if (lockChanged) {
     if (local === undefined || opts.noWriteLock) {
-      opts.warn?.(`warning: not writing modified lock file of flake '${where}'`);
+      opts.warn?.(`warning: not writing modified lock file of flake '${where}':\n${diff}`);
     } else {
       const target = join(local, "flake.lock");
-      opts.warn?.(`warning: ${oldText === undefined ? "creating" : "updating"} lock file '${target}'`);
+      if (oldText === undefined) opts.warn?.(`warning: creating lock file '${target}'`);
+      else opts.warn?.(`warning: updating lock file '${target}'${diff ? `:\n${diff}` : ""}`);
       const tmp = `${target}.tmp-${process.pid}`;
       writeFileSync(tmp, lockText);
       renameSync(tmp, target);
       // Nix makes a new lock file visible to git so the next evaluation sees it.
       if (ref.type === "git") tryRun("git", ["-C", local, "add", "--intent-to-add", "--force", "flake.lock"]);
       // The source now holds the new lock file: `self` must see it, as in Nix.
-      sourceInfo = fetchTree(ref, fetchCtx(host, opts.cwd)).sourceInfo;
+      const refetched = fetchTree(ref, fetchCtx(host, opts.cwd));
+      sourceInfo = refetched.sourceInfo;
+      lockedRef = refetched.locked;
       graph.nodes[graph.lock.root] = { ...graph.nodes[graph.lock.root], sourceInfo };
     }
   }
-  return { ref, description: meta.description, graph, lockText, lockChanged, sourceInfo, flakeDir: String(sourceInfo.outPath) + (dir ? `/${dir}` : "") };
+  return {
+    ref,
+    originalRef,
+    lockedRef,
+    description: meta.description,
+    graph,
+    lockText,
+    lockChanged,
+    sourceInfo,
+    flakeDir: String(sourceInfo.outPath) + (dir ? `/${dir}` : ""),
+  };
 }
 
 /** The flake value: outputs // sourceInfo // { inputs; outputs; sourceInfo; }. */

@@ -32,17 +32,25 @@ export function parseInstallable(text: string, cwd: string, parseRef: (s: string
   return { ref, attrPath: splitAttrPath(fragment), hasFragment: hash >= 0 };
 }
 
+/**
+ * A flake reference given on the command line (`--override-input x REF`, `flake lock REF`):
+ * local paths as Nix treats them (inside a git tree: git+file), anything else through `parseRef`.
+ */
+export function parseCliFlakeRef(text: string, cwd: string, parseRef: (s: string) => FlakeRefAttrs, requireFlake = true): FlakeRefAttrs {
+  return isLocalPath(text) ? localFlakeRef(text === "" ? "." : text, cwd, requireFlake) : parseRef(text);
+}
+
 function isLocalPath(s: string): boolean {
   return s === "" || s === "." || s === ".." || s.startsWith("./") || s.startsWith("../") || s.startsWith("/") || s.startsWith("~/");
 }
 
 /** A path on this machine: find its flake.nix, then its git top-level if any. */
-export function localFlakeRef(pathText: string, cwd: string): FlakeRefAttrs {
+export function localFlakeRef(pathText: string, cwd: string, requireFlake = true): FlakeRefAttrs {
   const home = process.env.HOME ?? "/";
   const [pathPart, query] = pathText.split("?", 2) as [string, string | undefined];
   const abs = resolve(cwd, pathPart.startsWith("~/") ? join(home, pathPart.slice(2)) : pathPart);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new InstallableError(`path '${abs}' does not exist or is not a directory`);
-  if (!existsSync(join(abs, "flake.nix"))) throw new InstallableError(`path '${abs}' does not contain a 'flake.nix'`);
+  if (requireFlake && !existsSync(join(abs, "flake.nix"))) throw new InstallableError(`path '${abs}' does not contain a 'flake.nix'`);
   const params = new URLSearchParams(query ?? "");
   for (let dir = abs; ; dir = dirname(dir)) {
     if (existsSync(join(dir, ".git"))) {

@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import { NixociError } from "../../errors.js";
 import type { FetchedTree } from "./fetchTree.js";
 import { type FlakeRefAttrs, type LockFile, type LockNode, parseLockFile, resolveInputPath } from "./lockFile.js";
+import { flakeRefToString28 } from "./refString.js";
 
 export class FlakeInputError extends NixociError {}
 
@@ -102,6 +103,10 @@ export function computeLocks(
   oldLock: LockFile | undefined,
   updateInputs: readonly string[],
   env: LockEnv,
+  /** `--override-input`: input path ("a/b") → the reference to use instead. */
+  overrideInputs: Readonly<Record<string, FlakeRefAttrs>> = {},
+  /** Warnings, e.g. a flag that matches no input. */
+  warn: (line: string) => void = () => {},
 ): ResolvedGraph {
   const lockNodes: Record<string, LockNode> = {};
   const nodes: Record<string, ResolvedNode> = {};
@@ -109,6 +114,7 @@ export function computeLocks(
   lockNodes.root = rootLockNode;
   nodes.root = rootNode;
   const updates = new Set(updateInputs);
+  const used = new Set<string>();
 
   const uniqueKey = (name: string): string => {
     let key = name;
@@ -130,8 +136,13 @@ export function computeLocks(
     for (const name of names) {
       const declared = inputs[name];
       const override = overrides[name];
-      const input = mergeInput(declared, override);
       const path = [...prefix, name];
+      const pathKey = path.join("/");
+      const cliOverride = overrideInputs[pathKey];
+      if (cliOverride) used.add(`override:${pathKey}`);
+      if (updates.has(pathKey)) used.add(`update:${pathKey}`);
+      const merged = mergeInput(declared, override);
+      const input: FlakeInput = cliOverride ? { ...merged, ref: cliOverride, follows: undefined } : merged;
       if (input.follows) {
         lockNode.inputs[name] = input.follows;
         continue;
@@ -140,7 +151,7 @@ export function computeLocks(
 
       const oldRef = old?.lock.nodes[old.key]?.inputs?.[name];
       const oldNode = old && typeof oldRef === "string" ? old.lock.nodes[oldRef] : undefined;
-      const reuse = oldNode?.locked && isDeepStrictEqual(oldNode.original, input.ref) && !updates.has(path.join("/"));
+      const reuse = oldNode?.locked && isDeepStrictEqual(oldNode.original, input.ref) && !updates.has(pathKey) && !cliOverride;
 
       const fetched = env.fetch(reuse ? { ...oldNode!.locked!, ...keepDir(input.ref) } : input.ref, parentDir);
       const key = uniqueKey(name);
@@ -163,6 +174,10 @@ export function computeLocks(
   };
 
   walk(rootMeta.inputs, {}, rootLockNode, [], oldLock ? { lock: oldLock, key: oldLock.root } : undefined, rootDir);
+  for (const [path, ref] of Object.entries(overrideInputs)) {
+    if (!used.has(`override:${path}`)) warn(`warning: the flag '--override-input ${path} ${flakeRefToString28(ref)}' does not match any input`);
+  }
+  for (const path of updates) if (!used.has(`update:${path}`)) warn(`warning: the flag '--update-input ${path}' does not match any input`);
   nodes.root = { ...rootNode, ...(rootLockNode.inputs ? { inputs: rootLockNode.inputs } : {}) };
   const lock: LockFile = { nodes: lockNodes, root: "root", version: 7 };
   checkFollows(lock);
