@@ -25,6 +25,7 @@ import {
   type PrimOpFn,
   Thunk,
   type Value,
+  fromBytes,
   toBytes,
 } from "./values.js";
 import { formatFloatToString } from "./lib/float.js";
@@ -214,6 +215,16 @@ export class Evaluator extends EvalCore {
   outputPathOf(drvPath: string, output: string): string | undefined {
     const p = this.readDerivation(drvPath).outputs.get(output)?.path;
     return p === "" ? undefined : p;
+  }
+
+  /** Where a path's contents are on disk: store paths through the store's toRealPath. */
+  realPath(path: string): string {
+    const dir = this.store.storeDir + "/";
+    if (!path.startsWith(dir)) return path;
+    const slash = path.indexOf("/", dir.length);
+    const sp = slash === -1 ? path : path.slice(0, slash);
+    const real = this.store.toRealPath(fromBytes(sp));
+    return real === sp ? path : toBytes(real) + (slash === -1 ? "" : path.slice(slash));
   }
 
   // ---------- search path ----------

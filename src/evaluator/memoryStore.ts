@@ -14,6 +14,8 @@ export class MemoryStore implements EvalStore {
   private readonly valid = new Set<string>();
   /** Texts added by addTextToStore, by store path. */
   readonly texts = new Map<string, string>();
+  /** Where the contents of paths added with addPathToStore are on disk (they are not copied). */
+  private readonly sources = new Map<string, string>();
 
   constructor(readonly storeDir: string = DEFAULT_STORE_DIR) {}
 
@@ -49,6 +51,7 @@ export class MemoryStore implements EvalStore {
       throw new EvalError(`hash mismatch in file downloaded from '${srcPath}':\n  specified: sha256:${options.expectedHash}\n  got:       sha256:${got}`);
     }
     this.valid.add(p);
+    if (!options.filter) this.sources.set(p, srcPath);
     return p;
   }
 
@@ -57,6 +60,6 @@ export class MemoryStore implements EvalStore {
   }
 
   toRealPath(storePath: string): string {
-    return storePath;
+    return this.sources.get(storePath) ?? storePath;
   }
 }

@@ -1,7 +1,10 @@
 /**
  * Builtins touching files, the search path and the store.
  */
-import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Pos } from "../ast.js";
 import { canonPath } from "../eval.js";
 import { EvalError, ThrownError } from "../evalError.js";
@@ -22,7 +25,8 @@ function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
 }
 
 export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
-  const path = (l: Lazy, pos: Pos, fn: string): string => ev.coerceToPath(l, pos, `while evaluating the first argument passed to builtins.${fn}`);
+  /** A path argument, mapped to where its contents are on disk. */
+  const path = (l: Lazy, pos: Pos, fn: string): string => ev.realPath(ev.coerceToPath(l, pos, `while evaluating the first argument passed to builtins.${fn}`));
   const noSuch = (p: string, pos: Pos, what = "opening file"): EvalError => new EvalError(`${what} '${p}': No such file or directory`, pos);
 
   def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos, "import"), pos));
@@ -40,7 +44,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__pathExists", 1, ([a], pos) => {
     const v = ev.force(a!);
-    const p = v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists");
+    const p = ev.realPath(v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists"));
     // The OS resolves "." and ".." and refuses "file/" or "file/." (ENOTDIR), as Nix's check does.
     try {
       statSync(fsPath(p));
@@ -222,8 +226,44 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     def(name, arity, (_args, pos) => {
       throw new EvalError(`'builtins.${name.replace(/^__/, "")}' needs network or a Nix daemon, which nixoci's evaluator does not provide`, pos);
     });
-  notSupported("__fetchurl", 1);
-  notSupported("fetchTarball", 1);
+  // Only local `file://` URLs: nixoci evaluates without network access.
+  const fetchArgs = (a: Lazy, pos: Pos, fn: string): { url: string; name?: string } => {
+    const v = ev.force(a);
+    if (v instanceof NixAttrs) {
+      const u = v.get("url");
+      if (u === undefined) throw new EvalError(`'url' argument required`, pos);
+      const n = v.get("name");
+      return { url: ev.forceStringNoCtx(u, pos), name: n === undefined ? undefined : ev.forceStringNoCtx(n, pos) };
+    }
+    return { url: ev.forceStringNoCtx(v, pos, `while evaluating the url passed to builtins.${fn}`) };
+  };
+  const localFile = (url: string, pos: Pos, fn: string): string => {
+    if (!url.startsWith("file://")) throw new EvalError(`'builtins.${fn}' of '${url}': nixoci's evaluator has no network access (only file:// URLs)`, pos);
+    const p = url.slice("file://".length);
+    if (!existsSync(fsPath(p))) throw new EvalError(`unable to download '${url}': file '${p}' does not exist`, pos);
+    return p;
+  };
+  def("__fetchurl", 1, ([a], pos) => {
+    const { url, name } = fetchArgs(a!, pos, "fetchurl");
+    const p = localFile(url, pos, "fetchurl");
+    const sp = ev.store.addPathToStore(fsPath(p).toString(), { name: fromBytes(name ?? url.slice(url.lastIndexOf("/") + 1)), method: "flat" });
+    return new NixString(sp, new Set([sp]));
+  });
+  def("fetchTarball", 1, ([a], pos) => {
+    const { url, name } = fetchArgs(a!, pos, "fetchTarball");
+    const p = localFile(url, pos, "fetchTarball");
+    const dir = mkdtempSync(join(tmpdir(), "nixoci-tarball-"));
+    try {
+      execFileSync("tar", ["-xf", fsPath(p).toString(), "-C", dir], { stdio: "ignore" });
+    } catch {
+      throw new EvalError(`unable to unpack '${url}'`, pos);
+    }
+    // Like Nix: a single top-level directory is the tree itself.
+    const entries = readdirSync(dir);
+    const root = entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory() ? join(dir, entries[0]!) : dir;
+    const sp = ev.store.addPathToStore(root, { name: fromBytes(name ?? "source"), method: "recursive" });
+    return new NixString(sp, new Set([sp]));
+  });
   notSupported("fetchGit", 1);
   notSupported("fetchMercurial", 1);
   notSupported("__fetchClosure", 1);

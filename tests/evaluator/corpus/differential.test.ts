@@ -23,10 +23,6 @@ const files = readdirSync(corpusDir)
 
 /** "file.case" → why it fails today. */
 const KNOWN_FAILURES: Record<string, string> = {
-  "misc.fetchTarballFile": "fetchTarball is not provided by the evaluator (even for file:// URLs)",
-  "misc.fetchTarballReadFile": "fetchTarball is not provided by the evaluator (even for file:// URLs)",
-  "misc.fetchurlAttrs": "fetchurl is not provided by the evaluator (even for file:// URLs)",
-  "misc.fetchurlFile": "fetchurl is not provided by the evaluator (even for file:// URLs)",
 };
 
 interface RunResult {
