@@ -194,7 +194,8 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
     const result = await pushImage(many.image, `${proxy.host}/test/many:v2`, { blobLocations: false, jobs: 4 });
     expect(result.blobs.skipped).toHaveLength(25);
     expect(proxy.log.filter((r) => r.method === "HEAD")).toHaveLength(26);
-    expect(proxy.connections).toBeLessThanOrEqual(5);
+    // Undrained responses would pin one socket each (26 HEADs); drained ones come back to the pool.
+    expect(proxy.connections).toBeLessThanOrEqual(8);
   });
 
   it("copies registry to registry, streaming each blob from GET to upload", async () => {

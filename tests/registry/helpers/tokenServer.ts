@@ -26,6 +26,8 @@ export interface TokenServer {
   useAccessTokenField: boolean;
   /** Sign the next N tokens for the wrong audience, so the registry rejects them with 401. */
   badTokens: number;
+  /** Report tokens as issued this many seconds ago (`issued_at`), to make short-lived ones expire at once. */
+  issuedAgo: number;
   stop(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function startTokenServer(opts: {
   const service = "nixoci-test-registry";
   const issuer = "nixoci-test-issuer";
 
-  const state = { expiresIn: 300, useAccessTokenField: false, badTokens: 0, requests: [] as TokenServer["requests"] };
+  const state = { expiresIn: 300, useAccessTokenField: false, badTokens: 0, issuedAgo: 0, requests: [] as TokenServer["requests"] };
   const server = http.createServer((req, res) => {
     let form = "";
     req.on("data", (d: Buffer) => (form += d.toString()));
@@ -109,7 +111,7 @@ export async function startTokenServer(opts: {
     const token = `${signingInput}.${b64url(signature)}`;
     res.writeHead(200, { "Content-Type": "application/json" });
     const field = state.useAccessTokenField ? "access_token" : "token";
-    res.end(JSON.stringify({ [field]: token, expires_in: state.expiresIn, issued_at: new Date(now * 1000).toISOString() }));
+    res.end(JSON.stringify({ [field]: token, expires_in: state.expiresIn, issued_at: new Date((now - state.issuedAgo) * 1000).toISOString() }));
   };
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
@@ -124,6 +126,12 @@ export async function startTokenServer(opts: {
     },
     set expiresIn(v: number) {
       state.expiresIn = v;
+    },
+    get issuedAgo() {
+      return state.issuedAgo;
+    },
+    set issuedAgo(v: number) {
+      state.issuedAgo = v;
     },
     get badTokens() {
       return state.badTokens;
