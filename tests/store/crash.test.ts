@@ -5,8 +5,8 @@
  * the end every build must succeed when rerun. Also: two processes building
  * the same derivation at once both succeed (locks), and GC keeps roots.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,16 +27,28 @@ function realise(root: string, drvs: string[]) {
   return spawn(process.execPath, [bin, "realise", "--store", root, "--no-out-link", ...drvs], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** All descendants of a process, from /proc (parent PID is field 4 of /proc/PID/stat). */
 function descendants(pid: number): number[] {
-  try {
-    const kids = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...descendants(k)]);
-  } catch {
-    return [];
+  const parentOf = new Map<number, number>();
+  for (const e of readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
+      parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* exited meanwhile */
+    }
   }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    for (const [child, parent] of parentOf) if (parent === p) (out.push(child), todo.push(child));
+  }
+  return out;
 }
 
-describe.skipIf(!haveTools("nix-instantiate", "bwrap", "pgrep") || !existsSync(new URL("../../dist/cli/main.js", import.meta.url)))(
+describe.skipIf(!haveTools("nix-instantiate", "bwrap") || !existsSync(new URL("../../dist/cli/main.js", import.meta.url)))(
   "crash safety and concurrency",
   () => {
     let dir: string;
