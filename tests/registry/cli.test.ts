@@ -9,11 +9,19 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLayout } from "../../src/oci/layout.js";
+import { imageFromRawConfig, newIndex, type Image } from "../../src/oci/image.js";
+import { pushImage } from "../../src/oci/registry/push.js";
 import { haveTools } from "../helpers/tools.js";
 import { startRegistry, type RegistryServer } from "./helpers/registryServer.js";
 import { testImage } from "./helpers/testImage.js";
 
 const run = promisify(execFile);
+
+/** The same layers under a config that says another architecture. */
+async function convertImageArch(image: Image, architecture: string): Promise<Image> {
+  const config = JSON.parse((await image.rawConfig()).toString()) as Record<string, unknown>;
+  return imageFromRawConfig({ rawConfig: Buffer.from(JSON.stringify({ ...config, architecture })), layers: await image.layers() });
+}
 const bin = new URL("../../bin/nixoci.js", import.meta.url).pathname;
 const USER = "bob";
 const PASSWORD = "cli-Secret-987";
@@ -105,6 +113,20 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "htpasswd"))("nixoci pus
     expect(m.layers.map((l) => l.mediaType)).toEqual(Array(blobs.size).fill("application/vnd.docker.image.rootfs.diff.tar.gzip"));
     const { stdout } = await nixoci("push", `${registry.host}/cli/fromarchive:v1`, "--from", `oci-archive:${archive}:v1`, "--creds", CREDS, "--json");
     expect((JSON.parse(stdout) as { digest: string }).digest).toBe(await image.digest());
+  });
+
+  it("copy --all keeps a multi-platform index; --platform picks one image", async () => {
+    const arm = testImage([2_000]).image;
+    const index = newIndex({ images: [image, await convertImageArch(arm, "arm64")] });
+    await pushImage(index, `${registry.host}/cli/multi:v1`, { credentials: { creds: CREDS }, blobLocations: false });
+    const all = path.join(tmp, "all");
+    await nixoci("copy", "--all", `docker://${registry.host}/cli/multi:v1`, `oci:${all}:v1`, "--creds", CREDS, "-q");
+    const { stdout: rawIndex } = await skopeo("inspect", "--raw", `oci:${all}:v1`);
+    expect(Buffer.compare(Buffer.from(rawIndex), await index.rawManifest())).toBe(0);
+    const one = path.join(tmp, "one");
+    await nixoci("copy", "--platform", "linux/amd64", `docker://${registry.host}/cli/multi:v1`, `oci:${one}:v1`, "--creds", CREDS, "-q");
+    const { stdout: rawOne } = await skopeo("inspect", "--raw", `oci:${one}:v1`);
+    expect(Buffer.compare(Buffer.from(rawOne), await image.rawManifest())).toBe(0);
   });
 
   it("reports a wrong password as an error without the password, exit 1", async () => {
