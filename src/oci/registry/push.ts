@@ -85,7 +85,7 @@ export async function pushImage(
     // The registry only accepts a manifest whose blobs it has, so a tag already pointing at
     // this digest means everything is there: nothing to upload (like crane).
     const first = targets[0]!;
-    const present = (await repo.manifestDigest(first)) === digest;
+    const present = (await existingDigest(repo, first)) === digest;
     if (present) {
       for (const job of jobs.values()) {
         result.skipped.push(job.digest);
@@ -121,6 +121,16 @@ export async function pushImage(
     progress.finish();
     await locations.save().catch(() => undefined);
     if (!opts.client) client.close();
+  }
+}
+
+/** The digest a tag names now; a registry that will not say (push-only rights) just gets the full push. */
+async function existingDigest(repo: Repository, reference: string): Promise<Digest | undefined> {
+  try {
+    return await repo.manifestDigest(reference);
+  } catch (err) {
+    if (err instanceof RegistryError && (err.status === 401 || err.status === 403)) return undefined;
+    throw err;
   }
 }
 
