@@ -16,7 +16,7 @@ import { pushImage, type PushOptions } from "../../src/oci/registry/push.js";
 import { DigestMismatchError, sha256Digest } from "../../src/oci/spec.js";
 import { haveTools } from "../helpers/tools.js";
 import { startFaultProxy, type FaultProxy } from "./helpers/faultProxy.js";
-import { startRegistry, type RegistryServer } from "./helpers/registryServer.js";
+import { freePort, startRegistry, type RegistryServer } from "./helpers/registryServer.js";
 import { testImage } from "./helpers/testImage.js";
 
 describe.skipIf(!haveTools("docker-registry", "skopeo"))("faults between client and registry", () => {
@@ -225,5 +225,18 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("faults between client 
     } finally {
       client.close();
     }
+  });
+
+  it("an unreachable registry fails once, clearly, after the retries", async () => {
+    const { image } = testImage([1_000]);
+    const port = await freePort();
+    const sleeps: number[] = [];
+    const err = await pushImage(image, `127.0.0.1:${port}/x/y:v1`, { blobLocations: false, retry: { sleep: async (ms) => void sleeps.push(ms) } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as Error).message).toMatch(new RegExp(`cannot reach the registry: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    // 5 attempts on plain HTTP, no pointless HTTPS attempt on a refused port.
+    expect(sleeps).toHaveLength(4);
   });
 });
