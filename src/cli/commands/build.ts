@@ -13,7 +13,7 @@ import { type BuildRequest, type BuildResult, buildImage } from "../pipeline.js"
 
 export interface ImageFlags {
   output?: string;
-  format: string;
+  format?: string;
   tag?: string;
   maxLayers?: string;
   layering?: string;
@@ -34,16 +34,15 @@ export interface ImageFlags {
   evalCache: boolean;
   sandbox: boolean;
   maxJobs?: string;
+  j?: string;
   backend: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** The flags `build` and `push` share. */
+/** The flags `build` and `push` share (push has its own -t, -j, --json and --from). */
 export function addImageFlags(cmd: Command): Command {
   return cmd
-    .option("--format <format>", "output format: oci (oci-archive), docker (docker-archive), layout (OCI layout directory)", "oci")
-    .option("-t, --tag <name:tag>", "image name and tag (default: the package's pname:version)")
     .option("--max-layers <n>", "maximum number of layers (default 100, or the flake's nixoci.maxLayers)")
     .option("--layering <strategy>", "popularity (as nixpkgs) or size")
     .option("--disallow <name-or-path>", "fail if a matching store path is in the image (repeatable)", collect, [])
@@ -55,15 +54,13 @@ export function addImageFlags(cmd: Command): Command {
     .option("--label <k=v>", "image label (repeatable)", collect, [])
     .option("--workdir <dir>", "working directory")
     .option("--system <system>", "Nix system to build for (default: this machine's)")
-    .option("--from <image>", "base image: oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
     .option("-L, --print-build-logs", "print build logs")
     .option("--show-trace", "show the evaluation trace on errors")
     .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
-    .option("-j, --max-jobs <n>", "builds at once")
+    .option("--max-jobs <n>", "builds at once")
     .option("--no-eval-cache", "always evaluate")
     .option("--no-sandbox", "build without the sandbox (not recommended)")
-    .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native")
-    .option("--json", "print a JSON summary on stdout");
+    .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native");
 }
 
 function jsonOrList(v: string): string[] {
@@ -95,7 +92,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
   if (flags.label.length) s.labels = pairs(flags.label, "--label");
   if (flags.workdir !== undefined) s.workingDir = flags.workdir;
   const settings: ImageSettings = parseImageSettings(s, "command line");
-  const format = flags.format as OutputFormat;
+  const format = (flags.format ?? "oci") as OutputFormat;
   if (!["oci", "docker", "layout"].includes(format)) throw new UsageError(`--format must be oci, docker or layout, not '${flags.format}'`);
   const maxLayers = flags.maxLayers === undefined ? undefined : Number(flags.maxLayers);
   if (maxLayers !== undefined && !(Number.isInteger(maxLayers) && maxLayers >= 2)) throw new UsageError(`--max-layers must be an integer ≥ 2`);
@@ -119,7 +116,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
     disallow: flags.disallow,
     settings,
     base,
-    maxJobs: flags.maxJobs === undefined ? undefined : Number(flags.maxJobs),
+    maxJobs: (flags.maxJobs ?? flags.j) === undefined ? undefined : Number(flags.maxJobs ?? flags.j),
     printBuildLogs: flags.printBuildLogs,
     showTrace: flags.showTrace,
     noEvalCache: !flags.evalCache,
@@ -160,7 +157,12 @@ export function registerBuild(program: Command): void {
       .command("build")
       .description("Build an OCI image from a flake package (FLAKEREF like .#default)")
       .argument("[flakeref]", "flake reference and attribute", ".#default")
-      .option("-o, --output <path>", "where to write the image", undefined),
+      .option("-o, --output <path>", "where to write the image (default ./result.tar, or ./result for a layout)")
+      .option("--format <format>", "output format: oci (oci-archive), docker (docker-archive), layout (OCI layout directory)", "oci")
+      .option("-t, --tag <name:tag>", "image name and tag (default: the package's pname:version)")
+      .option("--from <image>", "base image: oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
+      .option("-j <n>", "builds at once (same as --max-jobs)")
+      .option("--json", "print a JSON summary on stdout"),
   ).action(async (installable: string, flags: ImageFlags) => {
     const log = (l: string) => process.stderr.write(`${l}\n`);
     const req = await requestFromFlags(installable, flags, log);
