@@ -299,6 +299,12 @@ export class LocalStore implements EvalStore {
    */
   removeStaleObjects(): { removed: string[] } {
     const removed: string[] = [];
+    // Build directories of builders whose nixoci process died (named "<pid>-<random>-<drv>").
+    const builds = join(this.location.nixociDir, "builds");
+    for (const entry of existsSync(builds) ? readdirSync(builds) : []) {
+      const pid = Number(entry.split("-")[0]);
+      if (pid !== process.pid && processStartTime(pid) === undefined) deletePath(join(builds, entry));
+    }
     const valid = new Set(this.db.queryAllValidPaths());
     for (const entry of readdirSync(this.location.realStoreDir)) {
       const physical = join(this.location.realStoreDir, entry);

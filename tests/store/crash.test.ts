@@ -106,6 +106,7 @@ describe.skipIf(!haveTools("nix-instantiate", "bwrap") || !existsSync(new URL(".
           expect(verifyStore(store, { checkContents: true })).toEqual([]);
           const temps = readdirSync(store.location.realStoreDir).filter((e) => e.startsWith(".nixoci-tmp-"));
           expect(temps).toEqual([]);
+          expect(readdirSync(join(store.location.nixociDir, "builds"))).toEqual([]);
         } finally {
           store.close();
         }
