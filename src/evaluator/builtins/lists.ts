@@ -133,7 +133,13 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       if (typeof r === "boolean") return r;
       throw ev.typeError("a Boolean", r, pos, "while evaluating the return value of the sorting function passed to builtins.sort");
     };
-    // Fast path as in Nix: sorting with the lessThan primop itself.
+    // Fast path as in Nix: sorting with the lessThan primop itself; all ints or all plain
+    // strings sort natively (a total order, so any stable sort gives std::stable_sort's result).
+    if (fn instanceof PrimOp && fn.name === "lessThan") {
+      const vals = xs.map((x) => ev.force(x));
+      if (vals.every((v) => typeof v === "bigint")) return (vals as bigint[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (vals.every((v) => typeof v === "string")) return (vals as string[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    }
     const less =
       fn instanceof PrimOp && fn.name === "lessThan" ? (a: Lazy, b: Lazy): boolean => ev.lessThan(ev.force(a), ev.force(b), pos) : lessCall;
     return stableSort(xs, less);
