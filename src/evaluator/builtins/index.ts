@@ -11,12 +11,14 @@ import { registerDerivationBuiltins } from "./derivation.js";
 import { registerFsBuiltins } from "./fs.js";
 import { registerListBuiltins } from "./lists.js";
 import { registerFlakeRefBuiltins, registerMiscBuiltins } from "./misc.js";
+import { registerFlakeBuiltins } from "./flakeBuiltins.js";
 import { registerStringBuiltins } from "./strings.js";
 
 /** The Nix version nixoci's evaluator reports (its behaviour follows current Nix's language). */
 export const NIX_VERSION = "2.8.1";
 
 export function registerAllBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+  def = registerFlakeBuiltins(ev, def); // pure (flake) evaluation: no currentSystem/currentTime, restricted paths
   registerCoreBuiltins(ev, def);
   registerListBuiltins(ev, def);
   registerAttrBuiltins(ev, def);

@@ -7,6 +7,7 @@ import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
 import { EvalError } from "../evalError.js";
+import { restrictPaths } from "../builtins/flakeBuiltins.js";
 import { Evaluator } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
 import { type Lazy, NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
@@ -34,6 +35,7 @@ export class FlakeAttrError extends NixociError {}
 export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHashOf(p: string): string }): EvalResponse {
   const messages: string[] = [];
   const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l) });
+  if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(req.evalCachePath ?? defaultEvalCachePath()));
   const host: FlakeHost = { ev, narHashOf: (p) => store.narHashOf(p), fetchCache, warn: onceSink(messages) };
   const realStoreDir = store.toRealPath(`${store.storeDir}/`).replace(/\/$/, "");

@@ -9,6 +9,7 @@ import { execaSync } from "execa";
 import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
+import { allowPath } from "../builtins/flakeBuiltins.js";
 import type { Evaluator } from "../evaluator.js";
 import { NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
 import { parseFlakeRef } from "../lib/flakeRef.js";
@@ -160,6 +161,9 @@ export function lockFlake(host: FlakeHost, originalRef: FlakeRefAttrs, opts: Loc
       graph.nodes[graph.lock.root] = { ...graph.nodes[graph.lock.root], sourceInfo };
     }
   }
+  // Pure evaluation may read the sources of the flake and its inputs, nothing else.
+  for (const node of Object.values(graph.nodes)) if (node.sourceInfo) allowPath(host.ev, String(node.sourceInfo.outPath));
+  allowPath(host.ev, String(sourceInfo.outPath));
   return {
     ref,
     originalRef,

@@ -10,6 +10,7 @@
 import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
+import { restrictPaths } from "../builtins/flakeBuiltins.js";
 import { Evaluator } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
 import { ParseError } from "../parseErrors.js";
@@ -69,6 +70,7 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     for (const l of line.split("\n")) output.push([2, l]);
   };
   const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: err });
+  if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(defaultEvalCachePath()));
   const host: FlakeHost = { ev, narHashOf: (p) => store.narHashOf(p), fetchCache, warn: err };
   const parseRef = (s: string) => parseRefOrThrow(s, req.cwd);

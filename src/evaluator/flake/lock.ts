@@ -138,8 +138,9 @@ export function computeLocks(
       const override = overrides[name];
       const path = [...prefix, name];
       const pathKey = path.join("/");
-      const cliOverride = overrideInputs[pathKey];
-      if (cliOverride) used.add(`override:${pathKey}`);
+      // As in Nix 2.8, an override written in the parent flake (`inputs.a.inputs.b`) replaces a CLI one for the same path.
+      const cliOverride = override ? undefined : overrideInputs[pathKey];
+      if (overrideInputs[pathKey]) used.add(`override:${pathKey}`);
       if (updates.has(pathKey)) used.add(`update:${pathKey}`);
       const merged = mergeInput(declared, override);
       const input: FlakeInput = cliOverride ? { ...merged, ref: cliOverride, follows: undefined } : merged;

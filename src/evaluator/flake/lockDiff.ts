@@ -4,7 +4,7 @@
  * references and their dates). Printed on stderr, where Nix strips its ANSI
  * escapes when stderr is not a terminal; we never add them.
  */
-import { type LockFile, type LockedInputRef, type LockNode } from "./lockFile.js";
+import type { FlakeRefAttrs, LockFile, LockedInputRef, LockNode } from "./lockFile.js";
 import { flakeRefToString28 } from "./refString.js";
 
 type Edge = { node: LockNode } | { follows: string[] };
@@ -40,9 +40,11 @@ function describeEdge(e: Edge): string {
 
 function sameEdge(a: Edge, b: Edge): boolean {
   if ("follows" in a && "follows" in b) return a.follows.join("/") === b.follows.join("/");
-  if ("node" in a && "node" in b) return flakeRefToString28(a.node.locked ?? {}) === flakeRefToString28(b.node.locked ?? {}) && JSON.stringify(a.node.locked) === JSON.stringify(b.node.locked);
+  if ("node" in a && "node" in b) return canonical(a.node.locked ?? {}) === canonical(b.node.locked ?? {});
   return false;
 }
+
+const canonical = (ref: FlakeRefAttrs): string => JSON.stringify(Object.keys(ref).sort().map((k) => [k, ref[k]]));
 
 /** Input paths compare as lists of names (std::map<std::vector<std::string>>), not as joined strings. */
 function comparePaths(a: string, b: string): number {

@@ -1,0 +1,142 @@
+/**
+ * Pure evaluation as flakes restrict it (Nix 2.8 `nix build`/`nix eval` on a
+ * flake without `--impure`):
+ *   - `builtins.currentSystem` and `builtins.currentTime` do not exist
+ *     ("attribute 'currentSystem' missing"; `__currentSystem` is an undefined
+ *     variable); `builtins.getEnv` returns "" (core.ts already does);
+ *   - reading a path outside the allowed ones (the flake's source, its
+ *     inputs' sources, and what was copied into the store from them) fails
+ *     with "access to absolute path '…' is forbidden in pure eval mode (use
+ *     '--impure' to override)"; `builtins.pathExists` answers false.
+ *
+ * The path restriction applies only to an evaluator that flake code marked
+ * with {@link restrictPaths}; other pure evaluations are unaffected.
+ * Hooked in by wrapping `def` (builtins/index.ts calls
+ * `def = registerFlakeBuiltins(ev, def)` first) and the evaluator's
+ * copyPathToStore on this instance (interpolating `${/etc/x}` reads it too).
+ */
+import type { Pos } from "../ast.js";
+import { corepkgSources } from "../corepkgs.js";
+import { canonPath, noPos } from "../eval.js";
+import { EvalError } from "../evalError.js";
+import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { type Lazy, NixAttrs, NixPath, NixString, toBytes } from "../values.js";
+
+/** Allowed path prefixes of each restricted evaluator. */
+const allowed = new WeakMap<Evaluator, Set<string>>();
+
+/** From now on, `ev` may read only the paths given to {@link allowPath}. */
+export function restrictPaths(ev: Evaluator): void {
+  if (!allowed.has(ev)) allowed.set(ev, new Set());
+}
+
+/** Let a restricted evaluator read `path` and everything below it. */
+export function allowPath(ev: Evaluator, path: string): void {
+  const prefixes = allowed.get(ev);
+  if (!prefixes) return;
+  prefixes.add(path);
+  // A store kept outside /nix/store: files of a source may be reached by their physical path too.
+  if (path.startsWith(`${ev.store.storeDir}/`)) prefixes.add(ev.store.toRealPath(path));
+}
+
+export class RestrictedPathError extends EvalError {}
+
+function isAllowed(ev: Evaluator, path: string): boolean {
+  const prefixes = allowed.get(ev);
+  if (prefixes === undefined || corepkgSources.has(path)) return true;
+  for (const p of prefixes) if (path === p || path.startsWith(p.endsWith("/") ? p : `${p}/`)) return true;
+  return false;
+}
+
+/** Throw Nix's error unless `path` may be read. */
+export function checkSourcePath(ev: Evaluator, path: string, pos: Pos): void {
+  const abs = canonPath(path);
+  if (!isAllowed(ev, abs)) {
+    // Nix 2.8 reports this without a position.
+    void pos;
+    throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden in pure eval mode (use '--impure' to override)`, noPos);
+  }
+}
+
+/** The path a builtin's argument names, when it is a path or an absolute string; undefined otherwise (the builtin reports it). */
+function pathOf(ev: Evaluator, arg: Lazy | undefined): string | undefined {
+  if (arg === undefined) return undefined;
+  const v = ev.force(arg);
+  if (v instanceof NixPath) return v.path;
+  const s = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+  return s !== undefined && s.startsWith("/") ? s : undefined;
+}
+
+/** Which argument of each file-reading builtin is the path. */
+const pathArgument: Record<string, number> = {
+  import: 0,
+  scopedImport: 1,
+  __readFile: 0,
+  __readFileType: 0,
+  __readDir: 0,
+  __hashFile: 1,
+  __filterSource: 1,
+};
+
+/** The store path at the start of a builtin's result (builtins.path/filterSource give one). */
+function storePathOf(ev: Evaluator, v: unknown): string | undefined {
+  const s = typeof v === "string" ? v : v instanceof NixString ? v.s : v instanceof NixPath ? v.path : undefined;
+  if (s === undefined || !s.startsWith(`${ev.store.storeDir}/`)) return undefined;
+  const end = s.indexOf("/", ev.store.storeDir.length + 1);
+  return end < 0 ? s : s.slice(0, end);
+}
+
+export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): DefineBuiltin {
+  const restricted = () => allowed.has(ev);
+  // Copies into the store read their source, and what they produce may be read back.
+  const copy = ev.copyPathToStore.bind(ev);
+  ev.copyPathToStore = (path: string, pos: Pos): string => {
+    if (restricted()) checkSourcePath(ev, path, pos);
+    const sp = copy(path, pos);
+    if (restricted()) allowPath(ev, sp);
+    return sp;
+  };
+
+  return (name, arity, fn) => {
+    if (ev.options.pureEval && (name === "__currentSystem" || name === "__currentTime")) return;
+    if (name === "__pathExists") {
+      def(name, arity, (args, pos) => {
+        const p = restricted() ? pathOf(ev, args[0]) : undefined;
+        if (p !== undefined && !isAllowed(ev, canonPath(p))) return false;
+        return fn(args, pos);
+      });
+      return;
+    }
+    if (name === "__path") {
+      def(name, arity, (args, pos) => {
+        if (restricted()) {
+          const attrs = ev.force(args[0]!);
+          const p = attrs instanceof NixAttrs ? pathOf(ev, attrs.get(toBytes("path"))) : undefined;
+          if (p !== undefined) checkSourcePath(ev, p, pos);
+        }
+        const result = fn(args, pos);
+        const sp = restricted() ? storePathOf(ev, result) : undefined;
+        if (sp !== undefined) allowPath(ev, sp);
+        return result;
+      });
+      return;
+    }
+    const index = pathArgument[name];
+    if (index === undefined) {
+      def(name, arity, fn);
+      return;
+    }
+    def(name, arity, (args, pos) => {
+      if (restricted()) {
+        const p = pathOf(ev, args[index]);
+        if (p !== undefined) checkSourcePath(ev, p, pos);
+      }
+      const result = fn(args, pos);
+      if (name === "__filterSource" && restricted()) {
+        const sp = storePathOf(ev, result);
+        if (sp !== undefined) allowPath(ev, sp);
+      }
+      return result;
+    });
+  };
+}
