@@ -197,8 +197,12 @@ export class EvalCore {
         const defs = e.attrs.attrs;
         const env2 = new Env(env, new Array<Lazy>(defs.size));
         const vals = env2.vals;
+        const sources = this.inheritSources(e.attrs, env2);
         for (const def of defs.values()) {
-          vals[def.displ!] = this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+          vals[def.displ!] =
+            sources !== undefined && def.kind === "inheritedFrom"
+              ? this.inheritedFrom(def.expr, sources, env2)
+              : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
         }
         return this.eval(e.body, env2);
       }
@@ -305,10 +309,16 @@ export class EvalCore {
       const env2 = new Env(env, new Array<Lazy>(e.attrs.size));
       const vals = env2.vals;
       const overrides = e.attrs.get("__overrides");
+      const sources = this.inheritSources(e, env2);
       for (const [name, def] of e.attrs) {
         const en = def.kind === "inherited" ? env : env2;
         // With __overrides, env slots may be replaced later: no shortcuts to current slot values.
-        const v = overrides === undefined ? this.maybeThunk(def.expr, en) : new Thunk(def.expr, en);
+        const v =
+          sources !== undefined && def.kind === "inheritedFrom"
+            ? this.inheritedFrom(def.expr, sources, en)
+            : overrides === undefined
+              ? this.maybeThunk(def.expr, en)
+              : new Thunk(def.expr, en);
         vals[def.displ!] = v;
         map.set(name, v);
       }
@@ -323,7 +333,10 @@ export class EvalCore {
         }
       }
     } else {
-      for (const [name, def] of e.attrs) map.set(name, this.maybeThunk(def.expr, env));
+      const sources = this.inheritSources(e, env);
+      for (const [name, def] of e.attrs) {
+        map.set(name, sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, env) : this.maybeThunk(def.expr, env));
+      }
     }
     if (e.dynamicAttrs.length === 0) return new NixAttrs(map, [e.attrs]);
     const extraPos = new Map<string, Pos>();
@@ -342,6 +355,24 @@ export class EvalCore {
       extraPos.set(name, d.pos);
     }
     return new NixAttrs(map, [extraPos, e.attrs]);
+  }
+
+  /** `inherit (e) a b;` evaluates `e` once per instantiation: one lazy slot per source expression. */
+  private inheritSources(e: EAttrs, env: Env): Map<Expr, Lazy> | undefined {
+    const srcs = e.inheritFromExprs;
+    if (srcs === undefined || srcs.length === 0) return undefined;
+    const m = new Map<Expr, Lazy>();
+    for (const s of srcs) m.set(s, this.maybeThunk(s, env));
+    return m;
+  }
+
+  /** The lazy `src.name` of an `inherit (src) name;` definition. */
+  private inheritedFrom(e: Expr, sources: Map<Expr, Lazy>, env: Env): Lazy {
+    if (e.kind === "select" && e.path.length === 1 && e.path[0]!.name !== undefined) {
+      const src = sources.get(e.expr);
+      if (src !== undefined) return new Thunk(null, null, new PrimOpApp(selectAttrOp(this, e.pos), [e.path[0]!.name]), src);
+    }
+    return this.maybeThunk(e, env);
   }
 
   // ---------- function calls ----------
@@ -652,6 +683,18 @@ export class EvalCore {
     if (ctx !== undefined) err.addTrace(ctx, pos);
     return err;
   }
+}
+
+/** Internal primop for inherited-from attributes: `name` selected from a set, with Nix's error. */
+function selectAttrOp(core: EvalCore, pos: Pos): PrimOp {
+  return new PrimOp("inherit", 2, (args) => {
+    const s = core.force(args[1]!);
+    if (!(s instanceof NixAttrs)) throw core.typeError("a set", s, pos, "while evaluating an inherited attribute");
+    const name = args[0] as string;
+    const v = s.get(name);
+    if (v === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
+    return core.force(v);
+  });
 }
 
 export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
