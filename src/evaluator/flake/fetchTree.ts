@@ -92,7 +92,8 @@ function fetchPath(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   try {
     lstatSync(real);
   } catch (e) {
-    throw new FetchError(`path '${abs}' does not exist`, ref, { cause: e });
+    // Nix 2.8's words (an lstat failing).
+    throw new FetchError(`getting status of '${abs}': No such file or directory`, ref, { cause: e });
   }
   const walk = statWalk(real);
   return cached(ctx, ref, () => ["path", real, ...walk.entries], () => {

@@ -156,7 +156,10 @@ export function computeLocks(
 
       const fetched = env.fetch(reuse ? { ...oldNode!.locked!, ...keepDir(input.ref) } : input.ref, parentDir);
       const key = uniqueKey(name);
-      const node: LockNode = { locked: fetched.locked, original: input.ref };
+      // Nix 2.8 records a flake input's own declared reference as `original` even when it is
+      // overridden, so that an override sticks on the next lock; a non-flake input records the override.
+      const original = input.isFlake ? (declared?.ref ?? input.ref) : input.ref;
+      const node: LockNode = { locked: fetched.locked, original };
       if (!input.isFlake) node.flake = false;
       lockNodes[key] = node;
       const dir = typeof input.ref.dir === "string" ? input.ref.dir : undefined;
