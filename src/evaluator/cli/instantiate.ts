@@ -156,6 +156,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(toBytes(a.value), STRING_FILE, toBytes(o.cwd)));
     }
     const autoArgs = new NixAttrs(autoMap);
+    let warnedRoot = false;
     for (const input of inputs) {
       const { text, file, baseDir } = loadText(input);
       if (o.parse) {
@@ -178,6 +179,10 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
         } else {
           const drvs: string[] = [];
           collectDerivations(evaluator, v, autoArgs, drvs, true, new Set());
+          if (drvs.length > 0 && !o.readOnly && !warnedRoot) {
+            stderr.push("warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n");
+            warnedRoot = true;
+          }
           for (const d of drvs) stdout.push(d + "\n");
         }
       }
