@@ -32,11 +32,11 @@ describe("installables", () => {
     ]);
   });
 
-  it("tries the attribute as given, then packages and legacyPackages, like nix build", () => {
+  it("tries packages and legacyPackages first, then the attribute as given, like nix build (InstallableFlake::getActualAttrPaths)", () => {
     expect(buildAttrCandidates({ attrPath: ["hello"], hasFragment: true }, "aarch64-linux")).toEqual([
-      ["hello"],
       ["packages", "aarch64-linux", "hello"],
       ["legacyPackages", "aarch64-linux", "hello"],
+      ["hello"],
     ]);
   });
 

@@ -82,7 +82,9 @@ describe.skipIf(!haveTools("nix", "git"))("pure evaluation in flake mode, as nix
       return stdout.trimEnd();
     } catch (e) {
       // A store kept elsewhere shows its real location in paths; ours are logical.
-      return String((e as { stderr: string }).stderr).split("\n")[0]!.replaceAll(`${nixStore}/nix/store`, "/nix/store");
+      // The first error line (parallel runs may print "SQLite database is busy" warnings first).
+      const line = String((e as { stderr: string }).stderr).split("\n").find((l) => l.startsWith("error:")) ?? "";
+      return line.replaceAll(`${nixStore}/nix/store`, "/nix/store");
     }
   }
 

@@ -11,8 +11,9 @@ import type { EvalStore } from "../storeApi.js";
 import type { Value } from "../values.js";
 import { defaultEvalCachePath } from "./evalCache.js";
 import { defaultFetchCachePath, FetchCache } from "./fetchCache.js";
-import { callFlake, describeRef, FlakeError, type FlakeHost, lockFlake, parseRefOrThrow, selectPath } from "./flake.js";
-import { buildAttrCandidates, parseCliFlakeRef, parseInstallable } from "./installable.js";
+import { callFlake, FlakeError, type FlakeHost, lockFlake, parseRefOrThrow, selectPath } from "./flake.js";
+import { buildAttrCandidates, parseCliFlakeRef, parseInstallable, showAttrPaths } from "./installable.js";
+import { flakeRefToString28 } from "./refString.js";
 
 export interface EvalValueRequest {
   installable: string;
@@ -51,8 +52,7 @@ export function evalInstallableValue(req: EvalValueRequest, store: EvalStore & {
       const v = selectPath(ev, outputs, path);
       if (v !== undefined) return { ev, value: v, attrPath: path, messages };
     }
-    const tried = candidates.map((c) => `'${c.join(".")}'`).join(", ");
-    throw new FlakeError(`flake '${describeRef(locked.ref)}' does not provide attribute ${tried}`);
+    throw new FlakeError(`flake '${flakeRefToString28(locked.ref)}' does not provide attribute ${showAttrPaths(candidates)}`);
   } finally {
     fetchCache?.close();
   }

@@ -17,7 +17,8 @@ import type { EvalStore } from "../storeApi.js";
 import { EvalCache, defaultEvalCachePath, flakeFingerprint } from "./evalCache.js";
 import { defaultFetchCachePath, FetchCache } from "./fetchCache.js";
 import { callFlake, describeRef, type FlakeHost, lockFlake, parseRefOrThrow, selectPath } from "./flake.js";
-import { buildAttrCandidates, parseCliFlakeRef, parseInstallable } from "./installable.js";
+import { buildAttrCandidates, parseCliFlakeRef, parseInstallable, showAttrPaths } from "./installable.js";
+import { flakeRefToString28 } from "./refString.js";
 import { WARM_ATTR, warmKey } from "./warmPath.js";
 import type { EvalRequest, EvalResponse, PackageInfo } from "./evalInstallable.js";
 
@@ -83,7 +84,7 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
           break;
         }
       }
-      if (!found) throw new FlakeAttrError(missingAttrMessage(ev, flake, describeRef(locked.ref), candidates, req.system));
+      if (!found) throw new FlakeAttrError(missingAttrMessage(ev, flake, flakeRefToString28(locked.ref), candidates, req.system));
       const info = packageInfo(ev, found.path, found.value, {
         url: describeRef(locked.ref),
         description: locked.description,
@@ -174,8 +175,7 @@ function contextPath(c: string): string {
 }
 
 function missingAttrMessage(ev: Evaluator, flake: NixAttrs, url: string, candidates: string[][], system: string): string {
-  const tried = candidates.map((c) => `'${c.join(".")}'`).join(", ");
-  const lines = [`flake '${url}' does not provide attribute ${tried}`];
+  const lines = [`flake '${url}' does not provide attribute ${showAttrPaths(candidates)}`];
   const available: string[] = [];
   for (const top of ["packages", "legacyPackages"]) {
     const bySystem = selectPath(ev, flake, [top, system]);

@@ -9,6 +9,7 @@ import { lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { execaSync } from "execa";
+import { makeFixedOutputPath, parseHashAnyPrefixed } from "../../store/format/index.js";
 import { NixociError } from "../../errors.js";
 import type { EvalStore } from "../storeApi.js";
 import { type FetchCache, fetchCacheKey } from "./fetchCache.js";
@@ -61,7 +62,7 @@ function cached(ctx: FetchContext, ref: FlakeRefAttrs, keyParts: () => string[],
   const key = fetchCacheKey([store.storeDir, store.toRealPath(`${store.storeDir}/`), JSON.stringify(refWithoutHash), ...keyParts()]);
   const hit = cache.get(key);
   if (hit && store.isValidPath(String(hit.sourceInfo.outPath))) {
-    checkNarHash(ref, String(hit.sourceInfo.narHash));
+    checkNarHash(ref, String(hit.sourceInfo.narHash), ctx, String(hit.sourceInfo.outPath));
     return hit;
   }
   const tree = fetch();
@@ -70,6 +71,8 @@ function cached(ctx: FetchContext, ref: FlakeRefAttrs, keyParts: () => string[],
 }
 
 export function fetchTree(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
+  const present = alreadyInStore(ref, ctx);
+  if (present) return present;
   switch (ref.type) {
     case "path":
       return fetchPath(ref, ctx);
@@ -83,6 +86,40 @@ export function fetchTree(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     default:
       throw new FetchError(`cannot fetch '${flakeRefToString28(ref)}': input type '${String(ref.type)}' cannot be fetched without network access`, ref);
   }
+}
+
+/**
+ * As Nix's Input::fetch: a reference that carries everything (narHash, and for
+ * git its lastModified, plus revCount when it names a branch) determines its
+ * store path; when that path is already valid it is used as is, without
+ * looking at the source again. So a locked input is never re-read once fetched
+ * into this store, even if its source changed since (a fresh store notices).
+ */
+function alreadyInStore(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree | undefined {
+  if (typeof ref.narHash !== "string") return undefined;
+  const hasAllInfo =
+    ref.type === "path" ||
+    ref.type === "tarball" ||
+    ref.type === "file" ||
+    (ref.type === "git" && typeof ref.lastModified === "number" && (typeof ref.ref !== "string" || typeof ref.revCount === "number"));
+  if (!hasAllInfo) return undefined;
+  let storePath: string;
+  try {
+    storePath = makeFixedOutputPath("recursive", parseHashAnyPrefixed(ref.narHash), "source", {}, ctx.store.storeDir);
+  } catch {
+    return undefined;
+  }
+  if (!ctx.store.isValidPath(storePath)) return undefined;
+  const { dir: _, ...locked } = ref;
+  const sourceInfo: FetchedTree["sourceInfo"] = { outPath: storePath, narHash: ref.narHash };
+  if (typeof ref.lastModified === "number") Object.assign(sourceInfo, { lastModified: ref.lastModified, lastModifiedDate: formatDate(ref.lastModified) });
+  if (ref.type === "git") {
+    sourceInfo.submodules = ref.submodules === true;
+    if (typeof ref.rev === "string") Object.assign(sourceInfo, { rev: ref.rev, shortRev: ref.rev.slice(0, 7) });
+    if (typeof ref.revCount === "number") sourceInfo.revCount = ref.revCount;
+    if (typeof ref.dir === "string") locked.dir = ref.dir;
+  }
+  return { sourceInfo, locked };
 }
 
 function fetchPath(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
@@ -99,7 +136,7 @@ function fetchPath(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   return cached(ctx, ref, () => ["path", real, ...walk.entries], () => {
     const storePath = ctx.store.addPathToStore(real, { name: "source", method: "recursive" });
     const narHash = ctx.narHashOf(storePath);
-    checkNarHash(ref, narHash);
+    checkNarHash(ref, narHash, ctx, storePath);
     const lastModified = walk.maxMtime;
     return {
       sourceInfo: { outPath: storePath, narHash, lastModified, lastModifiedDate: formatDate(lastModified) },
@@ -163,7 +200,7 @@ function gitResult(
 ): FetchedTree {
   const url = String(ref.url);
   const narHash = ctx.narHashOf(storePath);
-  checkNarHash(ref, narHash);
+  checkNarHash(ref, narHash, ctx, storePath);
   const lastModified = head ? Number(git("log", "-1", "--format=%ct", head)) : 0;
   const sourceInfo: FetchedTree["sourceInfo"] = {
     outPath: storePath,
@@ -219,7 +256,7 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     const lastModified = maxMtime(root);
     const storePath = ctx.store.addPathToStore(root, { name: "source", method: "recursive" });
     const narHash = ctx.narHashOf(storePath);
-    checkNarHash(ref, narHash);
+    checkNarHash(ref, narHash, ctx, storePath);
     return {
       sourceInfo: { outPath: storePath, narHash, lastModified, lastModifiedDate: formatDate(lastModified) },
       // Nix 2.8 locks a tarball by URL and narHash only.
@@ -250,14 +287,14 @@ function download(url: string, dest: string, ref: FlakeRefAttrs): void {
   }
 }
 
-function checkNarHash(ref: FlakeRefAttrs, got: string): void {
+function checkNarHash(ref: FlakeRefAttrs, got: string, ctx: FetchContext, storePath: string): void {
   if (typeof ref.narHash === "string" && ref.narHash !== got) {
-    throw new FetchError(`NAR hash mismatch in input '${describe(ref)}', expected '${ref.narHash}' but got '${got}'`, ref);
+    const { dir: _, ...input } = ref;
+    throw new FetchError(
+      `NAR hash mismatch in input '${flakeRefToString28(input)}' (${ctx.store.toRealPath(storePath)}), expected '${ref.narHash}', got '${got}'`,
+      ref,
+    );
   }
-}
-
-function describe(ref: FlakeRefAttrs): string {
-  return String(ref.url ?? ref.path ?? ref.type);
 }
 
 function maxMtime(path: string): number {

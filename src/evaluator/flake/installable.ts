@@ -85,12 +85,17 @@ export function splitAttrPath(s: string): string[] {
 }
 
 /**
- * Where `nix build` looks, in Nix's order: with a fragment, the path as given,
- * then under `packages.<system>` and `legacyPackages.<system>`; without one,
- * `packages.<system>.default`, then the older `defaultPackage.<system>`.
+ * Where `nix build` looks, in Nix's order: with a fragment, under
+ * `packages.<system>` and `legacyPackages.<system>`, then the path as given;
+ * without one, `packages.<system>.default`, then the older `defaultPackage.<system>`.
  */
 export function buildAttrCandidates(installable: Pick<Installable, "attrPath" | "hasFragment">, system: string): string[][] {
   const path = installable.attrPath;
   if (!installable.hasFragment || !path.length) return [["packages", system, "default"], ["defaultPackage", system]];
-  return [[...path], ["packages", system, ...path], ["legacyPackages", system, ...path]];
+  return [["packages", system, ...path], ["legacyPackages", system, ...path], [...path]];
+}
+
+/** Nix's list of attribute paths in messages: 'a', 'b' or 'c'. */
+export function showAttrPaths(paths: readonly (readonly string[])[]): string {
+  return paths.map((p, i) => `${i === 0 ? "" : i + 1 === paths.length ? " or " : ", "}'${p.join(".")}'`).join("");
 }
