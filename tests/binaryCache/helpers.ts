@@ -4,7 +4,8 @@
  * that builds tests/fixtures/binaryCache/closure.nix in its own chroot store
  * and writes caches with `nix copy --to file://…`.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -58,8 +59,21 @@ export async function serveDir(root: string, options: { allowPut?: boolean } = {
   };
 }
 
+/**
+ * Nix's narinfo disk cache (~/.cache/nix/binary-cache-v6.sqlite) is shared by
+ * every Nix on the machine: under load its locking stalls for minutes, and it
+ * remembers caches across runs. Each test process gets its own.
+ */
+const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "nixoci-bc-xdg-cache-")) };
+
 export function run(cmd: string, args: string[], input?: string): string {
-  return execFileSync(cmd, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  return execFileSync(cmd, args, { encoding: "utf8", input, env, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 << 20 });
+}
+
+/** For Nix talking to a server in this process: execFileSync would block the event loop that serves it. */
+export async function runAsync(cmd: string, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(cmd, args, { encoding: "utf8", env, maxBuffer: 64 << 20 });
+  return stdout;
 }
 
 export function tempDir(tag: string): string {

@@ -12,9 +12,11 @@ import { registerPush } from "./push.js";
 import { registerBuild } from "./build.js";
 import { registerFlake } from "./flake.js";
 import { registerRegistry } from "./registry.js";
+import { registerStoreCopy } from "./storeCopy.js";
+import { registerKey } from "./key.js";
 
 /** A subcommand adds itself to the program; one file per command under this folder. */
 export type Register = (program: Command) => void;
 
 // Each command module appends its registration here (one line each).
-export const commands: Register[] = [registerBuild, registerInstantiate, registerEval, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush, registerFlake, registerRegistry];
+export const commands: Register[] = [registerBuild, registerInstantiate, registerEval, registerImage, registerWhyDepends, registerRealise, registerPathInfo, registerStore, registerLog, registerCopy, registerPush, registerStoreCopy, registerKey, registerFlake, registerRegistry];

@@ -3,7 +3,9 @@
  * tools (fast native code, constant memory) or node:zlib for gzip.
  * Compressing with the same presets as Nix 2.8's libraries gives the same
  * bytes: liblzma preset 6 with CRC64 = `xz -6 -T1`, BZ2 block size 9 =
- * `bzip2 -9`, libarchive's zstd level 3 without checksum = `zstd -3 --no-check`.
+ * `bzip2 -9`. libarchive's zstd level 3 without checksum is `zstd -3 --no-check`
+ * for small NARs; for multi-MB ones libarchive's block feeding gives frames a
+ * few bytes different (equally valid, same NAR when decompressed).
  */
 import { spawn } from "node:child_process";
 import { PassThrough, type Readable } from "node:stream";

@@ -89,3 +89,22 @@ export function resolveSettings(flags: SubstituterFlags, config = loadConfig()):
     requireSigs: flags.requireSigs ?? config.requireSigs,
   };
 }
+
+/**
+ * The Substituter for these flags and the config file, or undefined when no
+ * substituter is configured (the default). Callers close() it when done.
+ */
+export async function substituterFromFlags(
+  flags: SubstituterFlags,
+  options: { onProgress?: (line: string) => void } = {},
+): Promise<import("./substituter.js").Substituter | undefined> {
+  const s = resolveSettings(flags);
+  if (s.substituters.length === 0) return undefined;
+  const { Substituter } = await import("./substituter.js");
+  return new Substituter({
+    substituters: s.substituters,
+    trustedPublicKeys: s.trustedPublicKeys,
+    requireSigs: s.requireSigs,
+    onProgress: options.onProgress,
+  });
+}
