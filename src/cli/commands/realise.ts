@@ -13,6 +13,7 @@ interface RealiseFlags {
   keepFailed?: boolean;
   cores?: string;
   sandboxPaths?: string;
+  substituters?: string; trustedPublicKeys?: string; requireSigs?: boolean; // binary caches (src/store/binaryCache)
 }
 
 /** Out-link names as nix-build: result, result-2 for the 2nd derivation; -<output> for outputs other than out. */
@@ -40,6 +41,9 @@ export function registerRealise(program: Command): void {
     .option("--no-out-link", "do not create out-links (outputs may then be garbage collected)")
     .option("-K, --keep-failed", "keep the build directory of failed builds")
     .option("--sandbox-paths <spec>", "host paths in the sandbox, as Nix's sandbox-paths ('/bin/sh=/usr/bin/busybox /etc/x?'); default: busybox as /bin/sh")
+    .option("--substituters <urls>", "binary caches to fetch outputs from, space-separated (default: nixoci.conf, else none)")
+    .option("--trusted-public-keys <keys>", "keys whose signatures are trusted on substitutes, space-separated")
+    .option("--no-require-sigs", "accept substitutes without a trusted signature")
     .action(async (args: string[], flags: RealiseFlags) => {
       const maxJobs = flags.maxJobs === undefined ? undefined : Number(flags.maxJobs);
       if (maxJobs !== undefined && !(Number.isInteger(maxJobs) && maxJobs > 0)) throw new UsageError(`invalid --max-jobs '${flags.maxJobs}'`);
@@ -50,7 +54,11 @@ export function registerRealise(program: Command): void {
         const drvs = args.map((a) => store.followLinksToStorePath(a));
         for (const d of drvs) if (!d.endsWith(".drv")) throw new UsageError(`'${d}' is not a derivation (.drv)`);
         const names = new Map(drvs.map((d) => [d, readDerivation(store, d).name]));
+        const { substituterFromFlags } = await import("../../store/binaryCache/index.js");
+        const { substituters, trustedPublicKeys, requireSigs } = flags;
+        const substituter = await substituterFromFlags({ substituters, trustedPublicKeys, requireSigs: requireSigs === false ? false : undefined });
         const results = await buildDerivations(store, drvs, {
+          substituter,
           maxJobs,
           keepGoing: flags.keepGoing,
           sandbox: flags.sandbox,
@@ -59,7 +67,7 @@ export function registerRealise(program: Command): void {
           buildCores: flags.cores === undefined ? undefined : Number(flags.cores),
           onBuildStart: (d) => process.stderr.write(`building '${d}'...\n`),
           onLogLine: flags.printBuildLogs ? (d, line) => process.stderr.write(`${names.get(d) ?? readDerivation(store, d).name}> ${line}\n`) : undefined,
-        });
+        }).finally(() => substituter?.close());
         drvs.forEach((d, i) => {
           for (const [output, path] of results.get(d)!) {
             if (flags.outLink !== false) createOutLink(store, outLinkName(flags.outLink ?? "result", i, output), path);
