@@ -220,6 +220,44 @@ describe.skipIf(!haveTools("nix", "git"))("errors for inputs that cannot be fetc
     return join(work, name);
   };
 
+  /** Our error and Nix's for `flake metadata DIR`, store locations made logical. */
+  async function errorsFor(dir: string) {
+    const nixStore = join(work, "nixstore");
+    let nixErr = "";
+    try {
+      await run("nix", ["flake", "metadata", "--store", nixStore, dir]);
+    } catch (e) {
+      const lines = String((e as { stderr: string }).stderr).split("\n");
+      nixErr = lines.slice(lines.findIndex((l) => l.startsWith("error:"))).join("\n").replaceAll(`${nixStore}/nix/store`, "/nix/store");
+    }
+    const narHashOf = (p: string) => printHash(parseHashAnyPrefixed(store.queryPathInfo(p).narHash), "sri");
+    const r = runFlakeCommand({ command: "metadata", flakeRef: dir, cwd: work, system: "x86_64-linux", noFetchCache: true }, Object.assign(store, { narHashOf }));
+    return { ours: r.error ?? "", nix: nixErr };
+  }
+  const committedFlake = (name: string, text: string) => {
+    mkdirSync(join(work, name));
+    writeFileSync(join(work, name, "flake.nix"), text);
+    git(join(work, name), "init", "-q");
+    git(join(work, name), "add", "-A");
+    git(join(work, name), "commit", "-qm", name);
+    return join(work, name);
+  };
+
+  it("reports a flake without outputs, an unsupported attribute and a syntax error as Nix 2.8", async () => {
+    const noOutputs = await errorsFor(committedFlake("no-outputs", '{ description = "x"; }\n'));
+    expect(noOutputs.ours).toMatch(/^error: flake 'git\+file:\/\/.*\/no-outputs\?ref=\w+&rev=[0-9a-f]{40}' lacks attribute 'outputs'$/);
+    expect(noOutputs.nix.split("\n")[0]).toBe(noOutputs.ours);
+    const extra = await errorsFor(committedFlake("extra-attr", "{ outputs = { self }: {}; foo = 1; }\n"));
+    expect(extra.ours).toMatch(/has an unsupported attribute 'foo', at \/nix\/store\/\w{32}-source\/flake\.nix:1:27$/);
+    expect(extra.nix.split("\n")[0]).toBe(extra.ours);
+    const syntax = await errorsFor(committedFlake("syntax", "{ outputs = { self }: {\n  packages = ;\n}; }\n"));
+    expect(syntax.ours.split("\n")[0]).toBe("error: syntax error, unexpected ';'");
+    // The same position in the same (content-addressed) source; the excerpt's layout is the parser's.
+    const at = (s: string) => s.split("\n").find((l) => l.trim().startsWith("at "))?.trim();
+    expect(at(syntax.ours)).toMatch(/^at \/nix\/store\/\w{32}-source\/flake\.nix:2:14:$/);
+    expect(at(syntax.ours)).toBe(at(syntax.nix));
+  });
+
   it("says a github input needs the network (nixpkgs through the built-in registry)", () => {
     const r = lock(flakeWithInput("gh", "nixpkgs"));
     expect(r.error).toBe("error: cannot fetch 'github:NixOS/nixpkgs': input type 'github' cannot be fetched without network access");

@@ -20,6 +20,8 @@ import { type FetchContext, type FetchedTree, fetchTree } from "./fetchTree.js";
 import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { computeLocks, type FlakeMeta, type LockEnv, parseInputs, type ResolvedGraph } from "./lock.js";
 import { diffLockFiles } from "./lockDiff.js";
+import { flakeRefToString28 } from "./refString.js";
+import { showPos } from "../parseErrors.js";
 import { emptyLockFile, type FlakeRefAttrs, type LockFile, parseLockFile, serializeLockFile } from "./lockFile.js";
 
 export class FlakeError extends NixociError {}
@@ -90,7 +92,10 @@ export function readFlakeMeta(host: FlakeHost, dir: string, where: string): Flak
   if (!existsSync(fsPath(toBytes(file)))) throw new FlakeError(`source tree referenced by '${where}' does not contain a 'flake.nix' file`);
   const top = ev.forceAttrs(ev.evalFile(toBytes(file)), noPos, `while evaluating the top-level attribute set of '${file}'`);
   for (const name of top.keys()) {
-    if (!allowedTopLevel.has(name)) throw new FlakeError(`flake '${where}' has an unsupported attribute '${name}', at ${file}`);
+    if (!allowedTopLevel.has(name)) {
+      const pos = top.posOf(name);
+      throw new FlakeError(`flake '${where}' has an unsupported attribute '${fromBytes(name)}', at ${pos && pos.line > 0 ? showPos(pos) : file}`);
+    }
   }
   const outputs = top.get("outputs");
   if (outputs === undefined) throw new FlakeError(`flake '${where}' lacks attribute 'outputs'`);
@@ -106,7 +111,7 @@ function lockEnv(host: FlakeHost): LockEnv {
   return {
     parseRef: (url) => (url.startsWith("./") || url.startsWith("../") || url === "." ? { path: url, type: "path" } : parseRefOrThrow(url)),
     fetch: (ref, parentDir) => fetchTree(ref, fetchCtx(host, parentDir)),
-    readFlake: (dir, path) => readFlakeMeta(host, dir, path.join("/")),
+    readFlake: (dir, _path, locked) => readFlakeMeta(host, dir, flakeRefToString28(locked)),
     realPath: (p) => host.ev.store.toRealPath(p),
   };
 }
@@ -117,8 +122,9 @@ export function lockFlake(host: FlakeHost, originalRef: FlakeRefAttrs, opts: Loc
   const root = fetchTree(ref, fetchCtx(host, opts.cwd));
   const dir = typeof ref.dir === "string" ? ref.dir : "";
   const flakeDir = String(root.sourceInfo.outPath) + (dir ? `/${dir}` : "");
-  const where = describeRef(ref);
-  const meta = readFlakeMeta(host, flakeDir, where);
+  const where = flakeRefToString28(ref);
+  // Nix names the flake by its locked reference in these messages.
+  const meta = readFlakeMeta(host, flakeDir, flakeRefToString28(dir ? { ...root.locked, dir } : root.locked));
 
   const lockPath = host.ev.store.toRealPath(join(flakeDir, "flake.lock"));
   const oldText = existsSync(lockPath) ? readFileSync(lockPath, "utf8") : undefined;

@@ -37,7 +37,7 @@ export interface LockEnv {
   /** Fetch an input; `parentDir` is the directory of the flake that declares it. */
   fetch(ref: FlakeRefAttrs, parentDir: string): FetchedTree;
   /** Read `description` and `inputs` of the flake.nix in `dir` (a logical store path). `inputPath` names the flake for messages. */
-  readFlake(dir: string, inputPath: string[]): FlakeMeta;
+  readFlake(dir: string, inputPath: string[], locked: FlakeRefAttrs): FlakeMeta;
   /** Where a (logical) store path, or a path inside one, is on this machine. */
   realPath(storePath: string): string;
 }
@@ -168,7 +168,7 @@ export function computeLocks(
 
       if (input.isFlake) {
         const srcDir = String(fetched.sourceInfo.outPath) + (dir ? `/${dir}` : "");
-        const meta = env.readFlake(srcDir, path);
+        const meta = env.readFlake(srcDir, path, dir ? { ...fetched.locked, dir } : fetched.locked);
         // Sub-inputs: from our old lock when reused, else from the input's own flake.lock.
         const sub = reuse && old ? { lock: old.lock, key: oldRef as string } : readOwnLock(env.realPath(srcDir));
         walk(meta.inputs, input.overrides, node, path, sub, srcDir);
