@@ -126,7 +126,8 @@ async function runTest(file) {
 
 /** A failure reported as Nix does ("error: …"), not a crash of the command. */
 function isNixError(stderr) {
-  return /^error: /m.test(stderr);
+  // "error: message", or current Nix's traced form: "error:" alone, then "… while …" lines.
+  return /^error:( |\n)/m.test(stderr);
 }
 
 function firstLines(s) {
