@@ -4,7 +4,7 @@
  * real Nix (`--backend nix`: its daemon, remote builders and caches). The
  * back half (layering, image) only needs what `Realised` gives.
  */
-import type { PackageInfo } from "../evaluator/flake/evalInstallable.js";
+import type { FlakeEvalOptions, PackageInfo } from "../evaluator/flake/evalInstallable.js";
 import type { ClosureGraph } from "../layering/index.js";
 
 export interface RealiseRequest {
@@ -17,6 +17,8 @@ export interface RealiseRequest {
   showTrace?: boolean;
   noEvalCache?: boolean;
   noSandbox?: boolean;
+  /** `--impure`, `--override-input`, `--update-input`, `--no-write-lock-file`. */
+  flake?: FlakeEvalOptions;
   log: (line: string) => void;
 }
 

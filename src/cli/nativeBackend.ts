@@ -7,7 +7,7 @@ import { PipelineError } from "./pipelineError.js";
 export const nativeBackend: Backend = {
   async realise(req: RealiseRequest): Promise<Realised> {
     const evaluated = await evaluateInstallableOnWorker(
-      { installable: req.installable, cwd: req.cwd, system: req.system, showTrace: req.showTrace, noEvalCache: req.noEvalCache },
+      { installable: req.installable, cwd: req.cwd, system: req.system, showTrace: req.showTrace, noEvalCache: req.noEvalCache, ...req.flake },
       req.store,
     );
     for (const m of evaluated.messages) req.log(m);

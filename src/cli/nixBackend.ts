@@ -38,7 +38,14 @@ interface Extracted {
 
 export const nixBackend: Backend = {
   async realise(req: RealiseRequest): Promise<Realised> {
-    const common = [...(req.store ? ["--store", req.store] : []), "--system", req.system];
+    const f = req.flake ?? {};
+    const flakeFlags = [
+      ...(f.impure ? ["--impure"] : []),
+      ...(f.noWriteLock ? ["--no-write-lock-file"] : []),
+      ...(f.updateInputs ?? []).flatMap((i) => ["--update-input", i]),
+      ...Object.entries(f.overrideInputs ?? {}).flatMap(([i, ref]) => ["--override-input", i, ref]),
+    ];
+    const common = [...(req.store ? ["--store", req.store] : []), "--system", req.system, ...flakeFlags];
     const nix = async (args: string[]): Promise<string> => {
       const r = await execa("nix", [...args], { cwd: req.cwd, reject: false });
       if (r.exitCode !== 0) {

@@ -18,6 +18,7 @@ import { pushImage } from "../oci/registry/push.js";
 import type { ProgressReporter } from "../oci/registry/progress.js";
 import { nativeBackend } from "./nativeBackend.js";
 import { nixBackend } from "./nixBackend.js";
+import type { FlakeEvalOptions } from "../evaluator/flake/evalInstallable.js";
 import { PipelineError } from "./pipelineError.js";
 
 export interface BuildRequest {
@@ -44,6 +45,8 @@ export interface BuildRequest {
   showTrace?: boolean;
   noEvalCache?: boolean;
   noSandbox?: boolean;
+  /** `--impure`, `--override-input`, `--update-input`, `--no-write-lock-file`. */
+  flake?: FlakeEvalOptions;
   /** "native" (default): nixoci evaluates and builds; "nix": a real Nix does. */
   backend?: "native" | "nix";
   log?: (line: string) => void;
@@ -89,6 +92,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     showTrace: req.showTrace,
     noEvalCache: req.noEvalCache,
     noSandbox: req.noSandbox,
+    flake: req.flake,
     log,
   });
   const { pkg, graph } = realised;

@@ -10,6 +10,7 @@ import type { OutputFormat } from "../../oci/output.js";
 import { parseImageSettings, type ImageSettings } from "../../oci/settings.js";
 import { humanBytes as formatBytes } from "../../oci/registry/progress.js";
 import { type BuildRequest, type BuildResult, buildImage } from "../pipeline.js";
+import { overridePairs } from "./flake.js";
 
 export interface ImageFlags {
   output?: string;
@@ -32,6 +33,10 @@ export interface ImageFlags {
   store?: string;
   from?: string;
   evalCache: boolean;
+  impure?: boolean;
+  overrideInput: string[];
+  updateInput: string[];
+  writeLockFile: boolean;
   sandbox: boolean;
   maxJobs?: string;
   j?: string;
@@ -59,6 +64,10 @@ export function addImageFlags(cmd: Command): Command {
     .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
     .option("--max-jobs <n>", "builds at once")
     .option("--no-eval-cache", "always evaluate")
+    .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)")
+    .option("--override-input <input-path-and-flake-url...>", "override a flake input: an input path (e.g. `dwarffs/nixpkgs`) and a flake reference", collect, [])
+    .option("--update-input <input-path>", "update a flake input (ignoring its previous entry in the lock file)", collect, [])
+    .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
     .option("--no-sandbox", "build without the sandbox (not recommended)")
     .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native");
 }
@@ -104,8 +113,9 @@ export async function requestFromFlags(installable: string | undefined, flags: I
     if (isImageIndex(img)) throw new UsageError(`--from ${flags.from} is an image index; name one image`);
     base = img;
   }
+  const { overrides, flakeRef } = overridePairs(flags.overrideInput ?? [], installable);
   return {
-    installable: installable ?? ".#default",
+    installable: flakeRef ?? ".#default",
     cwd: process.cwd(),
     system: flags.system,
     store: flags.store ?? process.env.NIXOCI_STORE,
@@ -121,6 +131,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
     showTrace: flags.showTrace,
     noEvalCache: !flags.evalCache,
     noSandbox: !flags.sandbox,
+    flake: { impure: flags.impure, overrideInputs: overrides, updateInputs: flags.updateInput ?? [], noWriteLock: flags.writeLockFile === false },
     backend: flags.backend as BuildRequest["backend"],
     log,
   };

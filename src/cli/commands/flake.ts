@@ -33,7 +33,7 @@ function hostSystem(): string {
  * its variadic option swallows the flake reference that may follow. Values
  * are taken in pairs; one left over is the flake reference, as Nix reads it.
  */
-function overridePairs(list: string[], flakeRef: string | undefined): { overrides: Record<string, string>; flakeRef: string | undefined } {
+export function overridePairs(list: string[], flakeRef: string | undefined): { overrides: Record<string, string>; flakeRef: string | undefined } {
   const overrides: Record<string, string> = {};
   let i = 0;
   for (; i + 1 < list.length; i += 2) overrides[list[i]!] = list[i + 1]!;

@@ -57,6 +57,9 @@ export interface EvalResponse {
   cached: boolean;
 }
 
+/** The flake flags of `nix build` (`--impure`, `--override-input`, `--update-input`, `--no-write-lock-file`). */
+export type FlakeEvalOptions = Pick<EvalRequest, "impure" | "overrideInputs" | "updateInputs" | "noWriteLock">;
+
 /** Evaluate on a big-stack worker thread with its own handle on the store at `storeRoot`. */
 export async function evaluateInstallableOnWorker(request: EvalRequest, storeRoot: string | undefined): Promise<EvalResponse> {
   const warm = lookupWarm(request, storeRoot);
