@@ -1,23 +1,27 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { NixociError } from "../errors.js";
-import { commands } from "./commands/index.js";
+import { loadCommands } from "./commands/index.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-export function buildProgram(): Command {
+/** The program with the commands needed for `argv` (see loadCommands). */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command("nixoci")
     .description("Turn a Nix flake into an OCI container image, without Nix installed")
     .version(pkg.version, "-V, --version")
     .showHelpAfterError()
     .exitOverride();
-  for (const register of commands) register(program);
+  const args = argv.slice(2);
+  const name = args.find((a) => !a.startsWith("-"));
+  const versionOnly = name === undefined && args.some((a) => a === "-V" || a === "--version");
+  if (!versionOnly) for (const register of await loadCommands(name)) register(program);
   return program;
 }
 
 /** Entry point: runs the command and maps errors to exit codes without stack traces for known errors. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
