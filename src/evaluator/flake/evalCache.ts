@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { homedir } from "node:os";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 
 /** Bumped whenever what we store, or how we evaluate, changes meaning. */
 const SCHEMA = 1;
@@ -36,7 +37,9 @@ export class EvalCache {
 
   constructor(readonly file: string = defaultEvalCachePath()) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    // Loaded on first use: the warm path only needs this module's pure helpers.
+    const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+    this.db = new Sqlite(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(

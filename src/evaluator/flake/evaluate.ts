@@ -19,7 +19,7 @@ import { defaultFetchCachePath, FetchCache } from "./fetchCache.js";
 import { callFlake, describeRef, type FlakeHost, lockFlake, parseRefOrThrow, selectPath } from "./flake.js";
 import { buildAttrCandidates, parseCliFlakeRef, parseInstallable, showAttrPaths } from "./installable.js";
 import { flakeRefToString28 } from "./refString.js";
-import { WARM_ATTR, warmKey } from "./warmPath.js";
+import { recordWarm, warmKey } from "./warmPath.js";
 import type { EvalRequest, EvalResponse, PackageInfo } from "./evalInstallable.js";
 
 const noPos: Pos = { file: "«flake»", line: 0, column: 0 };
@@ -65,7 +65,7 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
     // Next time, answer without evaluating if nothing changed meanwhile and the lock was complete.
     const rememberWarm = (info: PackageInfo): void => {
       if (!cache || !warmBefore || locked.lockChanged) return;
-      if (warmKey(req, realStoreDir)?.key === warmBefore.key) cache.put(warmBefore.key, WARM_ATTR, info);
+      if (warmKey(req, realStoreDir)?.key === warmBefore.key) recordWarm(req.evalCachePath, warmBefore.key, info);
     };
     try {
       const hit = cache?.get<PackageInfo>(fingerprint, cacheKey);

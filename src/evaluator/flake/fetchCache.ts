@@ -9,7 +9,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import { defaultEvalCachePath } from "./evalCache.js";
 import type { FetchedTree } from "./fetchTree.js";
 
@@ -34,7 +35,9 @@ export class FetchCache {
 
   constructor(readonly file: string = defaultFetchCachePath()) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    // Loaded on first use: the warm path only needs this module's pure helpers.
+    const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+    this.db = new Sqlite(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec("create table if not exists trees (key text primary key, value text not null, time integer not null)");

@@ -8,14 +8,13 @@
  * paths, pinned git revisions, tarballs by narHash). A full evaluation
  * records its PackageInfo under the key it saw before and after evaluating,
  * and only when the lock file was already complete, so a hit is exactly what
- * evaluating again would give. A hit also needs the .drv to still be valid.
+ * evaluating again would give. A hit also needs the .drv to still be in the store.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
-import { StoreDatabase } from "../../store/database.js";
-import { defaultStoreRoot, storeLocationAt } from "../../store/location.js";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import { defaultStoreRoot, LOGICAL_STORE_DIR, storeLocationAt } from "../../store/location.js";
 import { parseFlakeRef } from "../lib/flakeRef.js";
-import { EvalCache } from "./evalCache.js";
+import { defaultEvalCachePath } from "./evalCache.js";
 import type { EvalRequest, EvalResponse, PackageInfo } from "./evalInstallable.js";
 import { fetchCacheKey } from "./fetchCache.js";
 import { buildAttrCandidates, parseInstallable } from "./installable.js";
@@ -23,8 +22,6 @@ import { fileStats, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./lo
 import type { FlakeRefAttrs } from "./lockFile.js";
 
 const WARM_VERSION = "warm-v1";
-/** The eval cache's second key column for warm entries. */
-export const WARM_ATTR = "«warm»";
 
 export interface WarmKey {
   key: string;
@@ -98,38 +95,36 @@ function inputParts(lockText: string): string[] | undefined {
   return parts;
 }
 
-/** A PackageInfo recorded under `key`, if its .drv is still valid in the store at `storeRoot`. */
+/** Where warm answers live: one small JSON file per key, next to the evaluation cache. */
+export function warmDir(evalCachePath: string | undefined): string {
+  return join(dirname(evalCachePath ?? defaultEvalCachePath()), WARM_VERSION);
+}
+
+/** Remember `info` as the answer for `key` (atomically: a reader sees the old file or the new one). */
+export function recordWarm(evalCachePath: string | undefined, key: string, info: PackageInfo): void {
+  const dir = warmDir(evalCachePath);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${key}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(info));
+  renameSync(tmp, join(dir, `${key}.json`));
+}
+
+/**
+ * The PackageInfo recorded for this request, if its .drv is still in the store at `storeRoot`.
+ * No SQLite here (loading it costs more than the rest of the warm path): the entry is a
+ * file, and the .drv is checked on disk; the store writes objects before registering
+ * them and removes unregistered ones when it opens, so a present .drv is a valid one.
+ */
 export function lookupWarm(req: EvalRequest, storeRoot: string | undefined): EvalResponse | undefined {
-  const stateDir = storeStateDir(storeRoot);
-  const wk = warmKey(req, stateDir.realStoreDir);
+  const realStoreDir = storeLocationAt(defaultStoreRoot(storeRoot)).realStoreDir;
+  const wk = warmKey(req, realStoreDir);
   if (!wk) return undefined;
-  const cache = new EvalCache(req.evalCachePath);
-  let info: PackageInfo | undefined;
+  let info: PackageInfo;
   try {
-    info = cache.get<PackageInfo>(wk.key, WARM_ATTR);
-  } finally {
-    cache.close();
-  }
-  if (!info || !isValidInStore(stateDir.dbDir, info.drvPath)) return undefined;
-  return { info, messages: wk.messages, cached: true };
-}
-
-function storeStateDir(storeRoot: string | undefined): { realStoreDir: string; dbDir: string } {
-  // Only the store's location rules and database: no evaluator, no builder (import cost is the point).
-  const loc = storeLocationAt(defaultStoreRoot(storeRoot));
-  return { realStoreDir: loc.realStoreDir, dbDir: join(loc.stateDir, "db") };
-}
-
-function isValidInStore(dbDir: string, storePath: string): boolean {
-  if (!existsSync(join(dbDir, "db.sqlite"))) return false;
-  try {
-    const db = new StoreDatabase(dbDir, { readonly: true });
-    try {
-      return db.isValidPath(storePath);
-    } finally {
-      db.close();
-    }
+    info = JSON.parse(readFileSync(join(warmDir(req.evalCachePath), `${wk.key}.json`), "utf8")) as PackageInfo;
   } catch {
-    return false;
+    return undefined;
   }
+  if (!info.drvPath.startsWith(`${LOGICAL_STORE_DIR}/`) || !existsSync(realStoreDir + info.drvPath.slice(LOGICAL_STORE_DIR.length))) return undefined;
+  return { info, messages: wk.messages, cached: true };
 }
