@@ -4,7 +4,7 @@
  * NarSize/NarHash on the decompressed NAR (hashed by the parser as it
  * unpacks). Memory stays bounded by the stream buffers.
  */
-import { Readable } from "node:stream";
+import { Transform } from "node:stream";
 import { HashSink, hashEquals, printHash, unpackNar, type Hash, type NarInfo } from "../format/index.js";
 import { NarParseError } from "../format/errors.js";
 import { deletePath } from "../canonicalise.js";
@@ -31,13 +31,15 @@ export async function fetchNarInto(cache: BinaryCache, info: NarInfo, dest: stri
   const compression = parseCompression(info.compression);
   const compressed = await cache.fetchNar(info);
   const fileSink = new HashSink(info.fileHash?.algo ?? "sha256");
-  async function* counted(): AsyncGenerator<Buffer> {
-    for await (const chunk of compressed) {
-      fileSink.update(chunk as Buffer);
-      yield chunk as Buffer;
-    }
-  }
-  const counting = Readable.from(counted(), { objectMode: false });
+  const counting = new Transform({
+    highWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, done) {
+      fileSink.update(chunk);
+      done(null, chunk);
+    },
+  });
+  compressed.on("error", (err) => counting.destroy(err));
+  compressed.pipe(counting);
   const nar = decompress(compression, counting);
   try {
     let result: { hash: Hash; size: number };
