@@ -21,6 +21,29 @@ function mismatch(what: string, info: NarInfo, cache: BinaryCache, specified: st
   );
 }
 
+/** Pipe and socket reads come in 16-64 KiB pieces; unpacking writes each one, so merge them first. */
+const COALESCE_BYTES = 1 << 20;
+
+function coalesce(min: number): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  return new Transform({
+    highWaterMark: min,
+    transform(chunk: Buffer, _enc, done) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size < min) return done();
+      const merged = Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      done(null, merged);
+    },
+    flush(done) {
+      done(null, size > 0 ? Buffer.concat(parts, size) : undefined);
+    },
+  });
+}
+
 const showHash = (h: Hash) => printHash(h, "nix32", true);
 
 /**
@@ -40,7 +63,10 @@ export async function fetchNarInto(cache: BinaryCache, info: NarInfo, dest: stri
   });
   compressed.on("error", (err) => counting.destroy(err));
   compressed.pipe(counting);
-  const nar = decompress(compression, counting);
+  const decompressed = decompress(compression, counting);
+  const nar = coalesce(COALESCE_BYTES);
+  decompressed.on("error", (err) => nar.destroy(err));
+  decompressed.pipe(nar);
   try {
     let result: { hash: Hash; size: number };
     try {
@@ -76,6 +102,7 @@ export async function fetchNarInto(cache: BinaryCache, info: NarInfo, dest: stri
   } catch (err) {
     // Stop the download and the decompressor, and leave no partial object behind.
     nar.destroy();
+    decompressed.destroy();
     counting.destroy();
     compressed.destroy();
     deletePath(dest);
