@@ -3,7 +3,8 @@
  * TypeScript; the result is a lock graph whose every node has a fetched
  * `sourceInfo`. This expression turns that graph into the flake value that
  * `outputs` functions see, the same shape Nix gives them:
- *   self = outputs // sourceInfo // { inputs; outputs; sourceInfo; _type = "flake"; }
+ *   self = outputs // sourceInfo // { inputs; outputs; sourceInfo; }
+ * (Nix 2.8 has no `_type = "flake"`; later versions add it.)
  * and a non-flake input is just its sourceInfo.
  *
  * Source paths arrive as plain strings in JSON; `appendContext` gives them
@@ -34,7 +35,6 @@ let
       outputs = flake.outputs (inputs // { self = result; });
       result = outputs // sourceInfo // {
         inherit inputs outputs sourceInfo;
-        _type = "flake";
       };
     in
       if node.flake or true then result else sourceInfo

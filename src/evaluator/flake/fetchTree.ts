@@ -215,10 +215,8 @@ function gitResult(
     Object.assign(sourceInfo, { rev, shortRev: rev.slice(0, 7), revCount });
     Object.assign(locked, { rev, revCount });
     if (branch) locked.ref = branch;
-  } else if (head) {
-    // Current Nix exposes the commit a dirty tree is based on.
-    Object.assign(sourceInfo, { dirtyRev: `${head}-dirty`, dirtyShortRev: `${head.slice(0, 7)}-dirty` });
   }
+  // (Nix 2.8 shows nothing of the commit a dirty tree is based on; later versions add dirtyRev.)
   if (typeof ref.dir === "string") locked.dir = ref.dir;
   return { sourceInfo, locked };
 }
@@ -253,12 +251,12 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     // A tarball with a single top-level directory is that directory, as in Nix.
     const top = readdirSync(out);
     const root = top.length === 1 && lstatSync(join(out, top[0]!)).isDirectory() ? join(out, top[0]!) : out;
-    const lastModified = maxMtime(root);
     const storePath = ctx.store.addPathToStore(root, { name: "source", method: "recursive" });
     const narHash = ctx.narHashOf(storePath);
     checkNarHash(ref, narHash, ctx, storePath);
     return {
-      sourceInfo: { outPath: storePath, narHash, lastModified, lastModifiedDate: formatDate(lastModified) },
+      // Nix 2.8 neither locks a tarball's lastModified nor shows one in its sourceInfo.
+      sourceInfo: { outPath: storePath, narHash },
       // Nix 2.8 locks a tarball by URL and narHash only.
       locked: { narHash, type: "tarball", url },
     };
@@ -297,9 +295,6 @@ function checkNarHash(ref: FlakeRefAttrs, got: string, ctx: FetchContext, storeP
   }
 }
 
-function maxMtime(path: string): number {
-  return statWalk(path).maxMtime;
-}
 
 /** `lastModifiedDate`: %Y%m%d%H%M%S in UTC. */
 export function formatDate(seconds: number): string {

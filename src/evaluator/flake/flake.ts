@@ -139,18 +139,19 @@ export function lockFlake(host: FlakeHost, originalRef: FlakeRefAttrs, opts: Loc
     opts.overrideInputs ?? {},
     (l) => opts.warn?.(l),
   );
-  const hasInputs = Object.keys(graph.lock.nodes).length > 1;
   const lockText = serializeLockFile(graph.lock);
-  // Nix compares lock files as JSON values, not as text.
-  const lockChanged = hasInputs && (oldLock === undefined || serializeLockFile(oldLock) !== lockText);
+  // Nix compares lock files as JSON values, not as text; no lock file is an empty one (a flake without inputs gets none).
+  const lockChanged = serializeLockFile(oldLock ?? emptyLockFile()) !== lockText;
   const diff = diffLockFiles(oldLock ?? emptyLockFile(), graph.lock);
 
   const local = localDirOf(ref, opts.cwd);
   let sourceInfo = root.sourceInfo;
   let lockedRef = root.locked;
   if (lockChanged) {
-    if (local === undefined || opts.noWriteLock) {
+    if (opts.noWriteLock) {
       opts.warn?.(`warning: not writing modified lock file of flake '${where}':\n${diff}`);
+    } else if (local === undefined) {
+      throw new FlakeError(`cannot write modified lock file of flake '${where}' (use '--no-write-lock-file' to ignore)`);
     } else {
       const target = join(local, "flake.lock");
       if (oldText === undefined) opts.warn?.(`warning: creating lock file '${target}'`);
