@@ -4,7 +4,7 @@
  * as file://: the closure lands in a fresh nixoci store with exactly Nix's
  * narHash, narSize, references and deriver.
  */
-import { readdirSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalStore, buildDerivations } from "../../src/store/index.js";
@@ -106,6 +106,29 @@ describe.skipIf(!haveTools("nix", "nix-store", "xz", "zstd", "bzip2"))("substitu
       withKey.close();
       expect(built).toBe(0);
       expect(results.get(fx.drvPath)!.get("out")).toBe(fx.outPath);
+      expectSameAsNix(store);
+    } finally {
+      sub.close();
+      store.close();
+    }
+  });
+
+  it("several caches: one without the path is skipped; of two that have it, the lower Priority wins", async () => {
+    // Without a Priority line a cache has Nix's default 0, which beats every cache that has one.
+    for (const [name, prio] of [["signed-prio", 10], ["signed-30", 30]] as const) {
+      cpSync(join(dir, "signed"), join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, "nix-cache-info"), `StoreDir: /nix/store\nPriority: ${prio}\n`);
+    }
+    mkdirSync(join(dir, "empty"));
+    writeFileSync(join(dir, "empty", "nix-cache-info"), "StoreDir: /nix/store\n");
+    const store = new LocalStore({ root: join(dir, "s-multi") });
+    const lines: string[] = [];
+    const caches = [`${server.url}/empty`, `${server.url}/signed-30`, `file://${dir}/signed-prio`];
+    const sub = new Substituter({ substituters: caches, trustedPublicKeys: [fx.publicKey], onProgress: (l) => lines.push(l) });
+    try {
+      await sub.substitute(store, [fx.outPath]);
+      expect(lines).toHaveLength(6);
+      for (const l of lines) expect(l).toMatch(new RegExp(`from 'file://${dir}/signed-prio'\\.\\.\\.$`));
       expectSameAsNix(store);
     } finally {
       sub.close();

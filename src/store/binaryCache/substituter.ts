@@ -128,8 +128,8 @@ export class Substituter {
 
   /**
    * Substitutes for the not-yet-valid paths of the closure of `paths`, in
-   * dependencies-first order; `undefined` if some path has none (`missing`
-   * then says which and why).
+   * dependencies-first order; when some path has none, `missing` says which
+   * and why (and the plan is incomplete).
    */
   async planClosure(
     store: LocalStore,
