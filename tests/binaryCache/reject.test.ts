@@ -145,6 +145,24 @@ describe.skipIf(!haveTools("nix", "nix-store", "xz"))("refusing corrupt or untru
     expect(error).toBeInstanceOf(BinaryCacheError);
     expect((error as Error).message).toBe(`binary cache '${server.url}/${cache}' is for Nix stores with prefix '/gnu/store', not '/nix/store'`);
     store.close();
+    // As Nix's configured substituters: with skipBrokenCaches the bad cache (and a refused port) are skipped with a warning.
+    const lines: string[] = [];
+    const caches = [`${server.url}/${cache}`, "http://127.0.0.1:1", `${server.url}/xz`];
+    const sub = new Substituter({ substituters: caches, trustedPublicKeys: [fx.publicKey], skipBrokenCaches: true, onProgress: (l) => lines.push(l) });
+    const ok = new LocalStore({ root: join(dir, "store-skip") });
+    await sub.substitute(ok, [fx.outPath]);
+    sub.close();
+    expect(ok.isValidPath(fx.outPath)).toBe(true);
+    ok.close();
+    // Reported as each cache fails (in no fixed order).
+    const warnings = lines.filter((l) => l.startsWith("warning: ignoring substituter"));
+    expect(warnings).toHaveLength(2);
+    expect(warnings).toContain(
+      `warning: ignoring substituter '${server.url}/${cache}': binary cache '${server.url}/${cache}' is for Nix stores with prefix '/gnu/store', not '/nix/store'`,
+    );
+    const refused = warnings.find((w) => w.startsWith("warning: ignoring substituter 'http://127.0.0.1:1': GET 'http://127.0.0.1:1/nix-cache-info' failed:"));
+    expect(refused).toContain("ECONNREFUSED");
+
     const missing = tampered("xz", (_c, ni) => removeDir(ni));
     const r = await attempt(missing);
     expect(r.error).toBeInstanceOf(SubstituteNotFoundError);

@@ -106,5 +106,6 @@ export async function substituterFromFlags(
     trustedPublicKeys: s.trustedPublicKeys,
     requireSigs: s.requireSigs,
     onProgress: options.onProgress,
+    skipBrokenCaches: true,
   });
 }

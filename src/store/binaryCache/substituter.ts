@@ -39,6 +39,11 @@ export interface SubstituterOptions {
   readonly concurrency?: number;
   /** Progress lines ("copying path '…' from '…'..."); default: stderr. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * Skip (with a warning line) a cache that cannot be opened, as Nix does for
+   * its configured substituters; otherwise that is an error (as `nix copy --from`).
+   */
+  readonly skipBrokenCaches?: boolean;
 }
 
 /** A path some cache can provide, with the narinfo it provides it with. */
@@ -60,6 +65,7 @@ export class Substituter {
   readonly requireSigs: boolean;
   private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
   private readonly onProgress: (line: string) => void;
+  private readonly skipBrokenCaches: boolean;
   private readonly lookups = new Map<string, Promise<Lookup>>();
   private sorted?: Promise<BinaryCache[]>;
 
@@ -69,13 +75,25 @@ export class Substituter {
     this.requireSigs = options.requireSigs ?? true;
     this.limit = concurrencyLimit(Math.max(1, options.concurrency ?? 8));
     this.onProgress = options.onProgress ?? ((line) => process.stderr.write(line + "\n"));
+    this.skipBrokenCaches = options.skipBrokenCaches ?? false;
   }
 
   /** Caches in Nix's order: by priority (lower first), stable. A cache that cannot be opened is an error. */
   private orderedCaches(): Promise<BinaryCache[]> {
     this.sorted ??= (async () => {
-      await Promise.all(this.caches.map((c) => c.init()));
-      return [...this.caches].sort((a, b) => a.priority - b.priority);
+      const usable = await Promise.all(
+        this.caches.map(async (c) => {
+          try {
+            await c.init();
+            return c;
+          } catch (err) {
+            if (!this.skipBrokenCaches) throw err;
+            this.onProgress(`warning: ignoring substituter '${c.uri}': ${(err as Error).message}`);
+            return undefined;
+          }
+        }),
+      );
+      return usable.filter((c): c is BinaryCache => c !== undefined).sort((a, b) => a.priority - b.priority);
     })();
     return this.sorted;
   }
