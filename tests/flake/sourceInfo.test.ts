@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { printForNixEval } from "../../src/evaluator/cli/nixEval.js";
+import { Evaluator } from "../../src/evaluator/evaluator.js";
 import { evalInstallableValue } from "../../src/evaluator/flake/evalValue.js";
 import { parseHashAnyPrefixed, printHash } from "../../src/store/format/index.js";
 import { LocalStore } from "../../src/store/index.js";
@@ -28,6 +29,7 @@ describe.skipIf(!haveTools("nix", "git", "tar"))("inputs' sourceInfo, as nix eva
     gitData: show("gd"),
     tarball: show("tb"),
     tarballData: show("tbd"),
+    fetchTreeUnlocked: `builtins.fetchTree { type = "git"; url = "file://${"$"}{WORK}/g"; }`,
   };
 
   beforeAll(() => {
@@ -43,7 +45,7 @@ describe.skipIf(!haveTools("nix", "git", "tar"))("inputs' sourceInfo, as nix eva
     writeFileSync(join(work, "tbsrc/tb/flake.nix"), leaf);
     execFileSync("tar", ["-czf", join(work, "tb.tar.gz"), "--mtime=2020-01-01", "-C", join(work, "tbsrc"), "tb"]);
     mkdirSync(join(work, "root"));
-    const body = Object.entries(attrs).map(([k, v]) => `    ${k} = ${v};`).join("\n");
+    const body = Object.entries(attrs).map(([k, v]) => `    ${k} = ${v.replace("${WORK}", work)};`).join("\n");
     writeFileSync(
       join(work, "root/flake.nix"),
       `{
@@ -74,10 +76,44 @@ ${body}
   });
 
   it.each(Object.keys(attrs))("%s", (attr) => {
-    const expected = execFileSync("nix", ["eval", "--store", join(work, "nixstore"), `${join(work, "root")}#${attr}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    let expected: string;
+    try {
+      expected = execFileSync("nix", ["eval", "--store", join(work, "nixstore"), `${join(work, "root")}#${attr}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+      expected = String((e as { stderr: string }).stderr).split("\n").find((l) => l.startsWith("error:"))!.replaceAll(`${join(work, "nixstore")}/nix/store`, "/nix/store");
+    }
     const narHashOf = (p: string) => printHash(parseHashAnyPrefixed(store.queryPathInfo(p).narHash), "sri");
-    const { ev, value } = evalInstallableValue({ installable: `${join(work, "root")}#${attr}`, cwd: work, system: "x86_64-linux", noFetchCache: true }, Object.assign(store, { narHashOf }));
-    expect(printForNixEval(ev, value, { json: false, raw: false })).toBe(expected);
+    let got: string;
+    try {
+      const { ev, value } = evalInstallableValue({ installable: `${join(work, "root")}#${attr}`, cwd: work, system: "x86_64-linux", noFetchCache: true }, Object.assign(store, { narHashOf }));
+      got = printForNixEval(ev, value, { json: false, raw: false });
+    } catch (e) {
+      // Positions name the file where this store keeps it, as Nix's do for its store.
+      got = `error: ${(e as Error).message.split("\n")[0]}`.replaceAll(`${join(work, "store")}/nix/store`, "/nix/store");
+    }
+    expect(got).toBe(expected);
+  });
+
+  it("builtins.fetchTree and builtins.fetchGit (impure) give Nix's attributes", () => {
+    const rev = git(join(work, "g"), "rev-parse", "HEAD").trim();
+    const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: false, env: {} });
+    const tb = execFileSync("nix", ["eval", "--impure", "--raw", "--store", join(work, "nixstore"), "--expr", `(builtins.fetchTree "file://${work}/tb.tar.gz").narHash`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const exprs = [
+      `builtins.fetchGit "${work}/g"`,
+      `builtins.fetchGit { url = "${work}/g"; rev = "${rev}"; }`,
+      `builtins.fetchTree { type = "git"; url = "file://${work}/g"; rev = "${rev}"; }`,
+      `builtins.fetchTree { type = "tarball"; url = "file://${work}/tb.tar.gz"; narHash = "${tb}"; }`,
+      `builtins.fetchTree { type = "path"; path = "${work}/p"; }`,
+      `builtins.fetchGit "${work}/dirty-g"`,
+    ];
+    cpSync(join(work, "g"), join(work, "dirty-g"), { recursive: true });
+    writeFileSync(join(work, "dirty-g/flake.nix"), "{ outputs = { self }: { x = 1; }; }\n");
+    for (const expr of exprs) {
+      const full = `let x = ${expr}; in builtins.removeAttrs x [ "lastModified" "lastModifiedDate" ] // { outPath = builtins.unsafeDiscardStringContext x.outPath; }`;
+      const expected = execFileSync("nix", ["eval", "--impure", "--store", join(work, "nixstore"), "--expr", full], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const v = ev.evalExprText(full, "«string»", "/");
+      expect(`${expr}: ${printForNixEval(ev, v, { json: false, raw: false })}`).toBe(`${expr}: ${expected}`);
+    }
   });
 
   it("a dirty tree: no rev, and dropping every input rewrites the lock file (Removed input …), as Nix", () => {

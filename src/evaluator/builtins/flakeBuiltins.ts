@@ -11,16 +11,25 @@
  *
  * The path restriction applies only to an evaluator that flake code marked
  * with {@link restrictPaths}; other pure evaluations are unaffected.
+ * Also `fetchTree` and `fetchGit` for what can be fetched here (local git
+ * repositories, paths, file:// and http tarballs), with Nix 2.8's attributes
+ * and its pure-mode rule (a locked input: `rev` or `narHash`).
+ *
  * Hooked in by wrapping `def` (builtins/index.ts calls
  * `def = registerFlakeBuiltins(ev, def)` first) and the evaluator's
  * copyPathToStore on this instance (interpolating `${/etc/x}` reads it too).
  */
+import { narHashPathSync, printHash } from "../../store/format/index.js";
 import type { Pos } from "../ast.js";
+import { fetchTree } from "../flake/fetchTree.js";
+import type { FlakeRefAttrs } from "../flake/lockFile.js";
+import { parseFlakeRef } from "../lib/flakeRef.js";
+import { showPos } from "../parseErrors.js";
 import { corepkgSources } from "../corepkgs.js";
 import { canonPath, noPos } from "../eval.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, NixPath, NixString, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixPath, NixString, type Value, fromBytes, toBytes } from "../values.js";
 
 /** Allowed path prefixes of each restricted evaluator. */
 const allowed = new WeakMap<Evaluator, Set<string>>();
@@ -86,8 +95,68 @@ function storePathOf(ev: Evaluator, v: unknown): string | undefined {
   return end < 0 ? s : s.slice(0, end);
 }
 
+/** Nix 2.8's fixURI: a bare path is a file:// URL; scp-style git URLs become ssh://. */
+function fixUri(uri: string, git: boolean): string {
+  const scp = /^([^/]*)@(.*):(.*)$/.exec(uri);
+  if (git && !uri.startsWith("/") && scp) return `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
+  return uri.includes("://") ? uri : `file://${uri}`;
+}
+
+/** `builtins.fetchTree` / `builtins.fetchGit` (type "git", a name allowed, an all-zero rev for a dirty tree). */
+function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" | undefined): Value {
+  const v = ev.force(arg);
+  let ref: FlakeRefAttrs;
+  if (v instanceof NixAttrs) {
+    const typeValue = v.get("type");
+    if (typeValue !== undefined && fixedType) throw new EvalError("unexpected attribute 'type'", pos);
+    if (typeValue === undefined && !fixedType) throw new EvalError("attribute 'type' is missing in call to 'fetchTree'", pos);
+    const type = fixedType ?? fromBytes(ev.forceStringNoCtx(typeValue!, pos));
+    ref = { type };
+    for (const name of v.keys()) {
+      if (name === "type") continue;
+      const x = ev.force(v.get(name)!);
+      const key = fromBytes(name);
+      if (x instanceof NixPath || typeof x === "string" || x instanceof NixString) {
+        const s = fromBytes(ev.coerceToString(x, new Set(), false, false, pos));
+        ref[key] = key === "url" ? fixUri(s, type === "git") : s;
+      } else if (typeof x === "boolean") ref[key] = x;
+      else if (typeof x === "bigint") ref[key] = Number(x);
+      else throw new EvalError(`fetchTree argument '${key}' is ${typeof x} while a string, Boolean or integer is expected`, pos);
+    }
+    if (!fixedType && "name" in ref) throw new EvalError("attribute 'name' isn't supported in call to 'fetchTree'", pos);
+  } else {
+    const url = fromBytes(ev.coerceToString(v, new Set(), false, false, pos));
+    ref = fixedType ? { type: "git", url: fixUri(url, true) } : (parseFlakeRef(fixUri(url, false)) as FlakeRefAttrs);
+  }
+  const { name: _name, ...input } = ref;
+  if (ev.options.pureEval && typeof input.rev !== "string" && typeof input.narHash !== "string") {
+    throw new EvalError(`in pure evaluation mode, 'fetchTree' requires a locked input, at ${showPos(pos)}`, noPos);
+  }
+  const tree = fetchTree(input, {
+    store: ev.store,
+    baseDir: "/",
+    narHashOf: (p) => printHash(narHashPathSync(ev.store.toRealPath(p)).hash, "sri"),
+  });
+  const out = String(tree.sourceInfo.outPath);
+  allowPath(ev, out);
+  const m = new Map<string, Lazy>();
+  m.set("outPath", new NixString(out, new Set([out])));
+  for (const [k, x] of Object.entries(tree.sourceInfo)) {
+    if (k === "outPath") continue;
+    m.set(k, typeof x === "number" ? BigInt(x) : x);
+  }
+  if (fixedType && !m.has("rev")) {
+    // Nix 2.8 keeps fetchGit's old answer for a dirty tree: an all-zero revision.
+    m.set("rev", "0".repeat(40));
+    m.set("shortRev", "0".repeat(7));
+    m.set("revCount", 0n);
+  }
+  return new NixAttrs(m);
+}
+
 export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): DefineBuiltin {
   const restricted = () => allowed.has(ev);
+  def("fetchTree", 1, ([a], pos) => fetchTreeBuiltin(ev, a!, pos, undefined));
   // Copies into the store read their source, and what they produce may be read back.
   const copy = ev.copyPathToStore.bind(ev);
   ev.copyPathToStore = (path: string, pos: Pos): string => {
@@ -99,6 +168,11 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
 
   return (name, arity, fn) => {
     if (ev.options.pureEval && (name === "__currentSystem" || name === "__currentTime")) return;
+    // Local repositories can be fetched here: this replaces the "not supported" definition.
+    if (name === "fetchGit") {
+      def(name, arity, ([a], pos) => fetchTreeBuiltin(ev, a!, pos, "git"));
+      return;
+    }
     if (name === "__pathExists") {
       def(name, arity, (args, pos) => {
         const p = restricted() ? pathOf(ev, args[0]) : undefined;

@@ -4,11 +4,13 @@
  *
  * Synchronous, like the evaluator that calls them. Git is driven through the
  * git CLI; tarballs are unpacked with GNU tar (which detects gzip/xz/bzip2/zstd).
+ * Only node:child_process here (no execa): builtins.fetchTree loads this module
+ * with every evaluator, and start-up time matters.
  */
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { execaSync } from "execa";
+import { execFileSync } from "node:child_process";
 import { makeFixedOutputPath, parseHashAnyPrefixed } from "../../store/format/index.js";
 import { NixociError } from "../../errors.js";
 import type { EvalStore } from "../storeApi.js";
@@ -151,7 +153,7 @@ function fetchGit(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     throw new FetchError(`git input '${url}' is remote; only local repositories can be fetched here`, ref);
   }
   const repo = url.startsWith("file://") ? decodeURIComponent(new URL(url).pathname) : url;
-  const git = (...args: string[]) => execaSync("git", ["-C", repo, ...args], { stripFinalNewline: true }).stdout;
+  const git = (...args: string[]) => run("git", ["-C", repo, ...args]).replace(/\n$/, "");
   let status: GitWorkingTreeStatus;
   try {
     status = gitWorkingTreeStatus(repo);
@@ -225,10 +227,10 @@ function exportCommit(repo: string, rev: string, ctx: FetchContext): string {
   const tmp = mkdtempSync(join(tmpdir(), "nixoci-git-"));
   try {
     const tar = join(tmp, "tree.tar");
-    execaSync("git", ["-C", repo, "archive", "--format=tar", "-o", tar, rev]);
+    run("git", ["-C", repo, "archive", "--format=tar", "-o", tar, rev]);
     const out = join(tmp, "source");
-    execaSync("mkdir", ["-p", out]);
-    execaSync("tar", ["-xf", tar, "-C", out]);
+    mkdirSync(out, { recursive: true });
+    run("tar", ["-xf", tar, "-C", out]);
     return ctx.store.addPathToStore(out, { name: "source", method: "recursive" });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -242,9 +244,9 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     const file = join(tmp, "download");
     download(url, file, ref);
     const out = join(tmp, "unpacked");
-    execaSync("mkdir", ["-p", out]);
+    mkdirSync(out, { recursive: true });
     try {
-      execaSync("tar", ["-xf", file, "-C", out, "--no-same-owner"]);
+      run("tar", ["-xf", file, "-C", out, "--no-same-owner"]);
     } catch (e) {
       throw new FetchError(`cannot unpack '${url}': ${(e as Error).message.split("\n")[0]}`, ref, { cause: e });
     }
@@ -268,7 +270,11 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
 /** Synchronous download: file:// directly, http(s) through a child Node process. */
 function download(url: string, dest: string, ref: FlakeRefAttrs): void {
   if (url.startsWith("file://")) {
-    execaSync("cp", [decodeURIComponent(new URL(url).pathname), dest]);
+    try {
+      copyFileSync(decodeURIComponent(new URL(url).pathname), dest);
+    } catch (e) {
+      throw new FetchError(`unable to download '${url}': ${(e as Error).message}`, ref, { cause: e });
+    }
     return;
   }
   if (!/^https?:\/\//.test(url)) throw new FetchError(`unsupported URL '${url}'`, ref);
@@ -278,11 +284,16 @@ function download(url: string, dest: string, ref: FlakeRefAttrs): void {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(process.argv[2], Buffer.from(await r.arrayBuffer()));`;
   try {
-    execaSync(process.execPath, ["--input-type=module", "-e", script, url, dest]);
+    run(process.execPath, ["--input-type=module", "-e", script, url, dest]);
   } catch (e) {
     const why = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new FetchError(`unable to download '${url}': ${why}`, ref, { cause: e });
   }
+}
+
+/** Run a program, return its stdout; on failure the error carries `stderr` (as execa's did). */
+function run(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
 function checkNarHash(ref: FlakeRefAttrs, got: string, ctx: FetchContext, storePath: string): void {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execaSync } from "execa";
+import { execFileSync } from "node:child_process";
 import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
@@ -229,7 +229,7 @@ function localDirOf(ref: FlakeRefAttrs, cwd: string): string | undefined {
 
 function tryRun(cmd: string, args: string[]): void {
   try {
-    execaSync(cmd, args);
+    execFileSync(cmd, args, { stdio: "ignore" });
   } catch {
     // Best effort: a lock file git cannot see is still written.
   }
