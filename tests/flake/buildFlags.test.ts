@@ -78,6 +78,13 @@ describe.skipIf(!haveTools("nix", "git"))("--override-input, --no-write-lock-fil
       expect(impure.info!.drvPath).toBe(nix(["--impure", "./impure#packages.x86_64-linux.default.drvPath"], env));
       expect(pure.info!.drvPath).toBe(nix(["./impure#packages.x86_64-linux.default.drvPath"], env));
       expect(impure.info!.drvPath).not.toBe(pure.info!.drvPath);
+      // With the caches on, an impure evaluation is never answered from them: the environment counts.
+      const cached = { installable: "./impure", impure: true, noEvalCache: false, evalCachePath: join(work, "cache/eval.sqlite") };
+      const first = ours(cached);
+      process.env.NIXOCI_TEST_VAR = "changed";
+      const second = ours(cached);
+      expect(second.cached).toBe(false);
+      expect(second.info!.drvPath).not.toBe(first.info!.drvPath);
     } finally {
       if (prev === undefined) delete process.env.NIXOCI_TEST_VAR;
       else process.env.NIXOCI_TEST_VAR = prev;

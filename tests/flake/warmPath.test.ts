@@ -128,6 +128,9 @@ describe.skipIf(!hasTool("git"))("fetch cache and warm path", () => {
     // Other attributes, systems, --impure and --no-eval-cache have their own entries or none.
     expect(lookupWarm({ ...req(), installable: `${join(work, "root")}#other` }, storeRoot)).toBeUndefined();
     expect(lookupWarm({ ...req(), impure: true }, storeRoot)).toBeUndefined();
+    // --impure is never cached: the environment may change the result.
+    evaluate({ ...req(), impure: true });
+    expect(lookupWarm({ ...req(), impure: true }, storeRoot)).toBeUndefined();
     expect(lookupWarm({ ...req(), noEvalCache: true }, storeRoot)).toBeUndefined();
     // A different store does not have the .drv.
     expect(lookupWarm(req(), join(work, "other-store"))).toBeUndefined();

@@ -61,7 +61,8 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
       extra: [req.system, CACHE_KEY_VERSION, req.impure ? "impure" : "pure"],
     });
     const cacheKey = candidates.map((c) => c.join(".")).join("|");
-    const cache = req.noEvalCache ? undefined : new EvalCache(req.evalCachePath);
+    // As Nix: the evaluation cache serves pure evaluations only.
+    const cache = req.noEvalCache || req.impure ? undefined : new EvalCache(req.evalCachePath);
     // Next time, answer without evaluating if nothing changed meanwhile and the lock was complete.
     const rememberWarm = (info: PackageInfo): void => {
       if (!cache || !warmBefore || locked.lockChanged) return;

@@ -35,7 +35,8 @@ export interface WarmKey {
  * `realStoreDir` names the store (results are per store).
  */
 export function warmKey(req: EvalRequest, realStoreDir: string): WarmKey | undefined {
-  if (req.noEvalCache || req.updateInputs?.length || Object.keys(req.overrideInputs ?? {}).length) return undefined;
+  // Impure results depend on the environment and outside files: never cached (as Nix's eval cache).
+  if (req.noEvalCache || req.impure || req.updateInputs?.length || Object.keys(req.overrideInputs ?? {}).length) return undefined;
   try {
     const inst = parseInstallable(req.installable, req.cwd, (s) => parseFlakeRef(s, req.cwd) as FlakeRefAttrs);
     const ref = inst.ref;
