@@ -28,10 +28,11 @@ describe.skipIf(!haveTools("nix", "nix-store", "xz", "zstd", "bzip2"))("copying 
     fx = buildFixtureWithNix(dir);
     // Our store gets Nix's paths (same deriver, no signatures) from an unsigned cache.
     nixCopyTo(fx, `file://${dir}/from-nix?compression=none`, [fx.outPath]);
+    nixCopyTo(fx, `file://${dir}/from-nix?compression=none`, [fx.drvPath], true);
     ourRoot = join(dir, "ours");
     const store = new LocalStore({ root: ourRoot });
     const sub = new Substituter({ substituters: [`file://${dir}/from-nix`], requireSigs: false, onProgress: () => {} });
-    await sub.substitute(store, [fx.outPath]);
+    await sub.substitute(store, [fx.outPath, fx.drvPath]);
     sub.close();
     store.close();
   });
@@ -76,6 +77,13 @@ describe.skipIf(!haveTools("nix", "nix-store", "xz", "zstd", "bzip2"))("copying 
         check(join(dir, `ours-${tag}`), join(dir, `nix-${tag}`));
       }
     });
+
+  it("derivations (content-addressed text paths, CA field): byte-identical to nix copy --derivation", () => {
+    nixCopyTo(fx, `file://${dir}/nix-drv?secret-key=${fx.secretKeyFile}`, [fx.drvPath], true);
+    nixoci(["store", "copy", "--store", ourRoot, "--to", `file://${dir}/ours-drv?secret-key=${fx.secretKeyFile}`, fx.drvPath]);
+    expectSameCache(join(dir, "ours-drv"), join(dir, "nix-drv"));
+    expect(listFiles(join(dir, "ours-drv")).filter((f) => f.endsWith(".narinfo"))).toHaveLength(6);
+  });
 
   it("Nix 2.8 reads a nixoci cache: nix copy --from, then nix store verify with the public key", () => {
     const url = `file://${dir}/ours-for-nix`;
