@@ -111,6 +111,15 @@ describe.skipIf(!haveTools("nix", "nix-store", "xz"))("refusing corrupt or untru
     expectNothingOf(store, [bigPath, fx.outPath]);
   });
 
+  it("an unsupported Compression: refused with the cache and path named", async () => {
+    const cache = tampered("xz", (_c, ni) => writeFileSync(ni, readFileSync(ni, "utf8").replace("Compression: xz", "Compression: br")));
+    const { error, store } = await attempt(cache);
+    expect(error).toBeInstanceOf(BinaryCacheError);
+    expect((error as BinaryCacheError).storePath).toBe(bigPath);
+    expect((error as Error).message).toBe(`cannot substitute path '${bigPath}' from '${server.url}/${cache}': unknown compression method 'br'`);
+    expectNothingOf(store, [bigPath, fx.outPath]);
+  });
+
   it("a narinfo whose NarHash was changed and re-signed with another key of the same name: untrusted, nothing downloaded", async () => {
     const other = generateSecretKey("nixoci-test-1");
     const cache = tampered("xz", (_c, ni) => {

@@ -9,7 +9,7 @@ import { HashSink, hashEquals, printHash, unpackNar, type Hash, type NarInfo } f
 import { NarParseError } from "../format/errors.js";
 import { deletePath } from "../canonicalise.js";
 import type { BinaryCache } from "./binaryCache.js";
-import { CompressionError, decompress, parseCompression } from "./compression.js";
+import { CompressionError, decompress, parseCompression, type Compression } from "./compression.js";
 import { contentMatchesAddress } from "./contentAddress.js";
 import { BinaryCacheError, CacheIntegrityError } from "./errors.js";
 
@@ -51,7 +51,17 @@ const showHash = (h: Hash) => printHash(h, "nix32", true);
  * Returns only when every size and hash the narinfo states has been checked.
  */
 export async function fetchNarInto(cache: BinaryCache, info: NarInfo, dest: string): Promise<void> {
-  const compression = parseCompression(info.compression);
+  let compression: Compression;
+  try {
+    compression = parseCompression(info.compression);
+  } catch (err) {
+    throw new BinaryCacheError(
+      `cannot substitute path '${info.storePath}' from '${cache.uri}': ${(err as Error).message}`,
+      cache.uri,
+      info.storePath,
+      { cause: err },
+    );
+  }
   const compressed = await cache.fetchNar(info);
   const fileSink = new HashSink(info.fileHash?.algo ?? "sha256");
   const counting = new Transform({

@@ -23,8 +23,9 @@ export class HttpTransport implements CacheTransport {
     this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
   }
 
+  /** Relative to the cache; a narinfo URL may also be absolute, as Nix's HttpBinaryCacheStore allows. */
   private url(path: string): string {
-    return `${this.uri}/${path}`;
+    return /^https?:\/\//.test(path) ? path : `${this.uri}/${path}`;
   }
 
   private request(
