@@ -130,4 +130,31 @@ ${body}
     expect(messages.join("\n")).toMatch(/warning: updating lock file '.*dirty-our\/flake\.lock':\n• Removed input 'g'\n• Removed input 'gd'/);
     expect(readFileSync(join(work, "dirty-our/flake.lock"), "utf8")).toBe(readFileSync(join(work, "dirty-nix/flake.lock"), "utf8"));
   });
+
+  it("builtins.getFlake: a locked flake's value; unlocked references refused in pure mode; no lock changes", () => {
+    const nixEval = (expr: string, impure: boolean) => {
+      try {
+        return execFileSync("nix", ["eval", ...(impure ? ["--impure"] : []), "--store", join(work, "nixstore"), "--expr", expr], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      } catch (e) {
+        return String((e as { stderr: string }).stderr).split("\n").find((l) => l.startsWith("error:"))!;
+      }
+    };
+    const ours = (expr: string, impure: boolean) => {
+      const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: !impure, env: {} });
+      try {
+        return printForNixEval(ev, ev.evalExprText(expr, "(string)", "/"), { json: false, raw: false });
+      } catch (e) {
+        return `error: ${(e as Error).message.split("\n")[0]}`;
+      }
+    };
+    const root = `git+file://${work}/root`;
+    for (const [expr, impure] of [
+      [`builtins.attrNames (builtins.getFlake "path:${work}/p")`, true],
+      [`let f = builtins.getFlake "${root}"; in [ f.narHash f.revCount (builtins.attrNames f.inputs) f.inputs.tb.narHash ]`, true],
+      [`(builtins.getFlake "path:${work}/p").narHash`, false],
+      [`(builtins.getFlake "path:${work}/dirty-our").outputs`, true],
+    ] as const) {
+      expect(`${expr}: ${ours(expr, impure)}`).toBe(`${expr}: ${nixEval(expr, impure)}`);
+    }
+  });
 });

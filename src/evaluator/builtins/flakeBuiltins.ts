@@ -11,7 +11,7 @@
  *
  * The path restriction applies only to an evaluator that flake code marked
  * with {@link restrictPaths}; other pure evaluations are unaffected.
- * Also `fetchTree` and `fetchGit` for what can be fetched here (local git
+ * Also `getFlake` (a locked reference in pure mode), and `fetchTree` and `fetchGit` for what can be fetched here (local git
  * repositories, paths, file:// and http tarballs), with Nix 2.8's attributes
  * and its pure-mode rule (a locked input: `rev` or `narHash`).
  *
@@ -22,6 +22,8 @@
 import { narHashPathSync, printHash } from "../../store/format/index.js";
 import type { Pos } from "../ast.js";
 import { fetchTree } from "../flake/fetchTree.js";
+// A module cycle (flake.ts uses allowPath from here); only functions cross it, at call time.
+import { callFlake, lockFlake } from "../flake/flake.js";
 import type { FlakeRefAttrs } from "../flake/lockFile.js";
 import { parseFlakeRef } from "../lib/flakeRef.js";
 import { showPos } from "../parseErrors.js";
@@ -154,9 +156,27 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
   return new NixAttrs(m);
 }
 
+/** `builtins.getFlake`: the flake value of a reference (locked, in pure mode), its lock file not written. */
+function getFlakeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos): Value {
+  const text = fromBytes(ev.forceStringNoCtx(arg, pos, "while evaluating the argument passed to builtins.getFlake"));
+  let ref: FlakeRefAttrs;
+  try {
+    ref = parseFlakeRef(text) as FlakeRefAttrs;
+  } catch (e) {
+    throw new EvalError((e as Error).message, pos);
+  }
+  if (ev.options.pureEval && typeof ref.rev !== "string" && typeof ref.narHash !== "string") {
+    throw new EvalError(`cannot call 'getFlake' on unlocked flake reference '${text}', at ${showPos(pos)} (use --impure to override)`, noPos);
+  }
+  const host = { ev, narHashOf: (p: string) => printHash(narHashPathSync(ev.store.toRealPath(p)).hash, "sri") };
+  const locked = lockFlake(host, ref, { cwd: "/", noUpdateLock: true, warn: (l) => ev.options.traceSink?.(l) });
+  return callFlake(host, locked);
+}
+
 export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): DefineBuiltin {
   const restricted = () => allowed.has(ev);
   def("fetchTree", 1, ([a], pos) => fetchTreeBuiltin(ev, a!, pos, undefined));
+  def("__getFlake", 1, ([a], pos) => getFlakeBuiltin(ev, a!, pos));
   // Copies into the store read their source, and what they produce may be read back.
   const copy = ev.copyPathToStore.bind(ev);
   ev.copyPathToStore = (path: string, pos: Pos): string => {

@@ -67,6 +67,8 @@ export interface LockOptions {
   overrideInputs?: Readonly<Record<string, FlakeRefAttrs>>;
   /** Ignore the existing flake.lock entirely (`nix flake update`); it is still the base of the diff. */
   recreateLockFile?: boolean;
+  /** Fail instead of changing the lock (`--no-update-lock-file`; builtins.getFlake). */
+  noUpdateLock?: boolean;
   /** Do not write flake.lock even for a local flake (`--no-write-lock-file`). */
   noWriteLock?: boolean;
   /** Lines like "warning: creating lock file …" go here. */
@@ -147,6 +149,9 @@ export function lockFlake(host: FlakeHost, originalRef: FlakeRefAttrs, opts: Loc
   const local = localDirOf(ref, opts.cwd);
   let sourceInfo = root.sourceInfo;
   let lockedRef = root.locked;
+  if (lockChanged && opts.noUpdateLock) {
+    throw new FlakeError(`flake '${where}' requires lock file changes but they're not allowed due to '--no-update-lock-file'`);
+  }
   if (lockChanged) {
     if (opts.noWriteLock) {
       opts.warn?.(`warning: not writing modified lock file of flake '${where}':\n${diff}`);
