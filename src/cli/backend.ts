@@ -19,6 +19,8 @@ export interface RealiseRequest {
   noSandbox?: boolean;
   /** `--impure`, `--override-input`, `--update-input`, `--no-write-lock-file`. */
   flake?: FlakeEvalOptions;
+  /** Binary caches to substitute from (flags; nixoci.conf fills the gaps). */
+  substituters?: { substituters?: string; trustedPublicKeys?: string; requireSigs?: boolean };
   log: (line: string) => void;
 }
 

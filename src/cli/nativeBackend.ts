@@ -17,12 +17,15 @@ export const nativeBackend: Backend = {
     try {
       const wanted = pkg.installOutputs.map((o) => pkg.outputs[o]!);
       if (!wanted.every((p) => store.isValidPath(p))) {
+        const { substituterFromFlags } = await import("../store/binaryCache/index.js");
+        const substituter = await substituterFromFlags(req.substituters ?? {}, { onProgress: req.log });
         await buildDerivations(store, [pkg.drvPath], {
+          substituter,
           maxJobs: req.maxJobs,
           sandbox: !req.noSandbox,
           onBuildStart: (drv) => req.log(`building '${drv}'...`),
           onLogLine: req.printBuildLogs ? (drv, line) => req.log(`${drvName(drv)}> ${line}`) : undefined,
-        });
+        }).finally(() => substituter?.close());
       }
     } catch (e) {
       store.close();

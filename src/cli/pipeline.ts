@@ -49,6 +49,8 @@ export interface BuildRequest {
   flake?: FlakeEvalOptions;
   /** "native" (default): nixoci evaluates and builds; "nix": a real Nix does. */
   backend?: "native" | "nix";
+  /** Binary caches for the native backend (`--substituters` …). */
+  substituters?: { substituters?: string; trustedPublicKeys?: string; requireSigs?: boolean };
   log?: (line: string) => void;
 }
 
@@ -93,6 +95,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     noEvalCache: req.noEvalCache,
     noSandbox: req.noSandbox,
     flake: req.flake,
+    substituters: req.substituters,
     log,
   });
   const { pkg, graph } = realised;

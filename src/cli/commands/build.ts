@@ -41,6 +41,9 @@ export interface ImageFlags {
   maxJobs?: string;
   j?: string;
   backend: string;
+  substituters?: string;
+  trustedPublicKeys?: string;
+  requireSigs?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -69,7 +72,10 @@ export function addImageFlags(cmd: Command): Command {
     .option("--update-input <input-path>", "update a flake input (ignoring its previous entry in the lock file)", collect, [])
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
     .option("--no-sandbox", "build without the sandbox (not recommended)")
-    .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native");
+    .option("--backend <backend>", "native (nixoci evaluates and builds) or nix (a real Nix does; nixoci layers and writes)", "native")
+    .option("--substituters <urls>", "binary caches to fetch outputs from instead of building, space-separated (default: nixoci.conf, else none)")
+    .option("--trusted-public-keys <keys>", "keys whose signatures are trusted on substitutes, space-separated")
+    .option("--no-require-sigs", "accept substitutes without a trusted signature");
 }
 
 function jsonOrList(v: string): string[] {
@@ -133,6 +139,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
     noSandbox: !flags.sandbox,
     flake: { impure: flags.impure, overrideInputs: overrides, updateInputs: flags.updateInput ?? [], noWriteLock: flags.writeLockFile === false },
     backend: flags.backend as BuildRequest["backend"],
+    substituters: { substituters: flags.substituters, trustedPublicKeys: flags.trustedPublicKeys, requireSigs: flags.requireSigs === false ? false : undefined },
     log,
   };
 }
