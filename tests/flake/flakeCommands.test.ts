@@ -180,6 +180,29 @@ describe.skipIf(!haveTools("nix", "git"))("nixoci flake … prints what nix flak
     expect(nope.stderr).toMatch(/warning: the flag '--update-input nope' does not match any input/);
   }, 120_000);
 
+  it("locks a git input with a subdirectory as Nix 2.8 (its `dir` also inside the URL)", async () => {
+    mkdirSync(join(work, "nest/a/hello"), { recursive: true });
+    writeFileSync(join(work, "nest/a/hello/flake.nix"), '{ outputs = { self }: { v = "nested"; }; }\n');
+    git(join(work, "nest"), "init", "-q");
+    git(join(work, "nest"), "add", "-A");
+    git(join(work, "nest"), "commit", "-qm", "nest");
+    for (const who of ["nix", "our"]) {
+      mkdirSync(join(work, `dirin-${who}`));
+      writeFileSync(join(work, `dirin-${who}/flake.nix`), `{ inputs.h.url = "git+file://${work}/nest?dir=a/hello"; outputs = { self, h }: { v = h.v; }; }\n`);
+      git(join(work, `dirin-${who}`), "init", "-q");
+      git(join(work, `dirin-${who}`), "add", "-A");
+    }
+    await nix(["flake", "lock", join(work, "dirin-nix")]);
+    const got = ours({ command: "lock", flakeRef: join(work, "dirin-our") });
+    expect(got.ok).toBe(true);
+    const lock = readFileSync(join(work, "dirin-our/flake.lock"), "utf8");
+    expect(lock).toBe(readFileSync(join(work, "dirin-nix/flake.lock"), "utf8"));
+    expect(lock).toContain(`"url": "file://${work}/nest?dir=a%2fhello"`);
+    const expected = await nix(["flake", "metadata", join(work, "dirin-nix")]);
+    const meta = ours({ command: "metadata", flakeRef: join(work, "dirin-our") });
+    expect(meta.stdout.replaceAll("dirin-our", "DIR").split("\n").slice(-3)).toEqual(expected.stdout.replaceAll("dirin-nix", "DIR").split("\n").slice(-3));
+  }, 60_000);
+
   it("resolves indirect references through the user registry, as Nix", async () => {
     const registry = join(work, "config/nix/registry.json");
     mkdirSync(join(work, "config/nix"), { recursive: true });

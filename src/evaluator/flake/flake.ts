@@ -20,7 +20,7 @@ import { type FetchContext, type FetchedTree, fetchTree } from "./fetchTree.js";
 import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { computeLocks, type FlakeMeta, type LockEnv, parseInputs, type ResolvedGraph } from "./lock.js";
 import { diffLockFiles } from "./lockDiff.js";
-import { flakeRefToString28 } from "./refString.js";
+import { flakeRefToString28, withDirInGitUrl } from "./refString.js";
 import { showPos } from "../parseErrors.js";
 import { emptyLockFile, type FlakeRefAttrs, type LockFile, parseLockFile, serializeLockFile } from "./lockFile.js";
 
@@ -111,7 +111,8 @@ export function readFlakeMeta(host: FlakeHost, dir: string, where: string): Flak
 
 function lockEnv(host: FlakeHost): LockEnv {
   return {
-    parseRef: (url) => (url.startsWith("./") || url.startsWith("../") || url === "." ? { path: url, type: "path" } : parseRefOrThrow(url)),
+    // Nix 2.8 keeps a git input's `dir` inside its URL too (flake.lock's original/locked show it).
+    parseRef: (url) => withDirInGitUrl(url.startsWith("./") || url.startsWith("../") || url === "." ? { path: url, type: "path" } : parseRefOrThrow(url)),
     fetch: (ref, parentDir) => fetchTree(ref, fetchCtx(host, parentDir)),
     readFlake: (dir, _path, locked) => readFlakeMeta(host, dir, flakeRefToString28(locked)),
     realPath: (p) => host.ev.store.toRealPath(p),
