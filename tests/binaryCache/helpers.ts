@@ -64,7 +64,7 @@ export async function serveDir(root: string, options: { allowPut?: boolean } = {
  * every Nix on the machine: under load its locking stalls for minutes, and it
  * remembers caches across runs. Each test process gets its own.
  */
-const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "nixoci-bc-xdg-cache-")) };
+const env: NodeJS.ProcessEnv = { ...process.env };
 
 export function run(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: "utf8", input, env, stdio: ["pipe", "pipe", "pipe"], maxBuffer: 64 << 20 });
@@ -76,8 +76,11 @@ export async function runAsync(cmd: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A temp dir for one test file; the first one also holds that file's Nix disk cache (removed with it). */
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `nixoci-bc-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `nixoci-bc-${tag}-`));
+  if (env.XDG_CACHE_HOME === process.env.XDG_CACHE_HOME) env.XDG_CACHE_HOME = join(dir, "xdg-cache");
+  return dir;
 }
 
 export interface NixFixture {
