@@ -5,7 +5,7 @@
  * the builder creates its outputs; /build as cwd; uid 1000 / gid 100;
  * hostname localhost; only `lo` unless the derivation is fixed-output.
  */
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
 
 export const SANDBOX_UID = 1000;
@@ -85,7 +85,11 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   ];
   for (const [name, physical] of spec.etcFiles) a.push("--ro-bind", physical, `/etc/${name}`);
   a.push("--bind", spec.scratchStoreDir, spec.storeDir);
-  for (const [logical, physical] of [...spec.inputs].sort()) a.push("--ro-bind", physical, logical);
+  for (const [logical, physical] of [...spec.inputs].sort()) {
+    // A store object that is itself a symlink: recreate the link (binding would follow it on the host).
+    if (lstatSync(physical).isSymbolicLink()) a.push("--symlink", readlinkSync(physical), logical);
+    else a.push("--ro-bind", physical, logical);
+  }
   for (const [target, source] of spec.extraPaths) {
     for (const dir of parentDirs(target)) a.push("--perms", "0755", "--dir", dir);
     a.push("--ro-bind", source, target);

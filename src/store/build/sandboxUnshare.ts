@@ -6,7 +6,7 @@
  * mounts; a nested user namespace then maps uid/gid 1000/100 to it, chroots
  * and execs the builder, which therefore has no capabilities, as under Nix.
  */
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { SANDBOX_BUILD_DIR, SANDBOX_GID, SANDBOX_UID, type SandboxSpec } from "./sandbox.js";
 
@@ -28,9 +28,15 @@ export function unshareCommand(spec: SandboxSpec, rootDir: string): { command: s
   for (const [name, physical] of spec.etcFiles) bind(physical, `/etc/${name}`, true, false);
   dir("/nix");
   bind(spec.scratchStoreDir, spec.storeDir, false, true);
-  for (const [logical, physical] of [...spec.inputs].sort())
-    lines.push(`if [ -d ${q(physical)} ] && [ ! -L ${q(physical)} ]; then mkdir -p ${q(rootDir + logical)}; else touch ${q(rootDir + logical)}; fi`,
+  for (const [logical, physical] of [...spec.inputs].sort()) {
+    // A store object that is itself a symlink: recreate the link (a bind mount would follow it on the host).
+    if (lstatSync(physical).isSymbolicLink()) {
+      lines.push(`ln -s ${q(readlinkSync(physical))} ${q(rootDir + logical)}`);
+      continue;
+    }
+    lines.push(`if [ -d ${q(physical)} ]; then mkdir -p ${q(rootDir + logical)}; else touch ${q(rootDir + logical)}; fi`,
       `mount --bind ${q(physical)} ${q(rootDir + logical)}`, `mount -o remount,bind,ro ${q(rootDir + logical)}`);
+  }
   for (const [target, source] of spec.extraPaths) bind(source, target, true, false);
   bind(spec.buildDir, SANDBOX_BUILD_DIR, false, true);
   dir("/tmp", "1777");
