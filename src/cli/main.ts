@@ -1,15 +1,14 @@
-import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { NixociError } from "../errors.js";
 import { loadCommands } from "./commands/index.js";
+import { NIXOCI_VERSION } from "../version.js";
 
-const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
 /** The program with the commands needed for `argv` (see loadCommands). */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command("nixoci")
     .description("Turn a Nix flake into an OCI container image, without Nix installed")
-    .version(pkg.version, "-V, --version")
+    .version(NIXOCI_VERSION, "-V, --version")
     .showHelpAfterError()
     .exitOverride();
   const args = argv.slice(2);

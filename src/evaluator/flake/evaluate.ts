@@ -3,6 +3,7 @@
  * flake, consult the evaluation cache by the locked flake's fingerprint, else
  * call its outputs and read what the build pipeline needs (PackageInfo).
  */
+import { NIXOCI_VERSION } from "../../version.js";
 import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
@@ -58,7 +59,7 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
       rootNarHash: String(locked.sourceInfo.narHash),
       dir: typeof installable.ref.dir === "string" ? installable.ref.dir : "",
       lockText: locked.lockText,
-      extra: [req.system, CACHE_KEY_VERSION, req.impure ? "impure" : "pure"],
+      extra: [req.system, CACHE_KEY_VERSION, NIXOCI_VERSION, req.impure ? "impure" : "pure"],
     });
     const cacheKey = candidates.map((c) => c.join(".")).join("|");
     // As Nix: the evaluation cache serves pure evaluations only.

@@ -10,6 +10,7 @@
  * and only when the lock file was already complete, so a hit is exactly what
  * evaluating again would give. A hit also needs the .drv to still be in the store.
  */
+import { NIXOCI_VERSION } from "../../version.js";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { defaultStoreRoot, LOGICAL_STORE_DIR, storeLocationAt } from "../../store/location.js";
@@ -63,6 +64,7 @@ export function warmKey(req: EvalRequest, realStoreDir: string): WarmKey | undef
     const candidates = buildAttrCandidates(inst, req.system);
     const key = fetchCacheKey([
       WARM_VERSION,
+      NIXOCI_VERSION,
       realStoreDir,
       req.system,
       req.impure ? "impure" : "pure",
