@@ -16,18 +16,15 @@ import { type OutputFormat, writeOutput } from "../oci/output.js";
 import { mergeImageSettings, parseImageSettings, type ImageSettings } from "../oci/settings.js";
 import { pushImage } from "../oci/registry/push.js";
 import type { ProgressReporter } from "../oci/registry/progress.js";
+import type { RealiseRequest } from "./backend.js";
 import { nativeBackend } from "./nativeBackend.js";
 import { nixBackend } from "./nixBackend.js";
-import type { FlakeEvalOptions } from "../evaluator/flake/evalInstallable.js";
 import { PipelineError } from "./pipelineError.js";
 
-export interface BuildRequest {
-  /** `FLAKEREF#ATTR`, default `.#default`. */
-  installable: string;
-  cwd: string;
+/** What to build: the backend's request (evaluate + realise) plus what the image needs. */
+export interface BuildRequest extends Omit<RealiseRequest, "system" | "log"> {
+  /** Nix system; default this machine's. */
   system?: string;
-  /** Store root (`--store`); default: the local store. */
-  store?: string;
   /** Where to write the image; undefined writes nothing (push-only). */
   output?: string;
   format?: OutputFormat;
@@ -39,18 +36,8 @@ export interface BuildRequest {
   /** Image settings from flags; they win over the flake's `nixoci` attribute. */
   settings?: ImageSettings;
   base?: Image;
-  maxJobs?: number;
-  /** Print build logs (`-L`). */
-  printBuildLogs?: boolean;
-  showTrace?: boolean;
-  noEvalCache?: boolean;
-  noSandbox?: boolean;
-  /** `--impure`, `--override-input`, `--update-input`, `--no-write-lock-file`. */
-  flake?: FlakeEvalOptions;
   /** "native" (default): nixoci evaluates and builds; "nix": a real Nix does. */
   backend?: "native" | "nix";
-  /** Binary caches for the native backend (`--substituters` …). */
-  substituters?: { substituters?: string; trustedPublicKeys?: string; requireSigs?: boolean };
   log?: (line: string) => void;
 }
 
@@ -84,20 +71,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const log = req.log ?? (() => {});
   const system = req.system ?? defaultSystem();
   const backend = req.backend === "nix" ? nixBackend : nativeBackend;
-  const realised = await backend.realise({
-    installable: req.installable || ".#default",
-    cwd: req.cwd,
-    system,
-    store: req.store,
-    maxJobs: req.maxJobs,
-    printBuildLogs: req.printBuildLogs,
-    showTrace: req.showTrace,
-    noEvalCache: req.noEvalCache,
-    noSandbox: req.noSandbox,
-    flake: req.flake,
-    substituters: req.substituters,
-    log,
-  });
+  const realised = await backend.realise({ ...req, installable: req.installable || ".#default", system, log });
   const { pkg, graph } = realised;
   try {
     const wanted = pkg.installOutputs.map((o) => pkg.outputs[o]!);

@@ -4,11 +4,12 @@
  * GITHUB_STEP_SUMMARY files, against a real registry with Basic auth.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegistry, type RegistryServer } from "../registry/helpers/registryServer.js";
+import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -34,9 +35,7 @@ describe.skipIf(!haveTools("docker-registry", "htpasswd", "skopeo", "bwrap", "bu
 
   beforeAll(async () => {
     registry = await startRegistry({ kind: "basic", user: "ci-bot", password: secret });
-    cpSync(join(repoRoot, "examples"), join(work, "examples"), { recursive: true });
-    execFileSync("git", ["init", "-q", work]);
-    execFileSync("git", ["-C", work, "add", "-A"]);
+    initExampleWorkTree(work);
   });
   afterAll(async () => {
     await registry?.stop();

@@ -5,10 +5,11 @@
  * gives the same digest.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -48,10 +49,7 @@ function runImage(archive: string, name: string, args?: string[]): { stdout: str
 
 describe.skipIf(!haveTools("skopeo", "umoci", "runc", "bwrap", "busybox", "git"))("examples, built and run", () => {
   beforeAll(() => {
-    // A fresh clone's view: examples in a git work tree, all files tracked.
-    cpSync(join(repoRoot, "examples"), join(work, "examples"), { recursive: true });
-    execFileSync("git", ["init", "-q", work]);
-    execFileSync("git", ["-C", work, "add", "-A"]);
+    initExampleWorkTree(work);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

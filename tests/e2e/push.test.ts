@@ -4,11 +4,12 @@
  * second push uploads nothing.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegistry, type RegistryServer } from "../registry/helpers/registryServer.js";
+import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -21,9 +22,7 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "bwrap", "busybox", "git
 
   beforeAll(async () => {
     registry = await startRegistry();
-    cpSync(join(repoRoot, "examples"), join(work, "examples"), { recursive: true });
-    execFileSync("git", ["init", "-q", work]);
-    execFileSync("git", ["-C", work, "add", "-A"]);
+    initExampleWorkTree(work);
   });
   afterAll(async () => {
     await registry?.stop();

@@ -4,10 +4,11 @@
  * built when the cache has the closure.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -18,9 +19,7 @@ describe.skipIf(!haveTools("nix", "bwrap", "busybox", "git"))("build with --subs
   const nixoci = (args: string[]) => spawnSync(process.execPath, [join(repoRoot, "bin/nixoci.js"), ...args], { cwd: work, env, encoding: "utf8" });
 
   beforeAll(() => {
-    cpSync(join(repoRoot, "examples"), join(work, "examples"), { recursive: true });
-    execFileSync("git", ["init", "-q", work]);
-    execFileSync("git", ["-C", work, "add", "-A"]);
+    initExampleWorkTree(work);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
