@@ -40,7 +40,7 @@ export function nixRealise(nixRoot: string, drvs: string[], extraArgs: string[] 
       return { ok: true, stderr: "" };
     } catch (err) {
       const stderr = String((err as { stderr?: Buffer }).stderr ?? "");
-      if (attempt < 3 && stderr.includes("failed due to signal 9 (Killed)")) continue;
+      if (attempt < 6 && stderr.includes("failed due to signal 9 (Killed)")) continue;
       return { ok: false, stderr };
     }
   }
