@@ -1,4 +1,5 @@
 import { runtimeClosure, topoSortPaths } from "./closure.js";
+import { Heap } from "./heap.js";
 import { baseName, compareStorePaths, pathName, sortedReferences, type ClosureGraph } from "./graph.js";
 import { treeConn, treeLast, treeLine, treeNull } from "./whyDepends.js";
 
@@ -60,47 +61,23 @@ export function formatGraph(graph: ClosureGraph, roots: readonly string[]): stri
   return out.join("");
 }
 
-/** A set of store paths that yields its smallest element first (binary heap, duplicates dropped). */
+/** A set of store paths that yields its smallest element first (duplicates dropped). */
 class SortedPathSet {
-  private heap: string[] = [];
-  private members = new Set<string>();
+  private readonly heap = new Heap<string>((a, b) => compareStorePaths(a, b) < 0);
+  private readonly members = new Set<string>();
   constructor(paths: Iterable<string>) {
     for (const p of paths) this.add(p);
   }
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
   add(p: string): void {
     if (this.members.has(p)) return;
     this.members.add(p);
-    const h = this.heap;
-    h.push(p);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (compareStorePaths(h[parent]!, h[i]!) <= 0) break;
-      [h[parent], h[i]] = [h[i]!, h[parent]!];
-      i = parent;
-    }
+    this.heap.push(p);
   }
   shift(): string {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && compareStorePaths(h[l]!, h[m]!) < 0) m = l;
-        if (r < h.length && compareStorePaths(h[r]!, h[m]!) < 0) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
+    const top = this.heap.pop();
     this.members.delete(top);
     return top;
   }

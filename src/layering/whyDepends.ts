@@ -1,4 +1,5 @@
 import { runtimeClosure } from "./closure.js";
+import { Heap } from "./heap.js";
 import { compareStorePaths, hashPart, sortedReferences, type ClosureGraph } from "./graph.js";
 import { findHashes, type StoreTreeReader } from "./storeTree.js";
 
@@ -80,7 +81,8 @@ export async function whyDepends(
   // pointer value, and never re-queues a node. Its map nodes are allocated in
   // StorePath order, so the highest-ranked queued node comes out first; the
   // distances (which order the edges) are therefore not always the shortest.
-  const queue = new RankHeap();
+  // Max-heap by rank: Nix's std::priority_queue<Node *>, with rank standing for the address.
+  const queue = new Heap<Node>((a, b) => a.rank > b.rank);
   queue.push(nodes.get(dependencyPath)!);
   while (queue.size > 0) {
     const node = queue.pop();
@@ -160,45 +162,6 @@ export async function whyDepends(
     if (!(e instanceof BailOut)) throw e;
   }
   return { dependent: true, output: out.join("") };
-}
-
-/** Max-heap of nodes by rank (Nix's std::priority_queue<Node *>, with rank for address). */
-class RankHeap {
-  private readonly h: Node[] = [];
-  get size(): number {
-    return this.h.length;
-  }
-  push(n: Node): void {
-    const h = this.h;
-    h.push(n);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]!.rank >= h[i]!.rank) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
-      i = p;
-    }
-  }
-  pop(): Node {
-    const h = this.h;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l]!.rank > h[m]!.rank) m = l;
-        if (r < h.length && h[r]!.rank > h[m]!.rank) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 function hilite(s: string, pos: number, len: number, colour: string): string {
