@@ -125,8 +125,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
     return {
       image,
       ref,
-      name: ref.slice(0, ref.lastIndexOf(":") > ref.lastIndexOf("/") ? ref.lastIndexOf(":") : ref.length),
-      tag: ref.lastIndexOf(":") > ref.lastIndexOf("/") ? ref.slice(ref.lastIndexOf(":") + 1) : "latest",
+      name: splitTag(ref).name,
+      tag: splitTag(ref).tag ?? "latest",
       digest: await image.digest(),
       configDigest: manifest.config.digest,
       layers,
@@ -152,11 +152,8 @@ export interface PushRequest {
 
 /** Push a built image under each tag; returns the references pushed (`repo:tag`). */
 export async function pushBuilt(result: BuildResult, req: PushRequest): Promise<string[]> {
-  const repo = req.repository.replace(/^docker:\/\//, "");
-  const lastSlash = repo.lastIndexOf("/");
-  const hasTag = repo.lastIndexOf(":") > lastSlash;
-  const base = hasTag ? repo.slice(0, repo.lastIndexOf(":")) : repo;
-  const tags = hasTag ? [repo.slice(repo.lastIndexOf(":") + 1), ...req.tags] : req.tags.length ? req.tags : [result.tag];
+  const { name: base, tag } = splitTag(req.repository.replace(/^docker:\/\//, ""));
+  const tags = tag !== undefined ? [tag, ...req.tags] : req.tags.length ? req.tags : [result.tag];
   const pushed = await pushImage(result.image, `${base}:${tags[0]}`, {
     extraTags: tags.slice(1),
     tlsVerify: req.tlsVerify,
@@ -165,6 +162,15 @@ export async function pushBuilt(result: BuildResult, req: PushRequest): Promise<
   });
   req.log?.(`pushed ${base}@${pushed.digest} (${pushed.blobs.pushed.length} blobs uploaded, ${pushed.blobs.skipped.length} present, ${pushed.blobs.mounted.length} mounted)`);
   return tags.map((t) => `${base}:${t}`);
+}
+
+/**
+ * `repo[:tag]` → its parts. The tag follows the last ':' of the last path
+ * component, so a registry port (`host:5000/app`) is not taken for one.
+ */
+export function splitTag(ref: string): { name: string; tag?: string } {
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/") ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref };
 }
 
 /**

@@ -9,7 +9,7 @@ import { parseImageLocation } from "../../oci/transport/location.js";
 import { parsePlatform } from "../../oci/registry/platform.js";
 import { formatReference, parseReference } from "../../oci/registry/reference.js";
 import { pushImage } from "../../oci/registry/push.js";
-import { buildImage } from "../pipeline.js";
+import { buildImage, splitTag } from "../pipeline.js";
 import { addImageFlags, type ImageFlags, requestFromFlags } from "./build.js";
 import { addRegistryFlags, clientOptions, parseBool, progressFromFlags, pushOptions, report, type RegistryFlags } from "./copy.js";
 
@@ -55,7 +55,7 @@ export function registerPush(program: Command): void {
       const built = await buildImage(req);
       // No tag in REF: the package version, as `build` names the image (the parser would say "latest").
       const raw = target.slice("docker://".length);
-      const explicit = raw.includes("@") || raw.slice(raw.lastIndexOf("/") + 1).includes(":");
+      const explicit = raw.includes("@") || splitTag(raw).tag !== undefined;
       const dest = explicit ? parsedRef : { ...parsedRef, tag: built.tag };
       const pushed = await pushImage(built.image, dest, { ...pushOptions(flags, client, progress), extraTags: flags.tag });
       await report({ digest: pushed.digest, mediaType: pushed.mediaType, push: pushed }, formatReference(dest), flags, "Pushed");
