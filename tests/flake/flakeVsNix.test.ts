@@ -85,6 +85,24 @@ describe("flake examples evaluate to Nix 2.8's derivations", () => {
     const r = evaluate({ installable: "./examples/broken", cwd: work, noWriteLock: true }, store);
     expect(r.error).toMatch(/lacks attribute 'outputs'/);
   });
+
+  it("turns store paths in the nixoci settings into output paths (image roots), never .drv files", () => {
+    mkdirSync(join(work, "examples/ctx"), { recursive: true });
+    writeFileSync(
+      join(work, "examples/ctx/flake.nix"),
+      `{ outputs = { self }: let
+          mk = name: derivation { inherit name; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; };
+          tool = mk "tool";
+          two = derivation { name = "two"; system = "x86_64-linux"; builder = "/bin/sh"; outputs = [ "out" "doc" ]; args = [ "-c" "echo > $out; echo > $doc" ]; };
+        in { packages.x86_64-linux = { inherit tool two; default = mk "app" // { nixoci.entrypoint = [ "\${tool}/bin/tool" ]; nixoci.env.DOC = "\${two.doc}"; }; }; }; }\n`,
+    );
+    git(work, "add", "examples/ctx");
+    const app = evaluate({ installable: "./examples/ctx", cwd: work, noWriteLock: true }, store);
+    const tool = evaluate({ installable: "./examples/ctx#tool", cwd: work, noWriteLock: true }, store);
+    const two = evaluate({ installable: "./examples/ctx#two", cwd: work, noWriteLock: true }, store);
+    expect(app.error).toBeUndefined();
+    expect(app.info!.settingsReferences).toEqual([tool.info!.outputs.out, two.info!.outputs.doc].sort());
+  });
 });
 
 describe.skipIf(!haveTools("nix", "git"))("locking against nix flake lock (Nix 2.8)", () => {

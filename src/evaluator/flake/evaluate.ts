@@ -151,7 +151,7 @@ function packageInfo(ev: Evaluator, attrPath: string[], value: Value, flake: Pac
   if (nixoci !== undefined) {
     const ctx = new Set<string>();
     settings = JSON.parse(fromBytes(valueToJson(ev, nixoci, ctx, true, noPos)));
-    for (const c of ctx) settingsReferences.add(contextPath(c));
+    for (const c of ctx) for (const p of contextPaths(ev, c)) settingsReferences.add(p);
   }
   return {
     attrPath,
@@ -169,11 +169,19 @@ function packageInfo(ev: Evaluator, attrPath: string[], value: Value, flake: Pac
   };
 }
 
-/** A string-context element ("/nix/store/x", "!out!/nix/store/x.drv", "=/nix/store/x.drv") → its store path. */
-function contextPath(c: string): string {
-  if (c.startsWith("!")) return c.slice(c.indexOf("!", 1) + 1);
-  if (c.startsWith("=")) return c.slice(1);
-  return c;
+/**
+ * The store paths an image needs for a string-context element: a plain path
+ * as is; `!out!/nix/store/x.drv` the output path of `out` (not the .drv,
+ * whose closure is the build-time one); `=/nix/store/x.drv` every output.
+ */
+function contextPaths(ev: Evaluator, c: string): string[] {
+  if (c.startsWith("!")) {
+    const bang = c.indexOf("!", 1);
+    const output = ev.readDerivation(c.slice(bang + 1)).outputs.get(c.slice(1, bang));
+    return output ? [output.path] : [];
+  }
+  if (c.startsWith("=")) return [...ev.readDerivation(c.slice(1)).outputs.values()].map((o) => o.path);
+  return [c];
 }
 
 function missingAttrMessage(ev: Evaluator, flake: NixAttrs, url: string, candidates: string[][], system: string): string {
