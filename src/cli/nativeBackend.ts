@@ -1,6 +1,7 @@
 /** nixoci's own evaluator and store: evaluation on a big-stack worker, builds in our sandbox. */
 import { evaluateInstallableOnWorker } from "../evaluator/flake/evalInstallable.js";
 import { buildDerivations, LocalStore } from "../store/index.js";
+import { parseStorePath } from "../store/format/index.js";
 import type { Backend, RealiseRequest, Realised } from "./backend.js";
 import { PipelineError } from "./pipelineError.js";
 
@@ -43,5 +44,5 @@ export const nativeBackend: Backend = {
 };
 
 function drvName(drvPath: string): string {
-  return drvPath.slice(drvPath.lastIndexOf("/") + 34).replace(/\.drv$/, "");
+  return parseStorePath(drvPath).name.replace(/\.drv$/, "");
 }
