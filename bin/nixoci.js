@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` via the prepare script).
-import { main } from "../dist/cli/main.js";
+// The CLI entry (bin/nixoci, the launcher, runs this). The compiled CLI lives in dist/ (built by
+// `npm install` via the prepare script).
+// The launcher moved NODE_EXTRA_CA_CERTS aside so Node would not load it at start-up; programs we run
+// see the user's environment as it was.
+if (process.env.NIXOCI_EXTRA_CA_CERTS && !process.env.NODE_EXTRA_CA_CERTS) process.env.NODE_EXTRA_CA_CERTS = process.env.NIXOCI_EXTRA_CA_CERTS;
+const { main } = await import("../dist/cli/main.js");
 
 main(process.argv).catch((err) => {
   console.error(err?.stack ?? String(err));

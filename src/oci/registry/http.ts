@@ -9,6 +9,7 @@ import https from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { tlsTrustOptions } from "../../tlsTrust.js";
 import { redactHeaders, redactUrl } from "./redact.js";
 
 export type RequestBody = Buffer | (() => Readable);
@@ -66,16 +67,25 @@ export class HttpTransport {
   /** Requests sent so far (each attempt counts). */
   requestCount = 0;
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private httpsAgentMade: https.Agent | undefined;
+  private readonly tlsVerify: boolean;
+  private readonly maxSockets: number;
   private readonly timeoutMs: number;
   private readonly debug: ((line: string) => void) | undefined;
 
   constructor(opts: HttpTransportOptions = {}) {
     const maxSockets = opts.maxSockets ?? 16;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets, rejectUnauthorized: opts.tlsVerify ?? true });
+    this.maxSockets = maxSockets;
+    this.tlsVerify = opts.tlsVerify ?? true;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
     this.debug = opts.debug;
+  }
+
+  /** Made on the first https request: loading the trusted CAs is work a loopback push never needs. */
+  private get httpsAgent(): https.Agent {
+    this.httpsAgentMade ??= new https.Agent({ keepAlive: true, maxSockets: this.maxSockets, rejectUnauthorized: this.tlsVerify, ...tlsTrustOptions() });
+    return this.httpsAgentMade;
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
@@ -124,7 +134,7 @@ export class HttpTransport {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgentMade?.destroy();
   }
 }
 

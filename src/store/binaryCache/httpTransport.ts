@@ -10,6 +10,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { tlsTrustOptions } from "../../tlsTrust.js";
 import { BinaryCacheError } from "./errors.js";
 import type { CacheTransport } from "./transport.js";
 
@@ -19,8 +20,9 @@ export class HttpTransport implements CacheTransport {
   private readonly agent: http.Agent;
 
   constructor(readonly uri: string) {
-    const Agent = uri.startsWith("https:") ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.agent = uri.startsWith("https:")
+      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsTrustOptions() })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   /** Relative to the cache; a narinfo URL may also be absolute, as Nix's HttpBinaryCacheStore allows. */

@@ -6,9 +6,12 @@
  * caller like any fixed output.
  */
 import { createReadStream, createWriteStream, chmodSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { tlsTrustOptions } from "../../tlsTrust.js";
 import { restoreNarTo } from "../narOps.js";
 
 export class FetchurlError extends Error {}
@@ -55,9 +58,34 @@ async function openUrl(url: string, resolveFile: (path: string) => string | unde
     return createReadStream(physical);
   }
   if (url.startsWith("http://") || url.startsWith("https://")) {
-    const res = await fetch(url, { redirect: "follow" });
-    if (!res.ok || !res.body) throw new FetchurlError(`unable to download '${url}': HTTP error ${res.status}`);
-    return Readable.fromWeb(res.body as never);
+    const res = await httpGet(url).catch((err: Error) => {
+      throw new FetchurlError(`unable to download '${url}': ${err.message}`);
+    });
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      res.resume();
+      throw new FetchurlError(`unable to download '${url}': HTTP error ${status}`);
+    }
+    return res;
   }
   throw new FetchurlError(`unsupported URL scheme in '${url}'`);
+}
+
+const MAX_REDIRECTS = 10;
+
+/** GET following redirects (curl's -L, as Nix's downloader), trusting the user's extra CAs on https. */
+function httpGet(url: string, redirects = 0): Promise<http.IncomingMessage> {
+  const secure = url.startsWith("https:");
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).get(url, secure ? tlsTrustOptions() : {}, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
+        res.resume();
+        resolve(httpGet(new URL(res.headers.location, url).toString(), redirects + 1));
+        return;
+      }
+      resolve(res);
+    });
+    req.on("error", reject);
+  });
 }
