@@ -1,11 +1,25 @@
 import type { Command } from "commander";
 
-/** `nixoci eval`: evaluate an expression or file like `nix eval` (--expr/--file, attribute path, --json, --raw). */
+interface EvalFlags {
+  expr?: string;
+  file?: string;
+  apply?: string;
+  json: boolean;
+  raw: boolean;
+  include: string[];
+  showTrace: boolean;
+  system?: string;
+  impure: boolean;
+  store?: string;
+  writeLockFile: boolean;
+}
+
+/** `nixoci eval`: like `nix eval`, a flake installable (FLAKEREF#ATTR) or an expression/file (--expr/--file, attribute path), --json, --raw. */
 export function registerEval(program: Command): void {
   program
     .command("eval")
-    .description("Evaluate a Nix expression (--expr) or file (--file) and print the result, like nix eval")
-    .argument("[installable]", "attribute path within the --expr/--file value", "")
+    .description("Evaluate a flake attribute (FLAKEREF#ATTR), a Nix expression (--expr) or file (--file) and print the result, like nix eval")
+    .argument("[installable]", "FLAKEREF#ATTR, or with --expr/--file an attribute path within the value", "")
     .option("--expr <expr>", "evaluate this expression")
     .option("-f, --file <file>", "evaluate this file ('-' for stdin)")
     .option("--apply <function>", "apply this function to the value before printing")
@@ -13,10 +27,25 @@ export function registerEval(program: Command): void {
     .option("--raw", "print a string without quotes or escaping", false)
     .option("-I, --include <path>", "add to the search path", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--show-trace", "show the evaluation trace on errors", false)
-    .action(async (installable: string, opts: { expr?: string; file?: string; apply?: string; json: boolean; raw: boolean; include: string[]; showTrace: boolean }) => {
+    .option("--system <system>", "Nix system of the flake outputs to look in (default: this machine's)")
+    .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
+    .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
+    .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
+    .action(async (installable: string, opts: EvalFlags) => {
       // Loaded on use: keeps other commands' start-up free of the evaluator.
       const { runNixEvalCli } = await import("../../evaluator/cli/runNixEval.js");
+      const flakeMode = opts.expr === undefined && opts.file === undefined && installable !== "";
+      const flake = flakeMode
+        ? {
+            installable,
+            system: opts.system ?? (await import("../pipeline.js")).defaultSystem(),
+            impure: opts.impure,
+            storeRoot: opts.store ?? process.env.NIXOCI_STORE,
+            noWriteLock: !opts.writeLockFile,
+          }
+        : undefined;
       const r = await runNixEvalCli({
+        flake,
         expr: opts.expr,
         file: opts.file,
         attrPath: installable.startsWith(".#") ? installable.slice(2) : installable,

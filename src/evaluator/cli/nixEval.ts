@@ -1,7 +1,7 @@
 /**
  * `nixoci eval`: `nix eval` for expressions and files (`--expr`, `--file`,
- * an attribute path, `--apply`, `--json`, `--raw`). Flake installables are
- * resolved by the flakes code, which can call `evalInstallableValue`.
+ * an attribute path, `--apply`, `--json`, `--raw`) and for flake installables
+ * (`FLAKEREF#ATTR`, resolved by the flakes code in flake mode).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -17,6 +17,8 @@ import { formatEvalError } from "./formatError.js";
 import { type RunResult, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
+import { evalInstallableValue, makeFlakeEvaluator } from "../flake/evalValue.js";
+import type { FlakeEvalStore } from "../flake/localEvalStore.js";
 
 export interface NixEvalOptions {
   expr?: string;
@@ -30,6 +32,8 @@ export interface NixEvalOptions {
   showTrace: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Without --expr/--file: the flake installable (`.#attr`, `path:/x#attr`, …) and its settings. */
+  flake?: { installable: string; system: string; impure: boolean; storeRoot?: string; noWriteLock?: boolean };
 }
 
 /** Prints a value as `nix eval` does, in the chosen output mode; returns bytes. */
@@ -39,21 +43,33 @@ export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions,
   return printValue(ev, v, { force: true }) + "\n";
 }
 
+/** For a flake installable, `store` must be a {@link FlakeEvalStore} (the local store). */
 export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore()): RunResult {
   const stderr: string[] = [];
+  // Flake mode reports warnings and traces as lines.
+  const lines: string[] = [];
+  const messages = () => lines.map((l) => `${l}\n`).join("");
   let ev: Evaluator | undefined;
   try {
     if (o.raw && o.json) throw new NixociError("--raw and --json are mutually exclusive");
-    ev = makeEvaluator(store, o.includes, o.env, stderr);
-    let root: Value;
-    if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
-    else if (o.file !== undefined) {
-      const file = o.file === "-" ? undefined : resolve(o.cwd, o.file);
-      root = file === undefined ? ev.evalExprText(toBytes(readFileSync(0, "utf8")), toBytes("«stdin»"), toBytes(o.cwd)) : ev.evalFile(toBytes(file));
-    } else throw new NixociError("flake installables are not supported by this command yet; use --expr or --file");
-    let v = findAlongAttrPath(ev, o.attrPath, NixAttrs.empty, root);
+    let v: Value;
+    if (o.expr !== undefined || o.file !== undefined) {
+      ev = makeEvaluator(store, o.includes, o.env, stderr);
+      let root: Value;
+      if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
+      else {
+        const file = o.file === "-" ? undefined : resolve(o.cwd, o.file!);
+        root = file === undefined ? ev.evalExprText(toBytes(readFileSync(0, "utf8")), toBytes("«stdin»"), toBytes(o.cwd)) : ev.evalFile(toBytes(file));
+      }
+      v = findAlongAttrPath(ev, o.attrPath, NixAttrs.empty, root);
+    } else if (o.flake) {
+      const req = { ...o.flake, cwd: o.cwd };
+      ev = makeFlakeEvaluator(req, store, lines);
+      v = evalInstallableValue(req, store as FlakeEvalStore, lines, ev).value;
+    } else throw new NixociError("'nixoci eval' needs an installable (FLAKEREF#ATTR), --expr or --file");
     if (o.apply !== undefined) v = ev.callFunction(ev.evalExprText(toBytes(o.apply), STRING_FILE, toBytes(o.cwd)), [v], noPos);
-    return { stdout: printForNixEval(ev, v, o), stderr: stderr.join(""), exitCode: 0 };
+    const stdout = printForNixEval(ev, v, o);
+    return { stdout, stderr: stderr.join("") + messages(), exitCode: 0 };
   } catch (err) {
     let msg: string;
     if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
@@ -63,6 +79,6 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     } else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
     else throw err;
     void mkString;
-    return { stdout: "", stderr: stderr.join("") + msg + "\n", exitCode: 1 };
+    return { stdout: "", stderr: stderr.join("") + messages() + msg + "\n", exitCode: 1 };
   }
 }

@@ -1,5 +1,6 @@
 /** Worker entry: runs `nixoci eval` on a big stack (see bigStack.ts). */
 import { parentPort, workerData } from "node:worker_threads";
-import { type NixEvalOptions, runNixEval } from "./nixEval.js";
+import type { NixEvalOptions } from "./nixEval.js";
+import { runNixEvalWithStore } from "./runNixEval.js";
 
-parentPort!.postMessage(runNixEval(workerData as NixEvalOptions));
+parentPort!.postMessage(await runNixEvalWithStore(workerData as NixEvalOptions));

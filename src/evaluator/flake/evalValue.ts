@@ -35,9 +35,20 @@ export interface EvaluatedValue {
   messages: string[];
 }
 
-export function evalInstallableValue(req: EvalValueRequest, store: EvalStore & { narHashOf(p: string): string }, messages: string[] = []): EvaluatedValue {
+/** An evaluator in flake mode (pure unless `impure`); traces go to `messages`. */
+export function makeFlakeEvaluator(req: Pick<EvalValueRequest, "system" | "impure">, store: EvalStore, messages: string[]): Evaluator {
   const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l) });
   if (!req.impure) restrictPaths(ev);
+  return ev;
+}
+
+/** `ev` may be given (from {@link makeFlakeEvaluator}) so that the caller can format an error with its sources. */
+export function evalInstallableValue(
+  req: EvalValueRequest,
+  store: EvalStore & { narHashOf(p: string): string },
+  messages: string[] = [],
+  ev: Evaluator = makeFlakeEvaluator(req, store, messages),
+): EvaluatedValue {
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(defaultEvalCachePath()));
   try {
     const host: FlakeHost = { ev, narHashOf: (p) => store.narHashOf(p), fetchCache, warn: (l) => messages.push(l) };
