@@ -4,12 +4,11 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { openLocalImage } from "../../oci/output.js";
-import { isImageIndex } from "../../oci/image.js";
 import type { OutputFormat } from "../../oci/output.js";
 import { parseImageSettings, type ImageSettings } from "../../oci/settings.js";
 import { humanBytes as formatBytes } from "../../oci/registry/progress.js";
-import { type BuildRequest, type BuildResult, buildImage } from "../pipeline.js";
+import { openBaseImage } from "../baseImage.js";
+import { type BuildRequest, type BuildResult, buildImage, defaultSystem } from "../pipeline.js";
 import { overridePairs } from "./flake.js";
 
 export interface ImageFlags {
@@ -113,12 +112,7 @@ export async function requestFromFlags(installable: string | undefined, flags: I
   if (maxLayers !== undefined && !(Number.isInteger(maxLayers) && maxLayers >= 2)) throw new UsageError(`--max-layers must be an integer ≥ 2`);
   if (flags.layering !== undefined && !["popularity", "size"].includes(flags.layering)) throw new UsageError(`--layering must be popularity or size`);
   if (!["native", "nix"].includes(flags.backend)) throw new UsageError(`--backend must be native or nix, not '${flags.backend}'`);
-  let base;
-  if (flags.from !== undefined) {
-    const img = await openLocalImage(flags.from);
-    if (isImageIndex(img)) throw new UsageError(`--from ${flags.from} is an image index; name one image`);
-    base = img;
-  }
+  const base = flags.from === undefined ? undefined : await openBaseImage(flags.from, flags.system ?? defaultSystem());
   const { overrides, flakeRef } = overridePairs(flags.overrideInput ?? [], installable);
   return {
     installable: flakeRef ?? ".#default",
@@ -178,7 +172,7 @@ export function registerBuild(program: Command): void {
       .option("-o, --output <path>", "where to write the image (default ./result.tar, or ./result for a layout)")
       .option("--format <format>", "output format: oci (oci-archive), docker (docker-archive), layout (OCI layout directory)", "oci")
       .option("-t, --tag <name:tag>", "image name and tag (default: the package's pname:version)")
-      .option("--from <image>", "base image: oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
+      .option("--from <image>", "base image: docker://REF (pulled from a registry), oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
       .option("-j <n>", "builds at once (same as --max-jobs)")
       .option("--json", "print a JSON summary on stdout"),
   ).action(async (installable: string, flags: ImageFlags) => {

@@ -30,7 +30,7 @@ export function registerPush(program: Command): void {
     .description("Build a flake package and push its image (REF like ghcr.io/owner/app:tag), or push an existing image with --from")
     .argument("<ref>", "destination: [host[:port]/]repository[:tag|@digest] (docker:// prefix optional)")
     .argument("[flakeref]", "flake package to build and push (default .#default) when no --from/--from-layout is given")
-    .option("--base <image>", "base image for a flake build: oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
+    .option("--base <image>", "base image for a flake build: docker://REF, oci:DIR[:TAG], oci-archive:FILE or docker-archive:FILE")
     .option("--from-layout <dir[:tag]>", "push the image of this OCI layout directory")
     .option("--from <source>", "push from any copy source: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, docker://REF")
     .option("--creds <user:pass>", "registry credentials")
