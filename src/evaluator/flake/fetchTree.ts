@@ -1,13 +1,14 @@
 /**
- * Fetchers for flake inputs and `builtins.fetchTree`: path, local git, and
- * tarball sources, copied into the store under the name "source" as Nix does.
+ * Fetchers for flake inputs and `builtins.fetchTree`: path, local git, tarball
+ * and forge (github/gitlab/sourcehut, fetchGitArchive.ts) sources, copied into
+ * the store under the name "source" as Nix does.
  *
  * Synchronous, like the evaluator that calls them. Git is driven through the
  * git CLI; tarballs are unpacked with GNU tar (which detects gzip/xz/bzip2/zstd).
  * Only node:child_process here (no execa): builtins.fetchTree loads this module
  * with every evaluator, and start-up time matters.
  */
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -19,6 +20,8 @@ import { flakeRefToString28 } from "./refString.js";
 import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { fileStats, type GitWorkingTreeStatus, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./localTree.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
+import { downloadSync } from "./download.js";
+import { type ForgeFetchHost, isForgeType, lockedGitArchive, resolveGitArchive, unpackGitArchive } from "./fetchGitArchive.js";
 
 export class FetchError extends NixociError {
   constructor(
@@ -83,6 +86,10 @@ export function fetchTree(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     case "tarball":
     case "file":
       return fetchTarball(ref, ctx);
+    case "github":
+    case "gitlab":
+    case "sourcehut":
+      return fetchForge(ref, ctx);
     case "indirect":
       return fetchTree(resolveIndirect(ref, ctx.registries ?? registries()), ctx);
     default:
@@ -103,6 +110,7 @@ function alreadyInStore(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree | un
     ref.type === "path" ||
     ref.type === "tarball" ||
     ref.type === "file" ||
+    (isForgeType(ref.type) && typeof ref.rev === "string" && typeof ref.lastModified === "number") ||
     (ref.type === "git" && typeof ref.lastModified === "number" && (typeof ref.ref !== "string" || typeof ref.revCount === "number"));
   if (!hasAllInfo) return undefined;
   let storePath: string;
@@ -115,6 +123,7 @@ function alreadyInStore(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree | un
   const { dir: _, ...locked } = ref;
   const sourceInfo: FetchedTree["sourceInfo"] = { outPath: storePath, narHash: ref.narHash };
   if (typeof ref.lastModified === "number") Object.assign(sourceInfo, { lastModified: ref.lastModified, lastModifiedDate: formatDate(ref.lastModified) });
+  if (isForgeType(ref.type)) Object.assign(sourceInfo, { rev: ref.rev, shortRev: String(ref.rev).slice(0, 7) });
   if (ref.type === "git") {
     sourceInfo.submodules = ref.submodules === true;
     if (typeof ref.rev === "string") Object.assign(sourceInfo, { rev: ref.rev, shortRev: ref.rev.slice(0, 7) });
@@ -237,6 +246,30 @@ function exportCommit(repo: string, rev: string, ctx: FetchContext): string {
   }
 }
 
+/** github:, gitlab:, sourcehut: a commit's tarball from the forge (fetchGitArchive.ts). */
+function fetchForge(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
+  const host: ForgeFetchHost = {
+    fail: (message, cause) => {
+      throw new FetchError(message, ref, { cause });
+    },
+    addTree: (dir) => {
+      const storePath = ctx.store.addPathToStore(dir, { name: "source", method: "recursive" });
+      const narHash = ctx.narHashOf(storePath);
+      checkNarHash(ref, narHash, ctx, storePath);
+      return { storePath, narHash };
+    },
+    warn: (line) => ctx.warn?.(line),
+  };
+  const { rev, url, headers } = resolveGitArchive(ref, host);
+  return cached(ctx, ref, () => ["git-archive", url], () => {
+    const tree = unpackGitArchive(url, headers, host);
+    return {
+      sourceInfo: { outPath: tree.storePath, narHash: tree.narHash, rev, shortRev: rev.slice(0, 7), lastModified: tree.lastModified, lastModifiedDate: formatDate(tree.lastModified) },
+      locked: lockedGitArchive(ref, rev, tree),
+    };
+  });
+}
+
 function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   const url = String(ref.url);
   const tmp = mkdtempSync(join(tmpdir(), "nixoci-tarball-"));
@@ -267,27 +300,11 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
   }
 }
 
-/** Synchronous download: file:// directly, http(s) through a child Node process. */
 function download(url: string, dest: string, ref: FlakeRefAttrs): void {
-  if (url.startsWith("file://")) {
-    try {
-      copyFileSync(decodeURIComponent(new URL(url).pathname), dest);
-    } catch (e) {
-      throw new FetchError(`unable to download '${url}': ${(e as Error).message}`, ref, { cause: e });
-    }
-    return;
-  }
-  if (!/^https?:\/\//.test(url)) throw new FetchError(`unsupported URL '${url}'`, ref);
-  const script = `
-    const r = await fetch(process.argv[1]);
-    if (!r.ok) { console.error("HTTP " + r.status + " " + r.statusText); process.exit(1); }
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(process.argv[2], Buffer.from(await r.arrayBuffer()));`;
   try {
-    run(process.execPath, ["--input-type=module", "-e", script, url, dest]);
+    downloadSync(url, dest);
   } catch (e) {
-    const why = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
-    throw new FetchError(`unable to download '${url}': ${why}`, ref, { cause: e });
+    throw new FetchError((e as Error).message, ref, { cause: e });
   }
 }
 

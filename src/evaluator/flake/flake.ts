@@ -4,7 +4,7 @@
  * Synchronous, like the evaluator; the CLI runs it on a big-stack worker.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
@@ -225,7 +225,11 @@ export function describeRef(ref: FlakeRefAttrs): string {
 
 /** The directory on this machine where a local flake's flake.lock lives. */
 function localDirOf(ref: FlakeRefAttrs, cwd: string): string | undefined {
-  if (ref.type === "path") return join(cwd, String(ref.path));
+  // The path is usually absolute already (the parser resolves it): join would repeat cwd.
+  if (ref.type === "path") {
+    const top = resolve(cwd, String(ref.path));
+    return typeof ref.dir === "string" ? join(top, ref.dir) : top;
+  }
   if (ref.type === "git" && String(ref.url).startsWith("file://")) {
     const top = decodeURIComponent(new URL(String(ref.url)).pathname);
     return typeof ref.dir === "string" ? join(top, ref.dir) : top;

@@ -1,0 +1,110 @@
+/**
+ * Synchronous downloads for the fetchers (the evaluator that calls them is synchronous): file://
+ * directly, http(s) in a child Node process that streams to the destination file.
+ *
+ * The child behaves as Nix's downloader (curl) does where users rely on it: it follows redirects,
+ * goes through `$https_proxy` / `$http_proxy` / `$all_proxy` (a CONNECT tunnel for https) unless
+ * `$no_proxy` names the host, and trusts `$NIX_SSL_CERT_FILE` or `$SSL_CERT_FILE` instead of the
+ * built-in roots when set (Nix's ssl-cert-file). A script string rather than a module file, so it
+ * runs the same from src/ under vitest and from dist/.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync } from "node:fs";
+
+export class DownloadError extends Error {}
+
+const CHILD = String.raw`
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import { createWriteStream, readFileSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
+
+const [url, dest, headersJson] = process.argv.slice(1);
+const headers = { "user-agent": "nixoci", ...JSON.parse(headersJson || "{}") };
+const env = process.env;
+const caFile = env.NIX_SSL_CERT_FILE || env.SSL_CERT_FILE;
+const ca = caFile ? readFileSync(caFile, "utf8") : undefined;
+
+function proxyFor(u) {
+  const noProxy = (env.no_proxy ?? env.NO_PROXY ?? "").split(",").map((s) => s.trim().replace(/^\./, "")).filter(Boolean);
+  if (noProxy.some((n) => n === "*" || u.hostname === n || u.hostname.endsWith("." + n))) return undefined;
+  // curl reads only the lower-case http_proxy (an upper-case one could come from a CGI request header).
+  const p = u.protocol === "https:" ? env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY : env.http_proxy || env.all_proxy || env.ALL_PROXY;
+  return p ? new URL(p.includes("://") ? p : "http://" + p) : undefined;
+}
+
+function tunnel(proxy, host, port) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: host + ":" + port, headers: { host: host + ":" + port } });
+    req.on("connect", (res, socket) => {
+      if (res.statusCode === 200) resolve(socket);
+      else {
+        socket.destroy();
+        reject(new Error("proxy " + proxy.host + " refused CONNECT with HTTP " + res.statusCode));
+      }
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function get(u) {
+  const proxy = proxyFor(u);
+  if (u.protocol === "http:") {
+    const opts = proxy
+      ? { host: proxy.hostname, port: proxy.port || 80, path: u.href, headers: { ...headers, host: u.host } }
+      : { host: u.hostname, port: u.port || 80, path: u.pathname + u.search, headers };
+    return new Promise((resolve, reject) => http.get(opts, resolve).on("error", reject));
+  }
+  const port = Number(u.port || 443);
+  const socket = proxy ? await tunnel(proxy, u.hostname, port) : undefined;
+  // Without an agent Node would name the default port in Host; say it as curl does.
+  const opts = { headers: { ...headers, host: u.host }, ...(ca ? { ca } : {}) };
+  // No agent: with createConnection given, the request goes over the tunnel.
+  if (socket) Object.assign(opts, { createConnection: () => tls.connect({ socket, servername: u.hostname, ...(ca ? { ca } : {}) }) });
+  return new Promise((resolve, reject) => https.get(u, opts, resolve).on("error", reject));
+}
+
+try {
+  let u = new URL(url);
+  for (let redirects = 0; ; redirects++) {
+    const res = await get(u);
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location && redirects < 10) {
+      res.resume();
+      u = new URL(res.headers.location, u);
+      continue;
+    }
+    if (status < 200 || status >= 300) {
+      res.resume();
+      console.error("HTTP error " + status);
+      process.exit(1);
+    }
+    await pipeline(res, createWriteStream(dest));
+    break;
+  }
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
+`;
+
+/** Downloads `url` to the file `dest`; `headers` are sent with every request (access tokens). */
+export function downloadSync(url: string, dest: string, headers: Record<string, string> = {}): void {
+  if (url.startsWith("file://")) {
+    try {
+      copyFileSync(decodeURIComponent(new URL(url).pathname), dest);
+    } catch (e) {
+      throw new DownloadError(`unable to download '${url}': ${(e as Error).message}`, { cause: e });
+    }
+    return;
+  }
+  if (!/^https?:\/\//.test(url)) throw new DownloadError(`unsupported URL '${url}'`);
+  try {
+    execFileSync(process.execPath, ["--input-type=module", "-e", CHILD, url, dest, JSON.stringify(headers)], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  } catch (e) {
+    const why = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
+    throw new DownloadError(`unable to download '${url}': ${why}`, { cause: e });
+  }
+}
