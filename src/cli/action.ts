@@ -33,6 +33,12 @@ export function formatOutput(name: string, value: string): string {
 export async function runAction(env: Env, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const password = getInput(env, "registry-password");
   if (password) log(`::add-mask::${password}`);
+  const githubToken = getInput(env, "github-access-token");
+  if (githubToken) {
+    log(`::add-mask::${githubToken}`);
+    // Read by the github: fetcher as Nix reads it; evaluation workers copy process.env when they start.
+    process.env.NIX_CONFIG = `${process.env.NIX_CONFIG ? `${process.env.NIX_CONFIG}\n` : ""}extra-access-tokens = github.com=${githubToken}`;
+  }
 
   const flake = getInput(env, "flake") || ".#default";
   const image = getInput(env, "image");
@@ -50,6 +56,11 @@ export async function runAction(env: Env, log: (line: string) => void = (l) => p
       disallow: list(getInput(env, "disallow")),
       output: getInput(env, "output") || undefined,
       format: "oci",
+      system: getInput(env, "system") || undefined,
+      substituters: {
+        substituters: getInput(env, "substituters") || undefined,
+        trustedPublicKeys: getInput(env, "trusted-public-keys") || undefined,
+      },
       log: (l) => log(l),
     });
   } catch (err) {

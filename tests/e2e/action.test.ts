@@ -100,6 +100,57 @@ describe.skipIf(!haveTools("docker-registry", "htpasswd", "skopeo", "bwrap", "bu
     }
   });
 
+  it("substitutes from the given binary cache instead of building, and masks the GitHub token", () => {
+    // A cache holding hello's closure, written by `nixoci store copy` from the store the first test built.
+    const cache = `file://${join(work, "binary-cache")}`;
+    const outPath = JSON.parse(
+      execFileSync(process.execPath, [join(repoRoot, "bin/nixoci.js"), "build", "./examples/hello", "--store", join(work, "store"), "-o", join(work, "h.tar"), "--json"], {
+        cwd: work,
+        env: { ...process.env, SOURCE_DATE_EPOCH: "1", XDG_CACHE_HOME: join(work, "cache") },
+        encoding: "utf8",
+      }),
+    ) as { digest: string; outputs: Record<string, string> };
+    // Signed, as a real cache is; the action is given the public key.
+    const secretKey = execFileSync(process.execPath, [join(repoRoot, "bin/nixoci.js"), "key", "generate-secret", "--key-name", "test-cache-1"], { encoding: "utf8" });
+    writeFileSync(join(work, "cache.sec"), secretKey);
+    const publicKey = execFileSync(process.execPath, [join(repoRoot, "bin/nixoci.js"), "key", "convert-secret-to-public"], { input: secretKey, encoding: "utf8" }).trim();
+    const copy = spawnSync(
+      process.execPath,
+      [join(repoRoot, "bin/nixoci.js"), "store", "copy", "--store", join(work, "store"), "--to", `${cache}?secret-key=${join(work, "cache.sec")}`, ...Object.values(outPath.outputs)],
+      { cwd: work, encoding: "utf8" },
+    );
+    expect(copy.status, copy.stderr).toBe(0);
+
+    const outFile = join(work, "github_output3");
+    writeFileSync(outFile, "");
+    const token = "ghs_notARealToken123";
+    const r = spawnSync(process.execPath, [join(repoRoot, "action/main.mjs")], {
+      cwd: work,
+      env: {
+        ...process.env,
+        SOURCE_DATE_EPOCH: "1",
+        XDG_CACHE_HOME: join(work, "cache3"),
+        NIXOCI_STORE: join(work, "fresh-store"),
+        GITHUB_WORKSPACE: work,
+        GITHUB_OUTPUT: outFile,
+        INPUT_FLAKE: "./examples/hello#default",
+        INPUT_PUSH: "false",
+        INPUT_SUBSTITUTERS: cache,
+        "INPUT_TRUSTED-PUBLIC-KEYS": publicKey,
+        "INPUT_GITHUB-ACCESS-TOKEN": token,
+      },
+      encoding: "utf8",
+    });
+    const all = r.stdout + r.stderr;
+    expect(all).not.toMatch(/::error::/);
+    expect(r.status).toBe(0);
+    expect(all).not.toMatch(/building '/);
+    for (const path of Object.values(outPath.outputs)) expect(all).toContain(`copying path '${path}' from '${cache}'`);
+    expect(all.split(token).length - 1).toBe(1);
+    expect(r.stdout).toContain(`::add-mask::${token}\n`);
+    expect(readOutputs(outFile).digest).toBe(outPath.digest);
+  });
+
   it("fails with an ::error:: line when the flake attribute does not exist", () => {
     const outFile = join(work, "github_output2");
     writeFileSync(outFile, "");
