@@ -8,9 +8,7 @@ import { UsageError } from "../../errors.js";
 import { parseImageLocation } from "../../oci/transport/location.js";
 import { parsePlatform } from "../../oci/registry/platform.js";
 import { formatReference, parseReference } from "../../oci/registry/reference.js";
-import { pushImage } from "../../oci/registry/push.js";
-import { buildImage, splitTag } from "../pipeline.js";
-import { addImageFlags, type ImageFlags, requestFromFlags } from "./build.js";
+import { addImageFlags, type ImageFlags } from "./imageFlags.js";
 import { addRegistryFlags, clientOptions, parseBool, progressFromFlags, pushOptions, report, type RegistryFlags } from "./copy.js";
 
 interface PushFlags extends RegistryFlags, Omit<ImageFlags, "from" | "tag" | "json" | "format"> {
@@ -49,7 +47,13 @@ export function registerPush(program: Command): void {
     const client = clientOptions(flags, flags.creds, tlsVerify);
     const progress = progressFromFlags(flags);
     if (sources.length === 0) {
-      // Build the flake package, then push the image straight from the layer cache.
+      // Build the flake package, then push the image straight from the layer cache. The build
+      // pipeline is loaded only here: a push from a layout must not pay for the evaluator and store.
+      const [{ requestFromFlags }, { buildImage, splitTag }, { pushImage }] = await Promise.all([
+        import("./build.js"),
+        import("../pipeline.js"),
+        import("../../oci/registry/push.js"),
+      ]);
       const log = (l: string) => process.stderr.write(`${l}\n`);
       const req = await requestFromFlags(flakeref ?? ".#default", { ...flags, from: flags.base, tag: undefined, format: "oci" }, log);
       const built = await buildImage(req);

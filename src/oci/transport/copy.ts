@@ -6,19 +6,16 @@
  */
 import { isImageIndex, type Image, type ImageIndex } from "../image.js";
 import { layoutTarEntries, selectImage, writeLayout } from "../layout.js";
-import { openLocalImage } from "../output.js";
-import { writeDockerArchive } from "../dockerArchive.js";
-import { writeTarFile } from "../tarFile.js";
 import type { Digest, Platform } from "../spec.js";
-import { pullImage } from "../registry/pull.js";
-import { pushImage, type PushOptions, type PushResult } from "../registry/push.js";
+import type { PushOptions, PushResult } from "../registry/push.js";
 import type { RegistryClientOptions } from "../registry/client.js";
 import type { ImageLocation } from "./location.js";
-import { gzipUncompressedLayers } from "./compressLayers.js";
-import { withPullProgress } from "./pullProgress.js";
 import type { ProgressReporter } from "../registry/progress.js";
 import { BlobLocations, defaultBlobLocationsPath } from "../registry/blobLocations.js";
 import type { Reference } from "../registry/reference.js";
+
+// Readers and writers are loaded for the transports in use only: a CLI process does one copy, and
+// start-up time is most of a no-op push (archives, tar and the pull code are not needed for it).
 
 export interface CopyOptions {
   /** Client options for a registry source. */
@@ -44,6 +41,7 @@ export async function openSource(
   opts: { client?: RegistryClientOptions; all?: boolean; platform?: Platform },
 ): Promise<{ image: Image | ImageIndex; close(): void }> {
   if (loc.transport === "docker") {
+    const { pullImage } = await import("../registry/pull.js");
     const pulled = await pullImage(loc.reference, {
       ...opts.client,
       ...(opts.all ? { all: true } : {}),
@@ -51,6 +49,7 @@ export async function openSource(
     });
     return { image: pulled.image, close: () => pulled.client.close() };
   }
+  const { openLocalImage } = await import("../output.js");
   const image = await openLocalImage(loc.text);
   if (isImageIndex(image) && !opts.all) {
     return { image: await selectImage(image, opts.platform ?? { os: "linux", architecture: "amd64" }), close() {} };
@@ -67,6 +66,7 @@ export async function writeDestination(
   const base = { digest, mediaType: image.mediaType };
   switch (loc.transport) {
     case "docker": {
+      const [{ pushImage }, { gzipUncompressedLayers }] = await Promise.all([import("../registry/push.js"), import("./compressLayers.js")]);
       const toPush = isImageIndex(image) ? image : await gzipUncompressedLayers(image);
       const push = await pushImage(toPush, loc.reference, opts.push);
       return { digest: push.digest, mediaType: push.mediaType, push };
@@ -74,10 +74,13 @@ export async function writeDestination(
     case "oci":
       await writeLayout(loc.path, image, loc.tag !== undefined ? { tag: loc.tag } : {});
       return base;
-    case "oci-archive":
+    case "oci-archive": {
+      const { writeTarFile } = await import("../tarFile.js");
       await writeTarFile(loc.path, await layoutTarEntries(image, loc.tag !== undefined ? { tag: loc.tag } : {}));
       return base;
+    }
     case "docker-archive": {
+      const { writeDockerArchive } = await import("../dockerArchive.js");
       // docker-archive holds single-platform images only.
       const single = await selectImage(image, opts.platform);
       await writeDockerArchive(loc.path, [{ image: single, tags: loc.tag !== undefined ? [loc.tag] : [] }]);
@@ -99,7 +102,7 @@ export async function copyImage(src: ImageLocation, dst: ImageLocation, opts: Co
       push = { ...push, blobLocations: await sourceBlobLocations(source.image, src.reference, push?.blobLocations) };
     }
     const pulling = src.transport === "docker" && dst.transport !== "docker" && opts.progress !== undefined;
-    const image = pulling ? withPullProgress(source.image, opts.progress!) : source.image;
+    const image = pulling ? (await import("./pullProgress.js")).withPullProgress(source.image, opts.progress!) : source.image;
     return await writeDestination(dst, image, {
       ...(push ? { push } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
