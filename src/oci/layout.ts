@@ -75,6 +75,27 @@ export async function layoutTarEntries(target: ImageOrIndex, opts: { tag?: strin
   return [files[0]!, files[1]!, { name: "blobs", directory: true }, { name: "blobs/sha256", directory: true }, ...files.slice(2)];
 }
 
+/** Blobs written at once by writeLayout (the registry commands' --jobs default too). */
+const BLOB_WRITE_JOBS = 4;
+
+const entrySize = (f: BlobEntry): number => ("data" in f ? f.data.length : f.size);
+
+/** Runs `fn` over items, at most `limit` at once; waits for all started work, then throws the first failure. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      await fn(item).catch((error: unknown) => {
+        failure ??= { error };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
+}
+
 /** Writes an OCI layout directory at `dir`, replacing what is there only once everything is written. */
 export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag?: string } = {}): Promise<void> {
   const files = await layoutFiles(target, opts);
@@ -82,12 +103,15 @@ export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag
   const tmp = tempPathFor(dir);
   try {
     await mkdir(join(tmp, "blobs", "sha256"), { recursive: true });
-    for (const f of files) {
+    // Several blobs at once, largest first: for a pulled image each one is a download (verified
+    // while it streams), and one stream at a time leaves the network and the other core idle.
+    const bySize = [...files].sort((a, b) => entrySize(b) - entrySize(a));
+    await forEachLimited(bySize, BLOB_WRITE_JOBS, async (f) => {
       const dest = join(tmp, f.name);
       if ("data" in f) await writeFile(dest, f.data);
       else if (f.path !== undefined) await copyFile(f.path, dest);
       else await pipeline(f.open(), createWriteStream(dest));
-    }
+    });
     const existing = await stat(dir).catch(() => undefined);
     if (existing !== undefined) {
       if (!existing.isDirectory()) throw new NixociError(`'${dir}' exists and is not a directory`);
