@@ -67,7 +67,8 @@ interface Node {
 
 export interface EInt extends Node {
   readonly kind: "int";
-  readonly value: bigint;
+  /** Canonical NixInt (see values.ts). */
+  readonly value: number | bigint;
 }
 
 export interface EFloat extends Node {

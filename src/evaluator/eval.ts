@@ -21,6 +21,9 @@ import {
   Thunk,
   type Value,
   NONE_FILE,
+  type NixInt,
+  intToBig,
+  mkInt,
 } from "./values.js";
 
 export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
@@ -34,6 +37,7 @@ export function showType(v: Value): string {
   switch (typeof v) {
     case "boolean":
       return "a Boolean";
+    case "number":
     case "bigint":
       return "an integer";
     case "string":
@@ -55,6 +59,7 @@ export function typeOf(v: Value): string {
   switch (typeof v) {
     case "boolean":
       return "bool";
+    case "number":
     case "bigint":
       return "int";
     case "string":
@@ -72,10 +77,47 @@ export function isFunction(v: Value): boolean {
   return v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp;
 }
 
+const SAFE = Number.MAX_SAFE_INTEGER;
+
 /** Checks a 64-bit result, reporting overflow the way Nix does. */
-export function checkedInt(r: bigint, a: bigint, b: bigint, verb: string, op: string, pos: Pos): bigint {
+function checkedInt(r: bigint, a: NixInt, b: NixInt, verb: string, op: string, pos: Pos): NixInt {
   if (r > INT_MAX || r < INT_MIN) throw new EvalError(`integer overflow in ${verb} ${a} ${op} ${b}`, pos);
-  return r;
+  return mkInt(r);
+}
+
+// Integer arithmetic: doubles are exact while the true result is a safe integer, and a result
+// beyond ±(2^53-1) rounds to at least 2^53 in magnitude, so leaving the safe range is always seen.
+
+export function addInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a + b;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return checkedInt(intToBig(a) + intToBig(b), a, b, "adding", "+", pos);
+}
+
+export function subInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a - b;
+    if (r <= SAFE && r >= -SAFE) return r;
+  }
+  return checkedInt(intToBig(a) - intToBig(b), a, b, "subtracting", "-", pos);
+}
+
+export function mulInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a * b;
+    // `+ 0` turns JS's -0 (e.g. 0 * -1) into the integer 0.
+    if (r <= SAFE && r >= -SAFE) return r + 0;
+  }
+  return checkedInt(intToBig(a) * intToBig(b), a, b, "multiplying", "*", pos);
+}
+
+/** Truncating division; the caller has ruled out division by zero. */
+export function divInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
+  // a - a % b is an exact multiple of b, so the double division is exact.
+  if (typeof a === "number" && typeof b === "number") return (a - (a % b)) / b + 0;
+  return checkedInt(intToBig(a) / intToBig(b), a, b, "dividing", "/", pos);
 }
 
 /** Normalises an absolute path: removes `.`, `..`, duplicate and trailing slashes (no symlinks). */
@@ -234,9 +276,9 @@ export class EvalCore {
       }
       case "curPos": {
         const m = new Map<string, Lazy>([
-          ["column", BigInt(e.pos.column)],
+          ["column", e.pos.column],
           ["file", e.pos.file],
-          ["line", BigInt(e.pos.line)],
+          ["line", e.pos.line],
         ]);
         return new NixAttrs(m);
       }
@@ -504,15 +546,24 @@ export class EvalCore {
     const parts = e.parts;
     const first = this.eval(parts[0]!, env);
     if (!e.forceString) {
-      if (typeof first === "bigint" || first instanceof NixFloat) {
-        let i: bigint = typeof first === "bigint" ? first : 0n;
+      if (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat) {
+        if (parts.length === 2 && typeof first === "number") {
+          // The common `a + b` of two small ints.
+          const v = this.eval(parts[1]!, env);
+          if (typeof v === "number") {
+            const r = first + v;
+            if (r <= SAFE && r >= -SAFE) return r;
+          }
+          return this.addNumbers(first, v, e.pos);
+        }
+        let i: NixInt = first instanceof NixFloat ? 0 : first;
         let f = first instanceof NixFloat ? first.value : 0;
         let isFloat = first instanceof NixFloat;
         for (let k = 1; k < parts.length; k++) {
           const v = this.eval(parts[k]!, env);
-          if (typeof v === "bigint") {
+          if (typeof v === "number" || typeof v === "bigint") {
             if (isFloat) f += Number(v);
-            else i = checkedInt(i + v, i, v, "adding", "+", e.pos);
+            else i = addInt(i, v, e.pos);
           } else if (v instanceof NixFloat) {
             if (!isFloat) {
               f = Number(i);
@@ -549,6 +600,16 @@ export class EvalCore {
     return ctx !== null && ctx.size > 0 ? new NixString(s, ctx) : s;
   }
 
+  /** `a + b` for a number `a` and any `b` (Nix's error when `b` is not a number). */
+  private addNumbers(a: NixInt | NixFloat, b: Value, pos: Pos): Value {
+    if (typeof b === "number" || typeof b === "bigint") {
+      if (a instanceof NixFloat) return new NixFloat(a.value + Number(b));
+      return addInt(a, b, pos);
+    }
+    if (b instanceof NixFloat) return new NixFloat((a instanceof NixFloat ? a.value : Number(a)) + b.value);
+    throw new EvalError(`cannot add ${showType(b)} to ${a instanceof NixFloat ? "a float" : "an integer"}`, pos);
+  }
+
   // ---------- coercions ----------
 
   /**
@@ -579,7 +640,7 @@ export class EvalCore {
     if (coerceMore) {
       if (v === null || v === false) return "";
       if (v === true) return "1";
-      if (typeof v === "bigint") return v.toString();
+      if (typeof v === "number" || typeof v === "bigint") return String(v);
       if (v instanceof NixFloat) return this.floatToString(v.value);
       if (Array.isArray(v)) {
         let s = "";
@@ -606,13 +667,14 @@ export class EvalCore {
   }
 
   eqValues(a: Value, b: Value, pos: Pos): boolean {
-    if (typeof a === "bigint") {
-      if (typeof b === "bigint") return a === b;
+    if (typeof a === "number" || typeof a === "bigint") {
+      // Canonical ints: one representation per value.
+      if (typeof b === "number" || typeof b === "bigint") return a === b;
       return b instanceof NixFloat && Number(a) === b.value;
     }
     if (a instanceof NixFloat) {
       if (b instanceof NixFloat) return a.value === b.value;
-      return typeof b === "bigint" && a.value === Number(b);
+      return (typeof b === "number" || typeof b === "bigint") && a.value === Number(b);
     }
     if (typeof a === "string" || a instanceof NixString) {
       if (typeof b === "string") return (typeof a === "string" ? a : a.s) === b;
@@ -653,12 +715,13 @@ export class EvalCore {
 
   /** Nix's `<` (CompareValues). */
   lessThan(a: Value, b: Value, pos: Pos): boolean {
-    if (typeof a === "bigint") {
-      if (typeof b === "bigint") return a < b;
+    if (typeof a === "number" || typeof a === "bigint") {
+      // JS compares numbers and bigints exactly, also mixed.
+      if (typeof b === "number" || typeof b === "bigint") return a < b;
       if (b instanceof NixFloat) return Number(a) < b.value;
     } else if (a instanceof NixFloat) {
       if (b instanceof NixFloat) return a.value < b.value;
-      if (typeof b === "bigint") return a.value < Number(b);
+      if (typeof b === "number" || typeof b === "bigint") return a.value < Number(b);
     } else if (typeof a === "string" || a instanceof NixString) {
       if (typeof b === "string" || b instanceof NixString) {
         return (typeof a === "string" ? a : a.s) < (typeof b === "string" ? b : b.s);
@@ -672,7 +735,7 @@ export class EvalCore {
         if (!this.eqLazy(a[i]!, b[i]!, pos)) return this.lessThan(this.force(a[i]!), this.force(b[i]!), pos);
       }
     }
-    if (typeOf(a) === typeOf(b) && !(typeof a === "bigint" || a instanceof NixFloat)) {
+    if (typeOf(a) === typeOf(b) && !(typeof a === "number" || typeof a === "bigint" || a instanceof NixFloat)) {
       throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
     }
     throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);

@@ -17,6 +17,7 @@ import {
   type Lazy,
   NixAttrs,
   NixFloat,
+  type NixInt,
   NixLambda,
   NixPath,
   NixString,
@@ -254,9 +255,9 @@ export class Evaluator extends EvalCore {
     throw this.typeError("a list", v, pos, ctx);
   }
 
-  forceInt(l: Lazy, pos: Pos, ctx?: string): bigint {
+  forceInt(l: Lazy, pos: Pos, ctx?: string): NixInt {
     const v = this.force(l);
-    if (typeof v === "bigint") return v;
+    if (typeof v === "number" || typeof v === "bigint") return v;
     throw this.typeError("an integer", v, pos, ctx);
   }
 
@@ -304,7 +305,7 @@ export class Evaluator extends EvalCore {
   /** A number as JS float plus whether it was an int. */
   forceNumber(l: Lazy, pos: Pos, ctx?: string): bigint | number {
     const v = this.force(l);
-    if (typeof v === "bigint") return v;
+    if (typeof v === "number" || typeof v === "bigint") return BigInt(v);
     if (v instanceof NixFloat) return v.value;
     throw this.typeError("a float", v, pos, ctx);
   }

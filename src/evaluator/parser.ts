@@ -22,6 +22,7 @@ import { Lexer, type StringToken } from "./lexer.js";
 import { ParseError, formatError, showPos } from "./parseErrors.js";
 import { parserTables as P, ruleActions, symbolNames, T } from "./parserTables.js";
 import { PosTable } from "./positions.js";
+import { mkInt } from "./values.js";
 import { printIdentifier, showAttrPath } from "./printAst.js";
 
 export interface ParseOptions {
@@ -530,7 +531,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   },
   negate: (p, b, s) => {
     const pos = p.pos(s);
-    return p.builtinCall(pos, "__sub", [{ kind: "int", pos, value: 0n }, expr(p.values, b + 1)]);
+    return p.builtinCall(pos, "__sub", [{ kind: "int", pos, value: 0 }, expr(p.values, b + 1)]);
   },
   eq: (p, b) => binary(p, b, "=="),
   neq: (p, b) => binary(p, b, "!="),
@@ -592,7 +593,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     const pos = p.pos(s);
     return name === "__curPos" ? { kind: "curPos", pos } : { kind: "var", pos, name };
   },
-  int: (p, b, s) => ({ kind: "int", pos: p.pos(s), value: p.values[b] as bigint }),
+  int: (p, b, s) => ({ kind: "int", pos: p.pos(s), value: mkInt(p.values[b] as bigint) }),
   float: (p, b, s) => ({ kind: "float", pos: p.pos(s), value: p.values[b] as number }),
   string: (p, b, s) => {
     const e = expr(p.values, b + 1);

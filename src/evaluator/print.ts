@@ -57,7 +57,7 @@ export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {})
     if (v === null) out.push("null");
     else if (v === true) out.push("true");
     else if (v === false) out.push("false");
-    else if (typeof v === "bigint") out.push(v.toString());
+    else if (typeof v === "number" || typeof v === "bigint") out.push(String(v));
     else if (typeof v === "string") out.push(printString(v));
     else if (v instanceof NixString) out.push(printString(v.s));
     else if (v instanceof NixFloat) out.push(formatFloatForPrint(v.value));

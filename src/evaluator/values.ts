@@ -2,8 +2,11 @@
  * Runtime values of the Nix language.
  *
  * Representation is chosen for speed of the common cases:
- *  - null, booleans, integers (bigint, checked to 64 bits) and context-free
- *    strings are JS primitives;
+ *  - null, booleans, integers and context-free strings are JS primitives;
+ *    an integer (64-bit, overflow checked) is a JS number while it is a safe
+ *    integer and a bigint only outside ±(2^53-1), so each value has exactly
+ *    one representation (=== and < work across both) and small-int arithmetic
+ *    allocates nothing;
  *  - strings are "byte strings": every JS char is one byte (0-255), so that
  *    stringLength/substring/regexes/ordering are byte-exact as in Nix. UTF-8
  *    is decoded/encoded only at the edges (source text, files, output);
@@ -11,6 +14,22 @@
  *  - everything else is a small class, so `instanceof` dispatches.
  */
 import type { AttrDef, ELambda, Expr, Pos } from "./ast.js";
+
+/** A Nix integer: a safe-integer JS number, or a bigint beyond ±(2^53-1) (never both for one value). */
+export type NixInt = number | bigint;
+
+/** The canonical representation of a 64-bit integer (the caller checks the range). */
+export function mkInt(b: bigint): NixInt {
+  return b >= -0x1fffffffffffffn && b <= 0x1fffffffffffffn ? Number(b) : b;
+}
+
+export function isInt(v: unknown): v is NixInt {
+  return typeof v === "number" || typeof v === "bigint";
+}
+
+export function intToBig(v: NixInt): bigint {
+  return typeof v === "bigint" ? v : BigInt(v);
+}
 
 export class NixFloat {
   constructor(readonly value: number) {}
@@ -72,7 +91,7 @@ export type NixList = Lazy[];
 export type Value =
   | null
   | boolean
-  | bigint
+  | NixInt
   | NixFloat
   | string
   | NixString

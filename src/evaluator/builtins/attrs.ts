@@ -12,9 +12,9 @@ export function posToAttrs(p: Pos | undefined): Value {
   if (p === undefined || p.line === 0) return null;
   return new NixAttrs(
     new Map<string, Lazy>([
-      ["column", BigInt(p.column)],
+      ["column", p.column],
       ["file", p.file],
-      ["line", BigInt(p.line)],
+      ["line", p.line],
     ]),
   );
 }

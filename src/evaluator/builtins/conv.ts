@@ -9,7 +9,7 @@ import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
 import { JsonParseError, TomlParseError } from "../lib/libErrors.js";
 import { parseToml } from "../lib/toml.js";
-import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Value, fromBytes, mkString, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Value, fromBytes, mkInt, mkString, toBytes } from "../values.js";
 
 /** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
 export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos): string {
@@ -28,7 +28,7 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
-  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
   if (typeof v === "string") return jsonString(v, pos);
   if (v instanceof NixString) {
     for (const c of v.ctx) ctx.add(c);
@@ -107,7 +107,8 @@ function jsonString(bytes: string, pos: Pos): string {
 /** Plain JS data (from the JSON/TOML parsers) → Nix values. */
 export function jsToValue(x: unknown): Value {
   if (x === null || x === undefined) return null;
-  if (typeof x === "boolean" || typeof x === "bigint") return x;
+  if (typeof x === "boolean") return x;
+  if (typeof x === "bigint") return mkInt(x);
   if (typeof x === "number") return new NixFloat(x);
   if (typeof x === "string") return toBytes(x);
   if (Array.isArray(x)) return x.map(jsToValue);
@@ -168,7 +169,7 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
     const v = strict ? ev.force(x) : x;
     if (v === null) return empty("null");
     if (typeof v === "boolean") return empty("bool", { value: v ? "true" : "false" });
-    if (typeof v === "bigint") return empty("int", { value: v.toString() });
+    if (typeof v === "number" || typeof v === "bigint") return empty("int", { value: String(v) });
     if (typeof v === "string") return empty("string", { value: v });
     if (v instanceof NixString) {
       for (const c of v.ctx) ctx.add(c);

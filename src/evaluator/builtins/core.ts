@@ -2,18 +2,18 @@
  * Builtins about types, control flow, errors, tracing and arithmetic.
  */
 import type { Pos } from "../ast.js";
-import { checkedInt, isFunction, typeOf } from "../eval.js";
+import { addInt, divInt, isFunction, mulInt, subInt, typeOf } from "../eval.js";
 import { AbortError, AssertionError, EvalError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { printValue } from "../print.js";
-import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, type Value, fromBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixFloat, type NixInt, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, type Value, fromBytes, intToBig, isInt, mkInt } from "../values.js";
 
 export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   const is = (name: string, test: (v: Value) => boolean): void => def(name, 1, ([a]) => test(ev.force(a!)));
   def("__typeOf", 1, ([a]) => typeOf(ev.force(a!)));
   is("isNull", (v) => v === null);
   is("__isFunction", (v) => isFunction(v));
-  is("__isInt", (v) => typeof v === "bigint");
+  is("__isInt", (v) => isInt(v));
   is("__isFloat", (v) => v instanceof NixFloat);
   is("__isString", (v) => typeof v === "string" || v instanceof NixString);
   is("__isBool", (v) => typeof v === "boolean");
@@ -92,16 +92,16 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
 
   // ---- arithmetic ----
-  const num = (l: Lazy, pos: Pos, what: string): bigint | NixFloat => {
+  const num = (l: Lazy, pos: Pos, what: string): NixInt | NixFloat => {
     const v = ev.force(l);
-    if (typeof v === "bigint" || v instanceof NixFloat) return v;
+    if (typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat) return v;
     throw ev.typeError("an integer", v, pos, what);
   };
   const arith = (
     name: string,
     verb: string,
     _sym: string,
-    fi: (a: bigint, b: bigint, pos: Pos) => bigint,
+    fi: (a: NixInt, b: NixInt, pos: Pos) => NixInt,
     ff: (a: number, b: number) => number,
   ): void => {
     const ctx1 = `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`;
@@ -109,27 +109,25 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     def(name, 2, (args, pos) => {
       const a = num(args[0]!, pos, ctx1);
       const b = num(args[1]!, pos, ctx2);
-      if (typeof a === "bigint" && typeof b === "bigint") return fi(a, b, pos);
-      return new NixFloat(ff(typeof a === "bigint" ? Number(a) : a.value, typeof b === "bigint" ? Number(b) : b.value));
+      if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return fi(a, b, pos);
+      return new NixFloat(ff(a instanceof NixFloat ? a.value : Number(a), b instanceof NixFloat ? b.value : Number(b)));
     }, true);
   };
-  arith("__add", "adding", "+", (a, b, pos) => checkedInt(a + b, a, b, "adding", "+", pos), (a, b) => a + b);
-  arith("__sub", "subtracting", "-", (a, b, pos) => checkedInt(a - b, a, b, "subtracting", "-", pos), (a, b) => a - b);
-  arith("__mul", "multiplying", "*", (a, b, pos) => checkedInt(a * b, a, b, "multiplying", "*", pos), (a, b) => a * b);
+  arith("__add", "adding", "+", addInt, (a, b) => a + b);
+  arith("__sub", "subtracting", "-", subInt, (a, b) => a - b);
+  arith("__mul", "multiplying", "*", mulInt, (a, b) => a * b);
   def("__div", 2, ([x, y], pos) => {
     const a = num(x!, pos, "while evaluating the first operand of the division");
     const b = num(y!, pos, "while evaluating the second operand of the division");
-    if ((typeof b === "bigint" && b === 0n) || (b instanceof NixFloat && b.value === 0)) throw new EvalError("division by zero", pos);
-    if (typeof a === "bigint" && typeof b === "bigint") {
-      if (a === -(1n << 63n) && b === -1n) throw new EvalError(`integer overflow in dividing ${a} / ${b}`, pos);
-      return a / b;
-    }
-    return new NixFloat((typeof a === "bigint" ? Number(a) : a.value) / (typeof b === "bigint" ? Number(b) : b.value));
+    if (b === 0 || (b instanceof NixFloat && b.value === 0)) throw new EvalError("division by zero", pos);
+    if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return divInt(a, b, pos);
+    return new NixFloat((a instanceof NixFloat ? a.value : Number(a)) / (b instanceof NixFloat ? b.value : Number(b)));
   }, true);
+  // Bitwise operators on 64-bit values (JS number bit operators are 32-bit).
   const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void => {
     const ctx1 = `while evaluating the first argument passed to builtins.${name.slice(2)}`;
     const ctx2 = `while evaluating the second argument passed to builtins.${name.slice(2)}`;
-    def(name, 2, (args, pos) => f(ev.forceInt(args[0]!, pos, ctx1), ev.forceInt(args[1]!, pos, ctx2)), true);
+    def(name, 2, (args, pos) => mkInt(f(intToBig(ev.forceInt(args[0]!, pos, ctx1)), intToBig(ev.forceInt(args[1]!, pos, ctx2)))), true);
   };
   bit("__bitAnd", (a, b) => a & b);
   bit("__bitOr", (a, b) => a | b);
@@ -138,14 +136,14 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   const round = (name: string, f: (x: number) => number): void =>
     def(name, 1, ([x], pos) => {
       const v = ev.force(x!);
-      if (typeof v === "bigint") return v;
+      if (typeof v === "number" || typeof v === "bigint") return v;
       if (!(v instanceof NixFloat)) throw ev.typeError("a float", v, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`);
       const r = f(v.value);
       // Nix converts through a double → int64 cast; out-of-range values are errors in current Nix.
       if (!Number.isFinite(r) || r >= 2 ** 63 || r < -(2 ** 63)) {
         throw new EvalError(`float ${v.value} does not fit in a 64-bit integer`, pos);
       }
-      return BigInt(r);
+      return mkInt(BigInt(r));
     });
   round("__ceil", Math.ceil);
   round("__floor", Math.floor);

@@ -31,7 +31,7 @@ import { corepkgSources } from "../corepkgs.js";
 import { canonPath, noPos } from "../eval.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, NixPath, NixString, type Value, fromBytes, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixPath, NixString, type Value, fromBytes, mkInt, toBytes } from "../values.js";
 
 /** Allowed path prefixes of each restricted evaluator. */
 const allowed = new WeakMap<Evaluator, Set<string>>();
@@ -122,7 +122,7 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
         const s = fromBytes(ev.coerceToString(x, new Set(), false, false, pos));
         ref[key] = key === "url" ? fixUri(s, type === "git") : s;
       } else if (typeof x === "boolean") ref[key] = x;
-      else if (typeof x === "bigint") ref[key] = Number(x);
+      else if (typeof x === "number" || typeof x === "bigint") ref[key] = Number(x);
       else throw new EvalError(`fetchTree argument '${key}' is ${typeof x} while a string, Boolean or integer is expected`, pos);
     }
     if (!fixedType && "name" in ref) throw new EvalError("attribute 'name' isn't supported in call to 'fetchTree'", pos);
@@ -145,13 +145,13 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
   m.set("outPath", new NixString(out, new Set([out])));
   for (const [k, x] of Object.entries(tree.sourceInfo)) {
     if (k === "outPath") continue;
-    m.set(k, typeof x === "number" ? BigInt(x) : x);
+    m.set(k, typeof x === "number" ? mkInt(BigInt(x)) : x);
   }
   if (fixedType && !m.has("rev")) {
     // Nix 2.8 keeps fetchGit's old answer for a dirty tree: an all-zero revision.
     m.set("rev", "0".repeat(40));
     m.set("shortRev", "0".repeat(7));
-    m.set("revCount", 0n);
+    m.set("revCount", 0);
   }
   return new NixAttrs(m);
 }

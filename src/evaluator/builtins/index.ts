@@ -31,9 +31,9 @@ export function registerAllBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   registerFlakeRefBuiltins(ev, def);
   // Constants (arity 0: computed on first use).
   def("__currentSystem", 0, () => ev.options.system ?? "x86_64-linux");
-  def("__currentTime", 0, () => BigInt(Math.floor(Date.now() / 1000)));
+  def("__currentTime", 0, () => Math.floor(Date.now() / 1000));
   def("__nixVersion", 0, () => NIX_VERSION);
-  def("__langVersion", 0, () => 6n);
+  def("__langVersion", 0, () => 6);
   def("__storeDir", 0, () => ev.store.storeDir);
   def("__nixPath", 0, () => ev.nixPathValue());
   void NixFloat;

@@ -5,7 +5,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, NixLambda, PrimOp, PrimOpApp, Thunk, type Value } from "../values.js";
+import { type Lazy, NixAttrs, type NixInt, NixLambda, PrimOp, PrimOpApp, Thunk, type Value } from "../values.js";
 
 /** A lazy `f a`. */
 export function applyLazy(f: Lazy, a: Lazy): Thunk {
@@ -80,7 +80,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
     return out;
   });
-  def("__length", 1, ([l], pos) => BigInt(list(l!, pos, "length").length));
+  def("__length", 1, ([l], pos) => list(l!, pos, "length").length);
   def("__head", 1, ([l], pos) => {
     const xs = list(l!, pos, "head");
     if (xs.length === 0) throw new EvalError("'builtins.head' called on an empty list", pos);
@@ -94,7 +94,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__elemAt", 2, ([l, n], pos) => {
     const xs = list(l!, pos, "elemAt");
     const i = ev.forceInt(n!, pos, "while evaluating the second argument passed to builtins.elemAt");
-    if (i < 0n || i >= BigInt(xs.length)) throw new EvalError(`list index ${i} is out of bounds`, pos);
+    if (i < 0 || i >= xs.length) throw new EvalError(`list index ${i} is out of bounds`, pos);
     return ev.force(xs[Number(i)]!);
   });
   def("__foldl'", 3, ([f, z, l], pos) => {
@@ -116,11 +116,11 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   anyAll("__all", false);
   def("__genList", 2, ([f, n], pos) => {
     const len = ev.forceInt(n!, pos, "while evaluating the second argument passed to builtins.genList");
-    if (len < 0n) throw new EvalError(`cannot create list of size ${len}`, pos);
-    if (len === 0n) return [];
+    if (len < 0) throw new EvalError(`cannot create list of size ${len}`, pos);
+    if (len === 0) return [];
     fun(f!, pos, "genList");
     const out = new Array<Lazy>(Number(len));
-    for (let i = 0; i < out.length; i++) out[i] = applyLazy(f!, BigInt(i));
+    for (let i = 0; i < out.length; i++) out[i] = applyLazy(f!, i);
     return out;
   });
   def("__sort", 2, ([f, l], pos) => {
@@ -137,7 +137,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // strings sort natively (a total order, so any stable sort gives std::stable_sort's result).
     if (fn instanceof PrimOp && fn.name === "lessThan") {
       const vals = xs.map((x) => ev.force(x));
-      if (vals.every((v) => typeof v === "bigint")) return (vals as bigint[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (vals.every((v) => typeof v === "number" || typeof v === "bigint")) return (vals as NixInt[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       if (vals.every((v) => typeof v === "string")) return (vals as string[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     }
     const less =

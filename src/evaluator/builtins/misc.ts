@@ -6,11 +6,11 @@ import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { showType, typeOf } from "../eval.js";
 import { type FlakeRefAttrs, flakeRefToString, parseFlakeRef } from "../lib/flakeRef.js";
 import { NixociError } from "../../errors.js";
-import { type Lazy, NixAttrs, NixFloat, NixPath, NixString, type Value, fromBytes, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixFloat, NixPath, NixString, type Value, fromBytes, mkInt, toBytes } from "../values.js";
 
 /** A key for genericClosure's "seen" set, equal exactly when Nix's comparison says equal. */
 function closureKey(v: Value): string | undefined {
-  if (typeof v === "bigint") return `n${v}`;
+  if (typeof v === "number" || typeof v === "bigint") return `n${v}`;
   if (v instanceof NixFloat) return Number.isInteger(v.value) && Math.abs(v.value) < 2 ** 63 ? `n${BigInt(v.value)}` : `n${v.value}`;
   if (typeof v === "string") return `s${v}`;
   if (v instanceof NixString) return `s${v.s}`;
@@ -73,7 +73,7 @@ export function registerFlakeRefBuiltins(ev: Evaluator, def: DefineBuiltin): voi
       throw err;
     }
     const m = new Map<string, Lazy>();
-    for (const [k, v] of Object.entries(attrs)) m.set(k, typeof v === "number" ? BigInt(v) : typeof v === "string" ? toBytes(v) : v);
+    for (const [k, v] of Object.entries(attrs)) m.set(k, typeof v === "number" ? mkInt(BigInt(v)) : typeof v === "string" ? toBytes(v) : v);
     return new NixAttrs(m);
   });
   def("__flakeRefToString", 1, ([a], pos) => {
@@ -81,8 +81,8 @@ export function registerFlakeRefBuiltins(ev: Evaluator, def: DefineBuiltin): voi
     const out: FlakeRefAttrs = {};
     for (const k of attrs.keys()) {
       const v = ev.force(attrs.get(k)!);
-      if (typeof v === "bigint") {
-        if (v < 0n) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
+      if (typeof v === "number" || typeof v === "bigint") {
+        if (v < 0) throw new EvalError(`negative value given for flake ref attr ${k}: ${v}`, pos);
         out[k] = Number(v);
       } else if (typeof v === "boolean") out[k] = v;
       else if (typeof v === "string" || v instanceof NixString) out[k] = fromBytes(typeof v === "string" ? v : v.s);

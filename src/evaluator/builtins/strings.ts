@@ -25,17 +25,17 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
   });
   def("__substring", 3, ([st, ln, s], pos) => {
     const start = ev.forceInt(st!, pos, "while evaluating the first argument (the start offset) passed to builtins.substring");
-    if (start < 0n) throw new EvalError("negative start position in 'substring'", pos);
+    if (start < 0) throw new EvalError("negative start position in 'substring'", pos);
     const len = ev.forceInt(ln!, pos, "while evaluating the second argument (the substring length) passed to builtins.substring");
     const ctx = new Set<string>();
     const str = ev.coerceToString(ev.force(s!), ctx, true, false, pos);
-    const from = Number(start > BigInt(str.length) ? BigInt(str.length) : start);
-    const out = len < 0n ? str.slice(from) : str.substr(from, Number(len > BigInt(str.length) ? BigInt(str.length) : len));
+    const from = Number(start > str.length ? str.length : start);
+    const out = len < 0 ? str.slice(from) : str.substr(from, Number(len > str.length ? str.length : len));
     return mkString(out, ctx);
   });
   def("__stringLength", 1, ([s], pos) => {
     const str = ev.coerceToString(ev.force(s!), null, true, false, pos);
-    return BigInt(str.length);
+    return str.length;
   });
   def("__concatStringsSep", 2, ([sep, l], pos) => {
     const ctx = new Set<string>();
@@ -140,7 +140,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
   def("__compareVersions", 2, ([a, b], pos) => {
     const x = ev.forceStringNoCtx(a!, pos, "while evaluating the first argument passed to builtins.compareVersions");
     const y = ev.forceStringNoCtx(b!, pos, "while evaluating the second argument passed to builtins.compareVersions");
-    return BigInt(compareVersions(x, y));
+    return compareVersions(x, y);
   });
   def("__splitVersion", 1, ([a], pos) => {
     const x = ev.forceStringNoCtx(a!, pos, "while evaluating the first argument passed to builtins.splitVersion");
