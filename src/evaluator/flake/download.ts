@@ -3,13 +3,13 @@
  * directly, http(s) in a child Node process that streams to the destination file.
  *
  * The child behaves as Nix's downloader (curl) does where users rely on it: it follows redirects,
- * goes through `$https_proxy` / `$http_proxy` / `$all_proxy` (a CONNECT tunnel for https) unless
- * `$no_proxy` names the host, and trusts `$NIX_SSL_CERT_FILE` or `$SSL_CERT_FILE` instead of the
+ * goes through the environment's proxy (the rules of src/proxy.ts; a CONNECT tunnel for https), and trusts `$NIX_SSL_CERT_FILE` or `$SSL_CERT_FILE` instead of the
  * built-in roots when set (Nix's ssl-cert-file). A script string rather than a module file, so it
  * runs the same from src/ under vitest and from dist/.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 export class DownloadError extends Error {}
 
@@ -19,19 +19,19 @@ import https from "node:https";
 import tls from "node:tls";
 import { createWriteStream, readFileSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { pathToFileURL } from "node:url";
 
-const [url, dest, headersJson] = process.argv.slice(1);
+const [url, dest, headersJson, proxyRules] = process.argv.slice(1);
 const headers = { "user-agent": "nixoci", ...JSON.parse(headersJson || "{}") };
 const env = process.env;
 const caFile = env.NIX_SSL_CERT_FILE || env.SSL_CERT_FILE;
 const ca = caFile ? readFileSync(caFile, "utf8") : undefined;
 
+// The parent names proxy-from-env's file: the same rules as every other connection nixoci makes.
+const { getProxyForUrl } = (await import(pathToFileURL(proxyRules).href)).default;
 function proxyFor(u) {
-  const noProxy = (env.no_proxy ?? env.NO_PROXY ?? "").split(",").map((s) => s.trim().replace(/^\./, "")).filter(Boolean);
-  if (noProxy.some((n) => n === "*" || u.hostname === n || u.hostname.endsWith("." + n))) return undefined;
-  // curl reads only the lower-case http_proxy (an upper-case one could come from a CGI request header).
-  const p = u.protocol === "https:" ? env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY : env.http_proxy || env.all_proxy || env.ALL_PROXY;
-  return p ? new URL(p.includes("://") ? p : "http://" + p) : undefined;
+  const p = getProxyForUrl(u.href);
+  return p ? new URL(p) : undefined;
 }
 
 function tunnel(proxy, host, port) {
@@ -102,7 +102,8 @@ export function downloadSync(url: string, dest: string, headers: Record<string, 
   }
   if (!/^https?:\/\//.test(url)) throw new DownloadError(`unsupported URL '${url}'`);
   try {
-    execFileSync(process.execPath, ["--input-type=module", "-e", CHILD, url, dest, JSON.stringify(headers)], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const proxyRules = createRequire(import.meta.url).resolve("proxy-from-env");
+    execFileSync(process.execPath, ["--input-type=module", "-e", CHILD, url, dest, JSON.stringify(headers), proxyRules], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   } catch (e) {
     const why = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new DownloadError(`unable to download '${url}': ${why}`, { cause: e });

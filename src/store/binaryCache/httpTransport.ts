@@ -10,6 +10,7 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { proxyAgentFor } from "../../proxy.js";
 import { tlsTrustOptions } from "../../tlsTrust.js";
 import { BinaryCacheError } from "./errors.js";
 import type { CacheTransport } from "./transport.js";
@@ -20,9 +21,9 @@ export class HttpTransport implements CacheTransport {
   private readonly agent: http.Agent;
 
   constructor(readonly uri: string) {
-    this.agent = uri.startsWith("https:")
-      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...tlsTrustOptions() })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const secure = uri.startsWith("https:");
+    const options = { keepAlive: true, maxSockets: 16, ...(secure ? tlsTrustOptions() : {}) };
+    this.agent = proxyAgentFor(uri, options) ?? (secure ? new https.Agent(options) : new http.Agent(options));
   }
 
   /** Relative to the cache; a narinfo URL may also be absolute, as Nix's HttpBinaryCacheStore allows. */

@@ -11,6 +11,7 @@ import https from "node:https";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { proxyAgentFor } from "../../proxy.js";
 import { tlsTrustOptions } from "../../tlsTrust.js";
 import { restoreNarTo } from "../narOps.js";
 
@@ -73,11 +74,13 @@ async function openUrl(url: string, resolveFile: (path: string) => string | unde
 
 const MAX_REDIRECTS = 10;
 
-/** GET following redirects (curl's -L, as Nix's downloader), trusting the user's extra CAs on https. */
+/** GET following redirects (curl's -L, as Nix's downloader), through the environment's proxy, trusting the user's extra CAs on https. */
 function httpGet(url: string, redirects = 0): Promise<http.IncomingMessage> {
   const secure = url.startsWith("https:");
   return new Promise((resolve, reject) => {
-    const req = (secure ? https : http).get(url, secure ? tlsTrustOptions() : {}, (res) => {
+    const options = secure ? tlsTrustOptions() : {};
+    const agent = proxyAgentFor(url, options);
+    const req = (secure ? https : http).get(url, agent ? { ...options, agent } : options, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
         res.resume();
