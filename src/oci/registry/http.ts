@@ -5,11 +5,10 @@
  * sends, counts and logs (with secrets redacted).
  */
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { tlsTrustOptions } from "../../tlsTrust.js";
 import { redactHeaders, redactUrl } from "./redact.js";
 
 export type RequestBody = Buffer | (() => Readable);
@@ -67,7 +66,7 @@ export class HttpTransport {
   /** Requests sent so far (each attempt counts). */
   requestCount = 0;
   private readonly httpAgent: http.Agent;
-  private httpsAgentMade: https.Agent | undefined;
+  private httpsClient: Promise<{ https: typeof https; agent: https.Agent }> | undefined;
   private readonly tlsVerify: boolean;
   private readonly maxSockets: number;
   private readonly timeoutMs: number;
@@ -82,15 +81,21 @@ export class HttpTransport {
     this.debug = opts.debug;
   }
 
-  /** Made on the first https request: loading the trusted CAs is work a loopback push never needs. */
-  private get httpsAgent(): https.Agent {
-    this.httpsAgentMade ??= new https.Agent({ keepAlive: true, maxSockets: this.maxSockets, rejectUnauthorized: this.tlsVerify, ...tlsTrustOptions() });
-    return this.httpsAgentMade;
+  /**
+   * node:https, node:tls and the trusted CAs are loaded on the first https request: a push to a
+   * loopback registry over plain HTTP never needs them, and loading them is part of its start-up.
+   */
+  private https(): Promise<{ https: typeof https; agent: https.Agent }> {
+    this.httpsClient ??= Promise.all([import("node:https"), import("../../tlsTrust.js")]).then(([mod, { tlsTrustOptions }]) => ({
+      https: mod.default,
+      agent: new mod.default.Agent({ keepAlive: true, maxSockets: this.maxSockets, rejectUnauthorized: this.tlsVerify, ...tlsTrustOptions() }),
+    }));
+    return this.httpsClient;
   }
 
-  request(req: HttpRequest): Promise<HttpResponse> {
+  async request(req: HttpRequest): Promise<HttpResponse> {
     this.requestCount++;
-    const isHttps = req.url.protocol === "https:";
+    const client = req.url.protocol === "https:" ? await this.https() : { https: undefined, agent: this.httpAgent };
     const headers: Record<string, string> = { "User-Agent": "nixoci", ...req.headers };
     let bodyStream: Readable | undefined;
     if (Buffer.isBuffer(req.body)) {
@@ -106,10 +111,10 @@ export class HttpTransport {
       const options: http.RequestOptions = {
         method: req.method,
         headers,
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        agent: client.agent,
         timeout: this.timeoutMs,
       };
-      const clientReq = (isHttps ? https : http).request(req.url, options, (res) => {
+      const clientReq = (client.https ?? http).request(req.url, options, (res) => {
         this.debug?.(`< ${res.statusCode} ${req.method} ${redactUrl(req.url)} ${JSON.stringify(redactHeaders(res.headers))}`);
         resolve(wrapResponse(res, req.url));
       });
@@ -134,7 +139,7 @@ export class HttpTransport {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgentMade?.destroy();
+    void this.httpsClient?.then((c) => c.agent.destroy(), () => undefined);
   }
 }
 

@@ -4,8 +4,10 @@
  * and writers). Blobs stream from source to destination; nothing is staged
  * in temp files for registry ↔ registry or layout → registry copies.
  */
+import { stat } from "node:fs/promises";
+import { dirSource } from "../dirSource.js";
 import { isImageIndex, type Image, type ImageIndex } from "../image.js";
-import { layoutTarEntries, selectImage, writeLayout } from "../layout.js";
+import { layoutTarEntries, readLayout, selectImage, writeLayout } from "../layout.js";
 import type { Digest, Platform } from "../spec.js";
 import type { PushOptions, PushResult } from "../registry/push.js";
 import type { RegistryClientOptions } from "../registry/client.js";
@@ -49,12 +51,27 @@ export async function openSource(
     });
     return { image: pulled.image, close: () => pulled.client.close() };
   }
-  const { openLocalImage } = await import("../output.js");
-  const image = await openLocalImage(loc.text);
+  const image = await openLocal(loc);
   if (isImageIndex(image) && !opts.all) {
     return { image: await selectImage(image, opts.platform ?? { os: "linux", architecture: "amd64" }), close() {} };
   }
   return { image, close() {} };
+}
+
+/**
+ * A local image. A layout directory named before the first ':' is read directly; anything else goes
+ * through openLocalImage (archives, and paths containing ':'), whose tar code a push from a layout
+ * directory does not need to load.
+ */
+async function openLocal(loc: Exclude<ImageLocation, { transport: "docker" }>): Promise<Image | ImageIndex> {
+  const rest = loc.text.slice(loc.transport.length + 1);
+  const plain = rest === loc.path || (loc.tag !== undefined && rest === `${loc.path}:${loc.tag}`);
+  if (loc.transport === "oci" && plain && (await stat(loc.path).catch(() => undefined))?.isDirectory()) {
+    // openLocalImage takes the shortest existing path before a ':' as the directory: this one.
+    return readLayout(dirSource(loc.path), loc.tag);
+  }
+  const { openLocalImage } = await import("../output.js");
+  return openLocalImage(loc.text);
 }
 
 export async function writeDestination(
