@@ -1,11 +1,10 @@
-import { Command, CommanderError } from "commander";
-import { NixociError } from "../errors.js";
-import { loadCommands } from "./commands/index.js";
-import { NIXOCI_VERSION } from "../version.js";
-
+import type { Command } from "commander";
 
 /** The program with the commands needed for `argv` (see loadCommands). */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
+  const { Command } = await import("commander");
+  const { loadCommands } = await import("./commands/index.js");
+  const { NIXOCI_VERSION } = await import("../version.js");
   const program = new Command("nixoci")
     .description("Turn a Nix flake into an OCI container image, without Nix installed")
     .version(NIXOCI_VERSION, "-V, --version")
@@ -18,9 +17,19 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   return program;
 }
 
-/** Entry point: runs the command and maps errors to exit codes without stack traces for known errors. */
+/**
+ * Entry point: runs the command and maps errors to exit codes without stack traces for known errors.
+ * Modules are loaded as needed (start-up is most of a no-op's time): a no-op build is answered
+ * before commander is loaded at all.
+ */
 export async function main(argv: string[]): Promise<void> {
+  if (argv[2] === "build") {
+    const { noopBuild } = await import("./noopBuild.js");
+    if (noopBuild(argv.slice(3), process.cwd(), process.env)) return;
+  }
   const program = await buildProgram(argv);
+  const { CommanderError } = await import("commander");
+  const { NixociError } = await import("../errors.js");
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -19,7 +19,10 @@ import type { ProgressReporter } from "../oci/registry/progress.js";
 import type { RealiseRequest } from "./backend.js";
 import { nativeBackend } from "./nativeBackend.js";
 import { nixBackend } from "./nixBackend.js";
+import { defaultSystem } from "./defaultSystem.js";
 import { PipelineError } from "./pipelineError.js";
+
+export { defaultSystem };
 
 /** What to build: the backend's request (evaluate + realise) plus what the image needs. */
 export interface BuildRequest extends Omit<RealiseRequest, "system" | "log"> {
@@ -62,6 +65,8 @@ export interface BuildResult {
   output?: string;
   /** Whether evaluation came from the cache. */
   evalCached: boolean;
+  /** False when the image takes the build's clock (`created = "now"`): building again gives another digest. */
+  reproducible: boolean;
 }
 
 export { PipelineError };
@@ -134,6 +139,7 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       closure,
       output: req.output,
       evalCached: realised.evalCached,
+      reproducible: settings.created !== "now",
     };
   } finally {
     realised.close();
@@ -197,9 +203,4 @@ function singleProgram(realOut: string): string | undefined {
   if (!existsSync(bin)) return undefined;
   const entries = readdirSync(bin);
   return entries.length === 1 ? entries[0] : undefined;
-}
-
-export function defaultSystem(): string {
-  const arch = process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
-  return `${arch}-${process.platform}`;
 }

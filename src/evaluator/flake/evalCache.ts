@@ -7,16 +7,15 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { homedir } from "node:os";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
+import { nixociCacheDir } from "./warmKey.js";
 
 /** Bumped whenever what we store, or how we evaluate, changes meaning. */
 const SCHEMA = 1;
 
 export function defaultEvalCachePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "nixoci", `eval-cache-v${SCHEMA}.sqlite`);
+  return join(nixociCacheDir(env), `eval-cache-v${SCHEMA}.sqlite`);
 }
 
 /**
