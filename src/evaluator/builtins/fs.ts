@@ -2,7 +2,7 @@
  * Builtins touching files, the search path and the store.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pos } from "../ast.js";
@@ -11,7 +11,10 @@ import { EvalError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { fsPath, readBytes } from "../fsBytes.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
-import { hashData, parseHashAny, printHash } from "../../store/format/hash.js";
+import { type Hash, hashData, parseHashAllowEmpty, parseHashAny, printHash } from "../../store/format/hash.js";
+import { narHashPathSync } from "../../store/format/nar.js";
+import { makeFixedOutputPath } from "../../store/format/storePath.js";
+import { downloadSync } from "../flake/download.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
 import { MemoryStore } from "../memoryStore.js";
@@ -226,44 +229,82 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     def(name, arity, (_args, pos) => {
       throw new EvalError(`'builtins.${name.replace(/^__/, "")}' needs network or a Nix daemon, which nixoci's evaluator does not provide`, pos);
     });
-  // Only local `file://` URLs: nixoci evaluates without network access.
-  const fetchArgs = (a: Lazy, pos: Pos, fn: string): { url: string; name?: string } => {
+  const fetchArgs = (a: Lazy, pos: Pos, fn: string): { url: string; name?: string; sha256?: string } => {
     const v = ev.force(a);
     if (v instanceof NixAttrs) {
-      const u = v.get("url");
-      if (u === undefined) throw new EvalError(`'url' argument required`, pos);
-      const n = v.get("name");
-      return { url: ev.forceStringNoCtx(u, pos), name: n === undefined ? undefined : ev.forceStringNoCtx(n, pos) };
+      const out: { url?: string; name?: string; sha256?: string } = {};
+      for (const k of v.keys()) {
+        if (k === "url" || k === "name" || k === "sha256") out[k] = ev.forceStringNoCtx(v.get(k)!, pos);
+        else throw new EvalError(`unsupported argument '${k}' to '${fn}'`, pos);
+      }
+      if (out.url === undefined) throw new EvalError(`'url' argument required`, pos);
+      return out as { url: string };
     }
     return { url: ev.forceStringNoCtx(v, pos, `while evaluating the url passed to builtins.${fn}`) };
   };
-  const localFile = (url: string, pos: Pos, fn: string): string => {
-    if (!url.startsWith("file://")) throw new EvalError(`'builtins.${fn}' of '${url}': nixoci's evaluator has no network access (only file:// URLs)`, pos);
-    const p = url.slice("file://".length);
-    if (!existsSync(fsPath(p))) throw new EvalError(`unable to download '${url}': file '${p}' does not exist`, pos);
-    return p;
-  };
-  def("__fetchurl", 1, ([a], pos) => {
-    const { url, name } = fetchArgs(a!, pos, "fetchurl");
-    const p = localFile(url, pos, "fetchurl");
-    const sp = ev.store.addPathToStore(fsPath(p).toString(), { name: fromBytes(name ?? url.slice(url.lastIndexOf("/") + 1)), method: "flat" });
-    return new NixString(sp, new Set([sp]));
-  });
-  def("fetchTarball", 1, ([a], pos) => {
-    const { url, name } = fetchArgs(a!, pos, "fetchTarball");
-    const p = localFile(url, pos, "fetchTarball");
-    const dir = mkdtempSync(join(tmpdir(), "nixoci-tarball-"));
-    try {
-      execFileSync("tar", ["-xf", fsPath(p).toString(), "-C", dir], { stdio: "ignore" });
-    } catch {
-      throw new EvalError(`unable to unpack '${url}'`, pos);
+  /**
+   * Nix 2.8's fetch() behind builtins.fetchurl and builtins.fetchTarball: with a sha256, a path
+   * already in the store is the answer without downloading; else download (file://, http, https),
+   * unpack a tarball (exactly one top-level entry), check the hash, add to the store.
+   */
+  const fetchToStore = (a: Lazy, pos: Pos, fn: "fetchurl" | "fetchTarball"): NixString => {
+    const { url, name: given, sha256 } = fetchArgs(a, pos, fn);
+    const unpack = fn === "fetchTarball";
+    const name = given ?? (unpack ? "source" : url.replace(/\/$/, "").slice(url.replace(/\/$/, "").lastIndexOf("/") + 1));
+    if (ev.options.pureEval && sha256 === undefined) throw new EvalError(`in pure evaluation mode, '${fn}' requires a 'sha256' argument`, pos);
+    let expected: Hash | undefined;
+    if (sha256 !== undefined) {
+      const parsed = parseHashAllowEmpty(sha256, "sha256");
+      if (parsed.emptyWarning) ev.options.traceSink?.(`warning: ${parsed.emptyWarning}`);
+      expected = parsed.hash;
+      const pinned = makeFixedOutputPath(unpack ? "recursive" : "flat", expected, name, {}, ev.store.storeDir);
+      if (ev.store.isValidPath(pinned)) return new NixString(pinned, new Set([pinned]));
     }
-    // Like Nix: a single top-level directory is the tree itself.
-    const entries = readdirSync(dir);
-    const root = entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory() ? join(dir, entries[0]!) : dir;
-    const sp = ev.store.addPathToStore(root, { name: fromBytes(name ?? "source"), method: "recursive" });
-    return new NixString(sp, new Set([sp]));
-  });
+    const tmp = mkdtempSync(join(tmpdir(), "nixoci-fetch-"));
+    let keep = false;
+    try {
+      let file = join(tmp, "download");
+      if (url.startsWith("file://")) {
+        const p = url.slice("file://".length);
+        if (!existsSync(fsPath(p))) throw new EvalError(`unable to download '${url}': file '${p}' does not exist`, pos);
+        file = fsPath(p).toString();
+      } else {
+        try {
+          downloadSync(url, file);
+        } catch (e) {
+          throw new EvalError((e as Error).message, pos);
+        }
+      }
+      let source = file;
+      if (unpack) {
+        const dir = join(tmp, "unpacked");
+        mkdirSync(dir);
+        try {
+          execFileSync("tar", ["-xf", file, "-C", dir, "--no-same-owner"], { stdio: "ignore" });
+        } catch {
+          throw new EvalError(`unable to unpack '${url}'`, pos);
+        }
+        const entries = readdirSync(dir);
+        if (entries.length !== 1) throw new EvalError(`tarball '${url}' contains an unexpected number of top-level files`, pos);
+        source = join(dir, entries[0]!);
+      }
+      if (expected) {
+        const got = unpack ? narHashPathSync(source).hash : hashData("sha256", readFileSync(source));
+        if (printHash(got, "nix32") !== printHash(expected, "nix32")) {
+          throw new EvalError(`hash mismatch in file downloaded from '${url}':\n  specified: ${printHash(expected, "nix32", true)}\n  got:       ${printHash(got, "nix32", true)}`, pos);
+        }
+      }
+      const sp = ev.store.addPathToStore(source, { name, method: unpack ? "recursive" : "flat" });
+      // A store that only computes paths (--eval, read-only) reads the contents where they are.
+      if (ev.store.toRealPath(sp).startsWith(`${tmp}/`)) keep = true;
+      return new NixString(sp, new Set([sp]));
+    } finally {
+      if (keep) process.once("exit", () => rmSync(tmp, { recursive: true, force: true }));
+      else rmSync(tmp, { recursive: true, force: true });
+    }
+  };
+  def("__fetchurl", 1, ([a], pos) => fetchToStore(a!, pos, "fetchurl"));
+  def("fetchTarball", 1, ([a], pos) => fetchToStore(a!, pos, "fetchTarball"));
   notSupported("fetchGit", 1);
   notSupported("fetchMercurial", 1);
   notSupported("__fetchClosure", 1);
