@@ -21,6 +21,8 @@ import {
   Thunk,
   type Value,
   NONE_FILE,
+  BLACKHOLE_APP,
+  BLACKHOLE_EXPR,
   type NixInt,
   intToBig,
   mkInt,
@@ -155,19 +157,33 @@ export class EvalCore {
   }
 
   forceThunk(t: Thunk): Value {
-    if (t.state === 1) throw new RecursionError("infinite recursion encountered", t.e?.pos);
-    t.state = 1;
-    try {
-      const v = t.e !== null ? this.eval(t.e, t.env!) : this.callFunction(this.force(t.f!), [t.a!], noPos);
-      t.v = v;
-      t.e = null;
-      t.env = null;
-      t.f = null;
-      t.a = null;
-      return v;
-    } finally {
-      t.state = 0;
+    const a = t.a;
+    const b = t.b;
+    let v: Value;
+    if (b instanceof Env) {
+      t.b = BLACKHOLE_EXPR;
+      try {
+        v = this.eval(a as Expr, b);
+      } catch (err) {
+        // Not memoised: forcing it again re-evaluates (as Nix does after a caught error).
+        t.b = b;
+        throw err;
+      }
+    } else {
+      if (b === BLACKHOLE_EXPR) throw new RecursionError("infinite recursion encountered", (a as Expr).pos);
+      if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
+      t.b = BLACKHOLE_APP;
+      try {
+        v = this.callFunction(this.force(a as Lazy), [b as Lazy], noPos);
+      } catch (err) {
+        t.b = b;
+        throw err;
+      }
     }
+    t.v = v;
+    t.a = null;
+    t.b = null;
+    return v;
   }
 
   /** The lazy slot for `e` in `env`: values for literals and variables, a thunk otherwise. */
@@ -412,7 +428,7 @@ export class EvalCore {
   private inheritedFrom(e: Expr, sources: Map<Expr, Lazy>, env: Env): Lazy {
     if (e.kind === "select" && e.path.length === 1 && e.path[0]!.name !== undefined) {
       const src = sources.get(e.expr);
-      if (src !== undefined) return new Thunk(null, null, new PrimOpApp(selectAttrOp(this, e.pos), [e.path[0]!.name]), src);
+      if (src !== undefined) return new Thunk(new PrimOpApp(selectAttrOp(this, e.pos), [e.path[0]!.name]), src);
     }
     return this.maybeThunk(e, env);
   }

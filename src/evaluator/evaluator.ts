@@ -96,7 +96,7 @@ export class Evaluator extends EvalCore {
     };
     registerAllBuiltins(this, (name, arity, fn, strict) => {
       const bare = name.startsWith("__") ? name.slice(2) : name;
-      define(name, arity === 0 ? new Thunk(null, null, new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict));
+      define(name, arity === 0 ? new Thunk(new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict));
     });
     define("builtins", this.builtins);
     define("true", true);

@@ -49,7 +49,7 @@ export function printValue(ev: EvalCore, root: Lazy, options: PrintOptions = {})
     if (force && v instanceof Thunk) v = ev.force(v);
     if (v instanceof Thunk) {
       if (v.v === undefined) {
-        out.push(v.state === 1 ? POTENTIAL_INF : trace ? toBytes("«thunk»") : "<CODE>");
+        out.push(v.inProgress ? POTENTIAL_INF : trace ? toBytes("«thunk»") : "<CODE>");
         return;
       }
       v = v.v;

@@ -102,20 +102,28 @@ export type Value =
   | PrimOp
   | PrimOpApp;
 
-/** A suspended computation; see Evaluator.force. */
+/** Marks a thunk being evaluated (black hole); which one says whether `a` is an expression. */
+export const BLACKHOLE_EXPR: object = Object.freeze({ blackhole: "expr" });
+export const BLACKHOLE_APP: object = Object.freeze({ blackhole: "app" });
+
+/**
+ * A suspended computation; see EvalCore.force. Three fields only (millions of these are live
+ * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
+ * application thunk (`f x`, e.g. genList/map elements) has `a` = function, `b` = argument (never
+ * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `v` holds the value and a/b are dropped.
+ */
 export class Thunk {
   /** Result once forced. */
   v: Value | undefined = undefined;
-  /** 0 = not started, 1 = being evaluated (black hole). */
-  state = 0;
   constructor(
-    /** Expression thunk: expression and its environment... */
-    public e: Expr | null,
-    public env: Env | null,
-    /** ...or application thunk: function and argument (e === null). */
-    public f: Lazy | null = null,
-    public a: Lazy | null = null,
+    public a: Expr | Lazy | null,
+    public b: Env | Lazy | object | null,
   ) {}
+
+  /** Being evaluated right now (forcing it again is infinite recursion). */
+  get inProgress(): boolean {
+    return this.b === BLACKHOLE_EXPR || this.b === BLACKHOLE_APP;
+  }
 }
 
 export type Lazy = Value | Thunk;

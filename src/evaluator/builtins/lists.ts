@@ -9,7 +9,7 @@ import { type Lazy, NixAttrs, type NixInt, NixLambda, PrimOp, PrimOpApp, Thunk, 
 
 /** A lazy `f a`. */
 export function applyLazy(f: Lazy, a: Lazy): Thunk {
-  return new Thunk(null, null, f, a);
+  return new Thunk(f, a);
 }
 
 /** Stable merge sort asking only `less(b, a)`, as std::stable_sort does with one comparator. */
