@@ -5,10 +5,9 @@
  * they are small (manifests, configs); layers are trusted as named, exactly
  * as skopeo does for local layouts.
  */
-import { copyFile, mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { blobLayer, isImageIndex, imagePlatform, memo, type Image, type ImageIndex, type IndexEntry, type Layer } from "./image.js";
 import {
   blobPath,
@@ -33,7 +32,7 @@ export const REF_NAME = "org.opencontainers.image.ref.name";
 
 export type ImageOrIndex = Image | ImageIndex;
 
-type BlobEntry = { name: string; data: Buffer } | { name: string; size: number; open: () => import("node:stream").Readable; path?: string };
+type BlobEntry = { name: string; data: Buffer } | { name: string; size: number; open: () => Readable; path?: string };
 
 /** Every file of a layout holding `target`, in a stable order: oci-layout, index.json, then blobs. */
 export async function layoutFiles(target: ImageOrIndex, opts: { tag?: string } = {}): Promise<BlobEntry[]> {
@@ -80,6 +79,47 @@ const BLOB_WRITE_JOBS = 4;
 
 const entrySize = (f: BlobEntry): number => ("data" in f ? f.data.length : f.size);
 
+/** Bytes gathered before one write: a network stream arrives in ~64 KiB pieces, one syscall each otherwise. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Streams `src` into a new file in batches of about 1 MiB (one writev each, the next batch read while
+ * the previous one is written). Memory stays at two batches whatever the size.
+ */
+async function writeStreamToFile(src: Readable, dest: string): Promise<void> {
+  const file = await open(dest, "w");
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (chunks: Buffer[], size: number): Promise<void> => {
+    const { bytesWritten } = await file.writev(chunks);
+    // writev may stop short (a signal, a full disk): write the rest, or fail with the reason.
+    if (bytesWritten < size) await file.writeFile(Buffer.concat(chunks).subarray(bytesWritten));
+  };
+  try {
+    let batch: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of src as AsyncIterable<Buffer>) {
+      batch.push(chunk);
+      size += chunk.length;
+      if (size >= WRITE_BATCH_BYTES) {
+        await writing;
+        writing = write(batch, size);
+        // Handled here so a failed write cannot be an unhandled rejection while we wait for data.
+        writing.catch(() => undefined);
+        batch = [];
+        size = 0;
+      }
+    }
+    await writing;
+    if (size > 0) await write(batch, size);
+  } catch (err) {
+    src.destroy();
+    await writing.catch(() => undefined);
+    throw err;
+  } finally {
+    await file.close();
+  }
+}
+
 /** Runs `fn` over items, at most `limit` at once; waits for all started work, then throws the first failure. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -110,7 +150,7 @@ export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag
       const dest = join(tmp, f.name);
       if ("data" in f) await writeFile(dest, f.data);
       else if (f.path !== undefined) await copyFile(f.path, dest);
-      else await pipeline(f.open(), createWriteStream(dest));
+      else await writeStreamToFile(f.open(), dest);
     });
     const existing = await stat(dir).catch(() => undefined);
     if (existing !== undefined) {

@@ -5,7 +5,7 @@
  * the retry budget, and never leaves a manifest whose blobs are missing.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -14,6 +14,8 @@ import { RegistryError } from "../../src/oci/registry/errors.js";
 import { pullImage } from "../../src/oci/registry/pull.js";
 import { pushImage, type PushOptions } from "../../src/oci/registry/push.js";
 import { DigestMismatchError, sha256Digest } from "../../src/oci/spec.js";
+import { copyImage } from "../../src/oci/transport/copy.js";
+import { parseImageLocation } from "../../src/oci/transport/location.js";
 import { haveTools } from "../helpers/tools.js";
 import { startFaultProxy, type FaultProxy } from "./helpers/faultProxy.js";
 import { freePort, startRegistry, type RegistryServer } from "./helpers/registryServer.js";
@@ -225,6 +227,22 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("faults between client 
     } finally {
       client.close();
     }
+  });
+
+  it("a pull into an OCI layout fails on a corrupt blob and leaves no layout or temporary behind", async () => {
+    // Several blobs fetched at once: the good ones are written while the corrupt one fails.
+    const { image, blobs } = testImage([3_000_000, 1_500_000, 20_000]);
+    await pushImage(image, `${registry.host}/faults/corrupt-layout:v1`, opts());
+    const bad = [...blobs.keys()][1]!;
+    proxy.fault = ({ method, url }) =>
+      method === "GET" && url.endsWith(`/blobs/${bad}`) ? { kind: "status", status: 200, body: "x".repeat(1_500_000) } : undefined;
+    const parent = mkdtempSync(path.join(tmp, "pull-"));
+    const dest = path.join(parent, "layout");
+    const err = await copyImage(parseImageLocation(`docker://${proxy.host}/faults/corrupt-layout:v1`), parseImageLocation(`oci:${dest}:v1`)).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DigestMismatchError);
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it("an unreachable registry fails once, clearly, after the retries", async () => {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +80,21 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("push and pull, no auth
     } finally {
       client.close();
     }
+  });
+
+  it("pulls into an OCI layout (blobs several at once, written in batches) with the same blobs as skopeo's", async () => {
+    const big = testImage([3_000_000, 2_200_000, 700_000, 10]);
+    await pushImage(big.image, `${registry.host}/test/big:v1`, { blobLocations: false });
+    const ours = path.join(tmp, "pulled-big");
+    const theirs = path.join(tmp, "skopeo-big");
+    await copyImage(parseImageLocation(`docker://${registry.host}/test/big:v1`), parseImageLocation(`oci:${ours}:v1`));
+    execFileSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${registry.host}/test/big:v1`, `oci:${theirs}:v1`], { stdio: "pipe" });
+    const blobDir = (root: string) => path.join(root, "blobs", "sha256");
+    expect(readdirSync(blobDir(ours)).sort()).toEqual(readdirSync(blobDir(theirs)).sort());
+    for (const name of readdirSync(blobDir(theirs))) {
+      expect(Buffer.compare(readFileSync(path.join(blobDir(ours), name)), readFileSync(path.join(blobDir(theirs), name)))).toBe(0);
+    }
+    for (const [digest, bytes] of big.blobs) expect(Buffer.compare(readFileSync(path.join(blobDir(ours), digest.slice(7))), bytes)).toBe(0);
   });
 
   it("a second push uploads no blob", async () => {
