@@ -5,6 +5,7 @@
  * manifests go last, children before their index, so a registry never holds
  * a manifest whose blobs are missing.
  */
+import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { isImageIndex, type Image, type ImageIndex } from "../image.js";
 import type { Digest } from "../spec.js";
@@ -44,6 +45,8 @@ export interface PushResult {
   readonly requests: number;
   readonly retries: number;
 }
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 interface BlobJob extends BlobSource {
   readonly label: string;
@@ -142,7 +145,11 @@ async function blobJobs(image: Image): Promise<BlobJob[]> {
   ];
   const layers = await image.layers();
   for (const layer of layers) {
-    jobs.push({ digest: await layer.digest(), size: await layer.size(), open: () => layer.compressed(), label: "layer" });
+    // A blob that is a whole local file is read in 1 MiB pieces rather than the default 64 KiB:
+    // 16× fewer reads, socket writes and stream callbacks for the same bytes.
+    const path = layer.path;
+    const open = path !== undefined ? () => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) : () => layer.compressed();
+    jobs.push({ digest: await layer.digest(), size: await layer.size(), open, label: "layer" });
   }
   return jobs;
 }
