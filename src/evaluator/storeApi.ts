@@ -40,6 +40,12 @@ export interface EvalStore {
   isValidPath(storePath: string): boolean;
 
   /**
+   * Build derivation outputs now, for import from derivation (reading a file an output holds while
+   * evaluating). Only a store that can build has it; blocks until the outputs are valid or throws.
+   */
+  buildPaths?(requests: readonly { drvPath: string; output: string }[]): void;
+
+  /**
    * Where a logical store path's contents are on this machine's disk
    * (differs from the logical path for a store kept outside /nix/store).
    */

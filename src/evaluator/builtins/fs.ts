@@ -28,8 +28,43 @@ function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
 }
 
 export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
-  /** A path argument, mapped to where its contents are on disk. */
-  const path = (l: Lazy, pos: Pos, fn: string): string => ev.realPath(ev.coerceToPath(l, pos, `while evaluating the first argument passed to builtins.${fn}`));
+  /**
+   * Nix's realiseContext: the store paths a path string depends on must be valid before its contents
+   * are read, and derivation outputs among them are built now (import from derivation).
+   */
+  const realiseContext = (v: Value, pos: Pos): void => {
+    if (v instanceof NixPath) return;
+    const ctx = new Set<string>();
+    ev.coerceToString(v, ctx, false, false, pos);
+    const builds: { drvPath: string; output: string }[] = [];
+    for (const c of ctx) {
+      let p = c.startsWith("=") ? c.slice(1) : c;
+      if (c.startsWith("!")) {
+        const sep = c.indexOf("!", 1);
+        p = c.slice(sep + 1);
+        builds.push({ drvPath: p, output: c.slice(1, sep) });
+      }
+      if (!ev.store.isValidPath(p)) throw new EvalError(`path '${p}' is not valid`, pos);
+    }
+    const missing = builds.filter((b) => {
+      const out = ev.outputPathOf(b.drvPath, b.output);
+      return out === undefined || !ev.store.isValidPath(out);
+    });
+    if (missing.length === 0) return;
+    const what = missing.map((b) => `'${b.drvPath}^${b.output}'`).join(", ");
+    if (!ev.store.buildPaths) throw new EvalError(`cannot build ${what} during evaluation: this command evaluates without a store that builds (use the local store)`, pos);
+    try {
+      ev.store.buildPaths(missing);
+    } catch (e) {
+      throw new EvalError(`cannot build ${what} during evaluation (import from derivation): ${(e as Error).message.split("\n")[0]}`, pos);
+    }
+  };
+  /** A path argument, its context realised, mapped to where its contents are on disk. */
+  const path = (l: Lazy, pos: Pos, fn: string): string => {
+    const v = ev.force(l);
+    realiseContext(v, pos);
+    return ev.realPath(ev.coerceToPath(v, pos, `while evaluating the first argument passed to builtins.${fn}`));
+  };
   const noSuch = (p: string, pos: Pos, what = "opening file"): EvalError => new EvalError(`${what} '${p}': No such file or directory`, pos);
 
   def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos, "import"), pos));
@@ -47,6 +82,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__pathExists", 1, ([a], pos) => {
     const v = ev.force(a!);
+    realiseContext(v, pos);
     const p = ev.realPath(v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists"));
     // The OS resolves "." and ".." and refuses "file/" or "file/." (ENOTDIR), as Nix's check does.
     try {

@@ -6,8 +6,8 @@ import { type InstantiateOptions, runInstantiate } from "./instantiate.js";
 const options = workerData as InstantiateOptions;
 // The local store (SQLite, builder) is loaded only when .drv files are written.
 const needsStore = !options.eval && !options.parse && !options.readOnly;
-const LocalStore = needsStore ? (await import("../../store/index.js")).LocalStore : undefined;
-let store: InstanceType<NonNullable<typeof LocalStore>> | undefined;
-const result = runInstantiate(options, (root): EvalStore => (store = new LocalStore!({ root })));
+const open = needsStore ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
+let store: (EvalStore & { close(): void }) | undefined;
+const result = runInstantiate(options, (root): EvalStore => (store = open!(root)));
 store?.close();
 parentPort!.postMessage(result);

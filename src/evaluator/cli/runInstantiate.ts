@@ -9,10 +9,11 @@ import { type InstantiateOptions, type RunResult, runInstantiate } from "./insta
 
 export async function runInstantiateCli(options: InstantiateOptions): Promise<RunResult> {
   const needsStore = !options.eval && !options.parse && !options.readOnly;
-  const LocalStore = needsStore ? (await import("../../store/index.js")).LocalStore : undefined;
+  // The local store (SQLite, builder for import from derivation) is loaded only when .drv files are written.
+  const open = needsStore ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
   let store: (EvalStore & { close?: () => void }) | undefined;
   try {
-    const r = runInstantiate(options, (root) => (store = new LocalStore!({ root })));
+    const r = runInstantiate(options, (root) => (store = open!(root)));
     if (!r.jsStackOverflow) return r;
   } finally {
     store?.close?.();
