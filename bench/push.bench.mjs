@@ -12,7 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
@@ -26,7 +26,8 @@ import { dirSource } from "../dist/oci/dirSource.js";
 const totalMB = Number(process.env.BENCH_MB ?? 200);
 const runs = Number(process.env.BENCH_RUNS ?? 2);
 const work = mkdtempSync(join(tmpdir(), "nixoci-pushbench-"));
-const bin = new URL("../bin/nixoci.js", import.meta.url).pathname;
+// The launcher, as `npx nixoci` runs it (it keeps Node from parsing NODE_EXTRA_CA_CERTS at start-up).
+const bin = new URL("../bin/nixoci", import.meta.url).pathname;
 const skopeoCache = "/var/lib/containers/cache/blob-info-cache-v1.boltdb";
 
 async function gzipRandomFile(path, mb) {
@@ -87,7 +88,7 @@ try {
   }
   const host = `127.0.0.1:${port}`;
   const env = { XDG_CACHE_HOME: join(work, "cache") };
-  const ours = (repo) => time(process.execPath, [bin, "push", `${host}/${repo}:bench`, "--from-layout", `${layout}:bench`, "--no-blob-cache", "-q"], env);
+  const ours = (repo) => time(bin, ["push", `${host}/${repo}:bench`, "--from-layout", `${layout}:bench`, "--no-blob-cache", "-q"], env);
   const skopeo = (repo) =>
     time("skopeo", ["copy", "-q", "--dest-tls-verify=false", `oci:${layout}:bench`, `docker://${host}/${repo}:bench`]);
 
@@ -109,7 +110,7 @@ try {
       const a = join(work, `pull-skopeo-${r}`);
       const b = join(work, `pull-nixoci-${r}`);
       pull.skopeo.push(time("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${host}/nixoci-0:bench`, `oci:${a}:bench`]));
-      pull.nixoci.push(time(process.execPath, [bin, "copy", `docker://${host}/nixoci-0:bench`, `oci:${b}:bench`, "-q"], env));
+      pull.nixoci.push(time(bin, ["copy", `docker://${host}/nixoci-0:bench`, `oci:${b}:bench`, "-q"], env));
       rmSync(a, { recursive: true, force: true });
       rmSync(b, { recursive: true, force: true });
     }
@@ -130,6 +131,7 @@ try {
     const coldInProcess = Number(process.hrtime.bigint() - t0) / 1e9;
     clearInterval(sampler);
     const best = (xs) => Math.min(...xs);
+    console.log(`NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? "set" : "unset"}, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
     console.log(`image: ${totalMB} MB in ${sizes.length} gzip layers (${sizes.join(" + ")} MB), registry ${host}, best of ${runs}`);
     console.log(`cold push:  skopeo ${fmt(best(cold.skopeo))}  nixoci ${fmt(best(cold.nixoci))}  ratio ${(best(cold.nixoci) / best(cold.skopeo)).toFixed(2)}x`);
     console.log(`no-op push: skopeo ${fmt(best(noop.skopeo))}  nixoci ${fmt(best(noop.nixoci))}  ratio ${(best(noop.nixoci) / best(noop.skopeo)).toFixed(2)}x`);
