@@ -7,7 +7,7 @@
  */
 import { RegistryAuth } from "./auth.js";
 import { parseChallenges } from "./challenge.js";
-import { findCredentials, type CredentialOptions } from "./credentials.js";
+import type { CredentialOptions } from "./credentials.js";
 import { parseErrorBody, RegistryAuthError, RegistryError } from "./errors.js";
 import { HttpTransport, isTransientNetError, type HttpResponse, type RequestBody } from "./http.js";
 import { redactUrl } from "./redact.js";
@@ -74,7 +74,8 @@ export class RegistryClient {
     const credOpts = opts.credentials ?? {};
     this.auth = new RegistryAuth(
       registry,
-      () => findCredentials(registry, undefined, credOpts),
+      // Auth files and helpers are looked up (and their code loaded) only when a registry asks.
+      async () => (await import("./credentials.js")).findCredentials(registry, undefined, credOpts),
       (req) =>
         this.send({
           method: req.method,

@@ -16,7 +16,7 @@ import { runPool } from "./pool.js";
 import { silentProgress, type ProgressReporter } from "./progress.js";
 import { formatReference, parseReference, type Reference } from "./reference.js";
 import { Repository } from "./repository.js";
-import { uploadBlob, type BlobSource } from "./upload.js";
+import type { BlobSource } from "./upload.js";
 
 export interface PushOptions extends RegistryClientOptions {
   /** Blobs uploaded at once (default 4). */
@@ -185,6 +185,8 @@ async function pushBlob(
     session = mounted;
     break;
   }
+  // Loaded on the first upload: a push that finds everything in place never needs it.
+  const { uploadBlob } = await import("./upload.js");
   await uploadBlob(repo, job, {
     ...(chunkSize !== undefined ? { chunkSize } : {}),
     ...(session ? { session } : {}),
