@@ -16,6 +16,8 @@
  *     (each with-env records the level of its parent with) until the name is found.
  */
 
+import type { AttrShape, PosSource } from "./values.js";
+
 /** A source position. `file` is an absolute path, or "«string»" / "«stdin»" / "«none»". */
 export interface Pos {
   readonly file: string;
@@ -153,6 +155,8 @@ export interface EAttrs extends Node {
    * parser desugars `inherit (e) a` to `a = e.a` semantics directly.
    */
   readonly inheritFromExprs?: Expr[];
+  /** Set by the evaluator on first use: what every set made by this literal shares. */
+  literal?: { readonly shape: AttrShape; readonly defs: readonly AttrDef[]; readonly posSources: readonly PosSource[] };
 }
 
 export interface EList extends Node {

@@ -9,6 +9,7 @@
 import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
 import {
+  AttrShape,
   Env,
   type Lazy,
   NixAttrs,
@@ -361,6 +362,32 @@ export class EvalCore {
   }
 
   evalAttrs(e: EAttrs, env: Env): NixAttrs {
+    if (e.dynamicAttrs.length === 0) {
+      const lit = e.literal ?? (e.literal = { shape: new AttrShape([...e.attrs.keys()]), defs: [...e.attrs.values()], posSources: [e.attrs] });
+      const defs = lit.defs;
+      if (!e.rec) {
+        // Values in definition order: the shape's order.
+        const vals = new Array<Lazy>(defs.length);
+        const sources = this.inheritSources(e, env);
+        for (let i = 0; i < defs.length; i++) {
+          const def = defs[i]!;
+          vals[i] = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, env) : this.maybeThunk(def.expr, env);
+        }
+        return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
+      }
+      if (!e.attrs.has("__overrides")) {
+        // The rec env's slots are in definition order too (bind.ts): the set shares them.
+        const env2 = new Env(env, new Array<Lazy>(defs.length));
+        const vals = env2.vals;
+        const sources = this.inheritSources(e, env2);
+        for (let i = 0; i < defs.length; i++) {
+          const def = defs[i]!;
+          const en = def.kind === "inherited" ? env : env2;
+          vals[def.displ!] = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, en) : this.maybeThunk(def.expr, en);
+        }
+        return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
+      }
+    }
     const map = new Map<string, Lazy>();
     let dynEnv = env;
     if (e.rec) {

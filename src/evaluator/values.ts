@@ -138,9 +138,29 @@ export type PosSource = ReadonlyMap<string, AttrDef> | ReadonlyMap<string, Pos>;
 
 const noSources: readonly PosSource[] = [];
 
+/**
+ * The names of an attribute-set literal, shared by every set it makes: such a set is just a
+ * values array in `names` order (no Map of its own), like a hidden class.
+ */
+export class AttrShape {
+  readonly index: Map<string, number>;
+  readonly sorted: readonly string[];
+  constructor(readonly names: readonly string[]) {
+    this.index = new Map(names.map((n, i) => [n, i]));
+    // Byte strings: JS code unit order equals byte order.
+    this.sorted = [...names].sort();
+  }
+}
+
+/**
+ * An attribute set, in one of three forms: a Map (`flat`), a shape plus values array, or a
+ * pending `base // overlay`. The whole-set Map is built only when something asks for `map`.
+ */
 export class NixAttrs {
-  private sortedKeys: string[] | undefined;
+  private sortedKeys: readonly string[] | undefined;
   private flat: Map<string, Lazy> | undefined;
+  private shape: AttrShape | undefined;
+  private vals: readonly Lazy[] | undefined;
   /** `base // overlay` not yet merged (a chain of `//` stays cheap until something needs the whole set). */
   private base: NixAttrs | undefined;
   private overlay: NixAttrs | undefined;
@@ -155,10 +175,17 @@ export class NixAttrs {
     this.depth = 0;
   }
 
+  /** A set with the names of `shape` and `vals[i]` for `shape.names[i]` (the array is kept, not copied). */
+  static fromShape(shape: AttrShape, vals: readonly Lazy[], posSources: readonly PosSource[]): NixAttrs {
+    const r = new NixAttrs(undefined as unknown as Map<string, Lazy>, posSources);
+    r.shape = shape;
+    r.vals = vals;
+    return r;
+  }
+
   /** `base // overlay`, merged lazily; both must be non-empty. */
   static update(base: NixAttrs, overlay: NixAttrs, posSources: readonly PosSource[]): NixAttrs {
     const r = new NixAttrs(undefined as unknown as Map<string, Lazy>, posSources);
-    r.flat = undefined;
     r.base = base;
     r.overlay = overlay;
     r.depth = Math.max(base.depth, overlay.depth) + 1;
@@ -169,14 +196,25 @@ export class NixAttrs {
 
   private merge(): Map<string, Lazy> {
     if (this.flat !== undefined) return this.flat;
+    const shape = this.shape;
+    if (shape !== undefined) {
+      // In definition order, as a Map built from the literal would be.
+      const m = new Map<string, Lazy>();
+      const names = shape.names;
+      for (let i = 0; i < names.length; i++) m.set(names[i]!, this.vals![i]!);
+      this.flat = m;
+      this.shape = undefined;
+      this.vals = undefined;
+      return m;
+    }
     // Walk down the chain of bases to the first merged one: copy it once, then apply the overlays.
     const overlays: NixAttrs[] = [];
     let n: NixAttrs = this;
-    while (n.flat === undefined) {
+    while (n.base !== undefined) {
       overlays.push(n.overlay!);
-      n = n.base!;
+      n = n.base;
     }
-    const m = new Map(n.flat);
+    const m = new Map(n.map);
     for (let i = overlays.length - 1; i >= 0; i--) for (const [k, v] of overlays[i]!.map) m.set(k, v);
     this.flat = m;
     this.base = undefined;
@@ -191,29 +229,37 @@ export class NixAttrs {
   }
 
   get size(): number {
+    if (this.shape !== undefined) return this.shape.names.length;
     return this.map.size;
   }
 
   isEmpty(): boolean {
-    return this.flat !== undefined ? this.flat.size === 0 : false;
+    if (this.flat !== undefined) return this.flat.size === 0;
+    if (this.shape !== undefined) return this.shape.names.length === 0;
+    return false;
   }
 
   get(name: string): Lazy | undefined {
     if (this.flat !== undefined) return this.flat.get(name);
+    if (this.shape !== undefined) {
+      const i = this.shape.index.get(name);
+      return i === undefined ? undefined : this.vals![i];
+    }
     const v = this.overlay!.get(name);
     return v !== undefined ? v : this.base!.get(name);
   }
 
   has(name: string): boolean {
     if (this.flat !== undefined) return this.flat.has(name);
+    if (this.shape !== undefined) return this.shape.index.has(name);
     return this.overlay!.has(name) || this.base!.has(name);
   }
 
-  /** Attribute names in Nix's order (sorted by bytes). */
-  keys(): string[] {
+  /** Attribute names in Nix's order (sorted by bytes). Shared: callers must not modify it. */
+  keys(): readonly string[] {
     if (this.sortedKeys === undefined) {
       // Byte strings: JS code unit order equals byte order.
-      this.sortedKeys = [...this.map.keys()].sort();
+      this.sortedKeys = this.shape !== undefined ? this.shape.sorted : [...this.map.keys()].sort();
     }
     return this.sortedKeys;
   }

@@ -1,0 +1,24 @@
+// Sets made by an attribute-set literal share its names (values.ts AttrShape) and keep only a
+// values array; rec sets share their env's slots. Behaviour must not change, vs Nix 2.8.
+import { describe, expect, it } from "vitest";
+import { haveTools } from "../../helpers/tools.js";
+import { evalStrict, nixEval } from "./helpers.js";
+
+const cases: string[] = [
+  "let mk = i: { b = i; a = i * 2; c = { inherit i; }; }; in [ (mk 1) (mk 2) (builtins.attrNames (mk 3)) (builtins.attrValues (mk 4)) ]",
+  "let mk = i: rec { x = i; y = x + 1; inherit (z) w; z = { w = y * 2; }; }; in [ (mk 1) ((mk 5).w) (builtins.mapAttrs (n: v: n) (mk 2)) ]",
+  "let s = { z = 1; a = 2; m = 3; }; in [ (s // { a = 9; }) (builtins.removeAttrs s [ \"m\" ]) (builtins.intersectAttrs { a = 0; z = 0; } s) (s ? m) (s ? q) (s.q or 7) ]",
+  "let s = { a = 1; b = 2; }; in [ (s == { b = 2; a = 1; }) (s == { a = 1; }) ({ } == { }) ((s // { }) == s) (builtins.length (builtins.attrNames { })) ]",
+  "let mk = i: { inherit i; }; in builtins.listToAttrs (builtins.genList (i: { name = \"k${toString i}\"; value = mk i; }) 5)",
+  "let p = { a = 1; b = 2; }; in [ (builtins.unsafeGetAttrPos \"b\" p).line (builtins.unsafeGetAttrPos \"b\" (p // { c = 3; })).column (builtins.unsafeGetAttrPos \"q\" p) ]",
+  "let f = { a, b ? 2, ... }@args: [ a b (builtins.attrNames args) ]; in [ (f { a = 1; }) (f { a = 1; b = 3; c = 4; }) ]",
+  "let s = rec { a = 1; b = a; __overrides = { a = 5; }; }; in [ s.a s.b ]",
+  "builtins.toJSON { b = [ { y = 1; x = 2; } ]; a = { }; }",
+  "builtins.zipAttrsWith (n: vs: vs) [ { a = 1; b = 2; } { b = 3; c = 4; } ]",
+];
+
+describe.skipIf(!haveTools("nix-instantiate"))("attribute-set literals vs Nix 2.8", () => {
+  it.each(cases)("%s", (expr) => {
+    expect(evalStrict(expr)).toBe(nixEval(expr));
+  });
+});
