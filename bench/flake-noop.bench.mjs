@@ -5,7 +5,8 @@
 //  - nixoci: the whole command as users run it, `bin/nixoci build ./ex/<name> --store S2 -o OUT --json`
 //            (the launcher), after one cold build with fresh caches (also timed and printed);
 //  - node:   an empty script, Node's own start-up on this machine.
-// Every figure is the best of 5 wall-clock runs, nix and nixoci runs interleaved so both see the same load.
+// Every figure is the best of 5 wall-clock runs (RUNS=n for more on a busy machine), nix and nixoci runs
+// interleaved so both see the same load.
 // nixoci and node are timed twice: with the environment as it is, and without NODE_EXTRA_CA_CERTS (Node 20
 // parses that bundle at start-up; the launcher moves it aside, a bare `node` does not).
 // Checks: every no-op printed the cold build's summary and left the output untouched; drvPath equals Nix's.
@@ -52,7 +53,8 @@ const summary = cold.r;
 const written = stamp();
 
 const runs = { nix: [], oursAsIs: [], oursNoCa: [], nodeAsIs: [], nodeNoCa: [] };
-for (let i = 0; i < 5; i++) {
+const rounds = Number(process.env.RUNS ?? 5);
+for (let i = 0; i < rounds; i++) {
   runs.nix.push(time(nix).ms);
   for (const [name, env] of [["oursAsIs", asIs], ["oursNoCa", noCa]]) {
     const { ms, r } = time(() => nixoci(env));
@@ -71,12 +73,12 @@ if (nixDrv !== drvPath) throw new Error(`drvPath differs: nix ${nixDrv}, nixoci 
 
 const row = (label, ms) => console.log(`  ${label.padEnd(58)}${ms.toFixed(0).padStart(6)} ms`);
 console.log(`flake no-op build of examples/${example} (drvPath ${drvPath}, digest ${JSON.parse(summary).digest})`);
-row("nix build --no-link, no-op (best of 5)", best.nix);
-row("nixoci build, no-op, as-is env (best of 5)", best.oursAsIs);
-row("nixoci build, no-op, env -u NODE_EXTRA_CA_CERTS (best of 5)", best.oursNoCa);
+row(`nix build --no-link, no-op (best of ${rounds})`, best.nix);
+row(`nixoci build, no-op, as-is env (best of ${rounds})`, best.oursAsIs);
+row(`nixoci build, no-op, env -u NODE_EXTRA_CA_CERTS (best of ${rounds})`, best.oursNoCa);
 row("nixoci build, cold (fresh caches and store: evaluate, build, write)", cold.ms);
-row("node with an empty script, as-is env (best of 5)", best.nodeAsIs);
-row("node with an empty script, env -u NODE_EXTRA_CA_CERTS (best of 5)", best.nodeNoCa);
+row(`node with an empty script, as-is env (best of ${rounds})`, best.nodeAsIs);
+row(`node with an empty script, env -u NODE_EXTRA_CA_CERTS (best of ${rounds})`, best.nodeNoCa);
 console.log(`  ratio nixoci no-op / nix no-op: ${(best.oursAsIs / best.nix).toFixed(2)} as-is, ${(best.oursNoCa / best.nix).toFixed(2)} without NODE_EXTRA_CA_CERTS   (target <= 1.0)`);
 console.log(`  nixoci beyond Node's own start-up: ${(best.oursNoCa - best.nodeNoCa).toFixed(0)} ms`);
 rmSync(work, { recursive: true, force: true });

@@ -110,18 +110,20 @@ export interface NoopOutput {
 
 /**
  * Answer `nixoci build ARGS` from the cache when it is a no-op; returns
- * whether it did (false: run the real command). Never throws.
+ * whether it did (false: run the real command). Any trouble while looking
+ * (an unreadable entry, git failing) is a miss; only writing the answer can throw.
  */
 export function noopBuild(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, out: NoopOutput = process): boolean {
+  let hit: ReturnType<typeof lookupBuild>;
   try {
     const parsed = parsePlainBuildArgs(args);
     const probe = parsed && buildProbe(parsed.installable, parsed.flags, cwd, env);
-    const hit = probe && lookupBuild(probe);
-    if (!hit) return false;
-    out.stderr.write(hit.messages.concat(hit.summary.stderr).map((l) => `${l}\n`).join(""));
-    if (hit.summary.stdout) out.stdout.write(hit.summary.stdout);
-    return true;
+    hit = probe && lookupBuild(probe);
   } catch {
     return false;
   }
+  if (!hit) return false;
+  out.stderr.write(hit.messages.concat(hit.summary.stderr).map((l) => `${l}\n`).join(""));
+  if (hit.summary.stdout) out.stdout.write(hit.summary.stdout);
+  return true;
 }
