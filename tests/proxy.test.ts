@@ -1,6 +1,7 @@
 /**
  * Connections go through the proxy the environment names ($http_proxy, $https_proxy, $no_proxy), as
- * Nix's, skopeo's and crane's do: here a binary cache on a host name only the proxy can resolve.
+ * Nix's, skopeo's and crane's do: here a binary cache and a registry on host names only the proxy
+ * can resolve.
  * (github: inputs through a CONNECT proxy: tests/flake/gitForge.test.ts.)
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -11,14 +12,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeLayout } from "../src/oci/layout.js";
 import { haveTools } from "./helpers/tools.js";
+import { startRegistry, type RegistryServer } from "./registry/helpers/registryServer.js";
+import { testImage } from "./registry/helpers/testImage.js";
 
 const run = promisify(execFile);
 const bin = new URL("../bin/nixoci.js", import.meta.url).pathname;
 const CACHE_HOST = "cache.nixoci.test";
+const REGISTRY_HOST = "registry.nixoci.test";
 
-describe.skipIf(!haveTools("nix", "nix-store"))("HTTP proxies", () => {
+describe.skipIf(!haveTools("nix", "nix-store", "docker-registry", "skopeo"))("HTTP proxies", () => {
   let dir: string;
+  let registry: RegistryServer;
   let storePath: string;
   let cache: http.Server;
   let proxy: http.Server;
@@ -42,12 +48,14 @@ describe.skipIf(!haveTools("nix", "nix-store"))("HTTP proxies", () => {
       createReadStream(file).pipe(res);
     });
     const cachePort = await listen(cache);
+    registry = await startRegistry();
     // A forward proxy: absolute-URI requests; only it knows where CACHE_HOST is.
     proxy = http.createServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
       const target = new URL(req.url ?? "");
-      if (target.hostname !== CACHE_HOST) return res.writeHead(502).end();
-      const upstream = http.request({ host: "127.0.0.1", port: cachePort, method: req.method, path: target.pathname + target.search, headers: req.headers }, (r) => {
+      const port = target.hostname === CACHE_HOST ? cachePort : target.hostname === REGISTRY_HOST ? registry.port : undefined;
+      if (port === undefined) return res.writeHead(502).end();
+      const upstream = http.request({ host: "127.0.0.1", port, method: req.method, path: target.pathname + target.search, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       });
@@ -56,7 +64,8 @@ describe.skipIf(!haveTools("nix", "nix-store"))("HTTP proxies", () => {
     });
     proxyUrl = `http://127.0.0.1:${await listen(proxy)}`;
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await registry?.stop();
     cache?.close();
     proxy?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -82,6 +91,23 @@ describe.skipIf(!haveTools("nix", "nix-store"))("HTTP proxies", () => {
     seen.length = 0;
     const err = await copyFrom("direct", { http_proxy: proxyUrl, no_proxy: `localhost,${CACHE_HOST}` }).catch((e: { stderr: string }) => e);
     expect((err as { stderr: string }).stderr).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    expect(seen).toEqual([]);
+  });
+
+  it("pushes to a registry through $http_proxy, and never proxies a loopback registry", async () => {
+    const { image } = testImage([30_000]);
+    await writeLayout(join(dir, "layout"), image, { tag: "v1" });
+    const env = { ...process.env, http_proxy: proxyUrl, HOME: join(dir, "home"), DOCKER_CONFIG: join(dir, "nodocker"), XDG_CACHE_HOME: join(dir, "xdg") };
+    seen.length = 0;
+    // Not loopback: https first (the proxy has no CONNECT), then plain HTTP as --tls-verify=false allows.
+    const pushed = await run(process.execPath, [bin, "push", `${REGISTRY_HOST}:${registry.port}/proxied/app:v1`, "--from-layout", `${join(dir, "layout")}:v1`, "--tls-verify=false", "--json"], { env, encoding: "utf8" });
+    expect((JSON.parse(pushed.stdout) as { digest: string }).digest).toBe(await image.digest());
+    expect(seen.some((l) => l.startsWith(`PUT http://${REGISTRY_HOST}:${registry.port}/v2/proxied/app/manifests/v1`))).toBe(true);
+    const { stdout } = await run("skopeo", ["inspect", "--tls-verify=false", `docker://127.0.0.1:${registry.port}/proxied/app:v1`], { encoding: "utf8" });
+    expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(await image.digest());
+
+    seen.length = 0;
+    await run(process.execPath, [bin, "push", `127.0.0.1:${registry.port}/direct/app:v1`, "--from-layout", `${join(dir, "layout")}:v1`], { env, encoding: "utf8" });
     expect(seen).toEqual([]);
   });
 });

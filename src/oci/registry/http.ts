@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { redactHeaders, redactUrl } from "./redact.js";
+import { isLoopbackRegistry } from "./reference.js";
 
 export type RequestBody = Buffer | (() => Readable);
 
@@ -69,6 +70,8 @@ export class HttpTransport {
   private httpsClient: Promise<{ https: typeof https; agent: https.Agent }> | undefined;
   private readonly tlsVerify: boolean;
   private readonly maxSockets: number;
+  /** Per scheme and host: the proxy agent, or undefined for a direct connection. */
+  private readonly proxyAgents = new Map<string, http.Agent | undefined>();
   private readonly timeoutMs: number;
   private readonly debug: ((line: string) => void) | undefined;
 
@@ -93,9 +96,24 @@ export class HttpTransport {
     return this.httpsClient;
   }
 
+  /** An agent through the environment's proxy for this URL's host (as skopeo and crane honour $HTTPS_PROXY), if one applies. */
+  private async proxyAgent(url: URL): Promise<http.Agent | undefined> {
+    const { proxyAgentFor, proxyConfigured } = await import("../../proxy.js");
+    // Like Go's ProxyFromEnvironment (skopeo, crane): a loopback registry is never proxied.
+    if (!proxyConfigured() || isLoopbackRegistry(url.host)) return undefined;
+    const key = `${url.protocol}//${url.host}`;
+    if (!this.proxyAgents.has(key)) {
+      const tls = url.protocol === "https:" ? { rejectUnauthorized: this.tlsVerify, ...(await import("../../tlsTrust.js")).tlsTrustOptions() } : {};
+      this.proxyAgents.set(key, proxyAgentFor(url, { keepAlive: true, maxSockets: this.maxSockets, ...tls }));
+    }
+    return this.proxyAgents.get(key);
+  }
+
   async request(req: HttpRequest): Promise<HttpResponse> {
     this.requestCount++;
-    const client = req.url.protocol === "https:" ? await this.https() : { https: undefined, agent: this.httpAgent };
+    const direct = req.url.protocol === "https:" ? await this.https() : { https: undefined, agent: this.httpAgent };
+    const viaProxy = await this.proxyAgent(req.url);
+    const client = viaProxy ? { ...direct, agent: viaProxy } : direct;
     const headers: Record<string, string> = { "User-Agent": "nixoci", ...req.headers };
     let bodyStream: Readable | undefined;
     if (Buffer.isBuffer(req.body)) {
@@ -139,6 +157,7 @@ export class HttpTransport {
 
   close(): void {
     this.httpAgent.destroy();
+    for (const agent of this.proxyAgents.values()) agent?.destroy();
     void this.httpsClient?.then((c) => c.agent.destroy(), () => undefined);
   }
 }
