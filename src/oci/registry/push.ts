@@ -60,10 +60,13 @@ export async function pushImage(
   const ref = typeof target === "string" ? parseReference(target) : target;
   const client = opts.client ?? new RegistryClient(ref.registry, opts);
   const repo = new Repository(client, ref.repository, ["pull", "push"]);
-  const locations =
-    opts.blobLocations instanceof BlobLocations
-      ? opts.blobLocations
-      : await BlobLocations.open(opts.blobLocations === false ? undefined : (opts.blobLocations ?? defaultBlobLocationsPath()));
+  // The cache is read only when a blob has to be pushed: a push that finds its tag in place skips it.
+  let locations: BlobLocations | undefined;
+  const openLocations = async (): Promise<BlobLocations> =>
+    (locations ??=
+      opts.blobLocations instanceof BlobLocations
+        ? opts.blobLocations
+        : await BlobLocations.open(opts.blobLocations === false ? undefined : (opts.blobLocations ?? defaultBlobLocationsPath())));
   const progress = opts.progress ?? silentProgress;
   const requestsBefore = client.transport.requestCount;
   const retriesBefore = client.retry.retries;
@@ -97,10 +100,11 @@ export async function pushImage(
     } else {
       // Largest first: the longest upload starts at once instead of last.
       const ordered = [...jobs.values()].sort((a, b) => b.size - a.size);
+      const known = await openLocations();
       await runPool(ordered, opts.jobs ?? 4, async (job) => {
-        const outcome = await pushBlob(repo, job, locations, progress, opts.chunkSize);
+        const outcome = await pushBlob(repo, job, known, progress, opts.chunkSize);
         result[outcome].push(job.digest);
-        locations.record(job.digest, ref.registry, ref.repository);
+        known.record(job.digest, ref.registry, ref.repository);
       });
       if (isImageIndex(image)) {
         for (const img of images) await repo.putManifest(await img.digest(), await img.rawManifest(), img.mediaType);
@@ -122,7 +126,7 @@ export async function pushImage(
     };
   } finally {
     progress.finish();
-    await locations.save().catch(() => undefined);
+    await locations?.save().catch(() => undefined);
     if (!opts.client) client.close();
   }
 }
