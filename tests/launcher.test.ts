@@ -3,7 +3,7 @@
  * nixoci still trusts those certificates when it connects (an HTTPS registry whose self-signed
  * certificate is only in that file), and the programs nixoci runs still see the variable.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,7 +11,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLayout } from "../src/oci/layout.js";
 import { haveTools } from "./helpers/tools.js";
-import { startRegistry, type RegistryServer } from "./registry/helpers/registryServer.js";
+import { isolatedEnv, startTlsRegistry } from "./registry/helpers/isolated.js";
+import type { RegistryServer } from "./registry/helpers/registryServer.js";
 import { testImage } from "./registry/helpers/testImage.js";
 
 const run = promisify(execFile);
@@ -25,19 +26,10 @@ describe.skipIf(!haveTools("docker-registry", "openssl"))("bin/nixoci launcher",
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), "nixoci-launcher-"));
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(tmp, "key.pem"), "-out", path.join(tmp, "cert.pem"),
-      "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-    ], { stdio: "ignore" });
-    registry = await startRegistry({ kind: "none" }, {
-      certPem: readFileSync(path.join(tmp, "cert.pem"), "utf8"),
-      keyPem: readFileSync(path.join(tmp, "key.pem"), "utf8"),
-    });
-    env = { ...process.env, HOME: path.join(tmp, "home"), XDG_CACHE_HOME: path.join(tmp, "cache"), DOCKER_CONFIG: path.join(tmp, "nodocker") };
+    ({ registry } = await startTlsRegistry(tmp));
+    env = isolatedEnv(tmp);
     delete env.NODE_EXTRA_CA_CERTS;
     delete env.NIXOCI_EXTRA_CA_CERTS;
-    delete env.REGISTRY_AUTH_FILE;
-    delete env.XDG_RUNTIME_DIR;
     await writeLayout(path.join(tmp, "layout"), image, { tag: "v1" });
   });
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLayout } from "../src/oci/layout.js";
 import { haveTools } from "./helpers/tools.js";
+import { isolatedEnv } from "./registry/helpers/isolated.js";
 import { startRegistry, type RegistryServer } from "./registry/helpers/registryServer.js";
 import { testImage } from "./registry/helpers/testImage.js";
 
@@ -97,7 +98,7 @@ describe.skipIf(!haveTools("nix", "nix-store", "docker-registry", "skopeo"))("HT
   it("pushes to a registry through $http_proxy, and never proxies a loopback registry", async () => {
     const { image } = testImage([30_000]);
     await writeLayout(join(dir, "layout"), image, { tag: "v1" });
-    const env = { ...process.env, http_proxy: proxyUrl, HOME: join(dir, "home"), DOCKER_CONFIG: join(dir, "nodocker"), XDG_CACHE_HOME: join(dir, "xdg") };
+    const env = isolatedEnv(dir, { http_proxy: proxyUrl });
     seen.length = 0;
     // Not loopback: https first (the proxy has no CONNECT), then plain HTTP as --tls-verify=false allows.
     const pushed = await run(process.execPath, [bin, "push", `${REGISTRY_HOST}:${registry.port}/proxied/app:v1`, "--from-layout", `${join(dir, "layout")}:v1`, "--tls-verify=false", "--json"], { env, encoding: "utf8" });

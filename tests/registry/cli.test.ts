@@ -12,6 +12,7 @@ import { writeLayout } from "../../src/oci/layout.js";
 import { imageFromRawConfig, newIndex, type Image } from "../../src/oci/image.js";
 import { pushImage } from "../../src/oci/registry/push.js";
 import { haveTools } from "../helpers/tools.js";
+import { isolatedEnv } from "./helpers/isolated.js";
 import { startRegistry, type RegistryServer } from "./helpers/registryServer.js";
 import { testImage } from "./helpers/testImage.js";
 
@@ -39,9 +40,7 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "htpasswd"))("nixoci pus
   beforeAll(async () => {
     registry = await startRegistry({ kind: "basic", user: USER, password: PASSWORD });
     tmp = mkdtempSync(path.join(os.tmpdir(), "nixoci-cli-"));
-    env = { ...process.env, HOME: path.join(tmp, "home"), XDG_CACHE_HOME: path.join(tmp, "cache"), DOCKER_CONFIG: path.join(tmp, "nodocker") };
-    delete env.REGISTRY_AUTH_FILE;
-    delete env.XDG_RUNTIME_DIR;
+    env = isolatedEnv(tmp);
     await writeLayout(path.join(tmp, "layout"), image, { tag: "v1" });
   });
   afterAll(async () => {

@@ -3,8 +3,8 @@
  * plain HTTP is tried first for loopback hosts, then HTTPS; the certificate is
  * verified unless --tls-verify=false.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -13,7 +13,8 @@ import { RegistryError } from "../../src/oci/registry/errors.js";
 import { pushImage } from "../../src/oci/registry/push.js";
 import { sha256Digest } from "../../src/oci/spec.js";
 import { haveTools } from "../helpers/tools.js";
-import { startRegistry, type RegistryServer } from "./helpers/registryServer.js";
+import { startTlsRegistry } from "./helpers/isolated.js";
+import type { RegistryServer } from "./helpers/registryServer.js";
 import { testImage } from "./helpers/testImage.js";
 
 describe.skipIf(!haveTools("docker-registry", "skopeo", "openssl"))("HTTPS registry with a self-signed certificate", () => {
@@ -21,14 +22,7 @@ describe.skipIf(!haveTools("docker-registry", "skopeo", "openssl"))("HTTPS regis
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "nixoci-tls-"));
     try {
-      execFileSync("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-      ], { stdio: "ignore" });
-      registry = await startRegistry({ kind: "none" }, {
-        certPem: readFileSync(path.join(dir, "cert.pem"), "utf8"),
-        keyPem: readFileSync(path.join(dir, "key.pem"), "utf8"),
-      });
+      ({ registry } = await startTlsRegistry(dir));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
