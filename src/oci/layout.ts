@@ -74,7 +74,7 @@ export async function layoutTarEntries(target: ImageOrIndex, opts: { tag?: strin
   return [files[0]!, files[1]!, { name: "blobs", directory: true }, { name: "blobs/sha256", directory: true }, ...files.slice(2)];
 }
 
-/** Blobs written at once by writeLayout (the registry commands' --jobs default too). */
+/** Blobs written at once by writeLayout unless told (the registry commands' --jobs default too). */
 const BLOB_WRITE_JOBS = 4;
 
 const entrySize = (f: BlobEntry): number => ("data" in f ? f.data.length : f.size);
@@ -136,9 +136,12 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
   if (failure !== undefined) throw failure.error;
 }
 
-/** Writes an OCI layout directory at `dir`, replacing what is there only once everything is written. */
-export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag?: string } = {}): Promise<void> {
-  const files = await layoutFiles(target, opts);
+/**
+ * Writes an OCI layout directory at `dir`, replacing what is there only once everything is written;
+ * `jobs` blobs at once (default 4).
+ */
+export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag?: string; jobs?: number } = {}): Promise<void> {
+  const files = await layoutFiles(target, opts.tag !== undefined ? { tag: opts.tag } : {});
   await mkdir(dirname(dir), { recursive: true });
   const tmp = tempPathFor(dir);
   try {
@@ -146,7 +149,7 @@ export async function writeLayout(dir: string, target: ImageOrIndex, opts: { tag
     // Several blobs at once, largest first: for a pulled image each one is a download (verified
     // while it streams), and one stream at a time leaves the network and the other core idle.
     const bySize = [...files].sort((a, b) => entrySize(b) - entrySize(a));
-    await forEachLimited(bySize, BLOB_WRITE_JOBS, async (f) => {
+    await forEachLimited(bySize, Math.max(1, opts.jobs ?? BLOB_WRITE_JOBS), async (f) => {
       const dest = join(tmp, f.name);
       if ("data" in f) await writeFile(dest, f.data);
       else if (f.path !== undefined) await copyFile(f.path, dest);

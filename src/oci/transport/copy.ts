@@ -89,7 +89,8 @@ export async function writeDestination(
       return { digest: push.digest, mediaType: push.mediaType, push };
     }
     case "oci":
-      await writeLayout(loc.path, image, loc.tag !== undefined ? { tag: loc.tag } : {});
+      // A pull: --jobs blobs downloaded at once, as for a push.
+      await writeLayout(loc.path, image, { ...(loc.tag !== undefined ? { tag: loc.tag } : {}), ...(opts.push?.jobs !== undefined ? { jobs: opts.push.jobs } : {}) });
       return base;
     case "oci-archive": {
       const { writeTarFile } = await import("../tarFile.js");
