@@ -59,11 +59,12 @@ describe.skipIf(!haveTools("bwrap", "busybox", "git"))("nixoci build, run again"
   const store = join(work, "store");
   const env = { ...process.env, XDG_CACHE_HOME: join(work, "cache"), GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
   const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { env, stdio: "pipe" });
-  const nixoci = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [bin, "build", "--store", store, ...args], { cwd: work, env, encoding: "utf8" });
+  const nixociWith = (extraEnv: NodeJS.ProcessEnv, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, "build", "--store", store, ...args], { cwd: work, env: { ...env, ...extraEnv }, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`nixoci build ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
     return { stdout: r.stdout, stderr: r.stderr };
   };
+  const nixoci = (...args: string[]) => nixociWith({}, ...args);
   /** inode and ctime: a full build writes the output again (new ctime), a no-op does not touch it. */
   const stamp = (file: string) => {
     const st = lstatSync(join(work, file), { bigint: true });
@@ -105,6 +106,10 @@ describe.skipIf(!haveTools("bwrap", "busybox", "git"))("nixoci build, run again"
     // Back to the first flags: the file on disk is the labelled image now, so it is written again.
     expect(digestOf(nixoci("./examples/hello", "-o", "f.tar", "--json"))).toBe(digestOf(plain));
     expect(stamp("f.tar")).not.toBe(s);
+    // The environment the image depends on: SOURCE_DATE_EPOCH sets its timestamps.
+    const epoch = nixociWith({ SOURCE_DATE_EPOCH: "1000" }, "./examples/hello", "-o", "f.tar", "--json");
+    expect(digestOf(epoch)).not.toBe(digestOf(plain));
+    expect(digestOf(nixoci("./examples/hello", "-o", "f.tar", "--json"))).toBe(digestOf(plain));
     const layout = nixoci("./examples/hello", "-o", "lay", "--format", "layout", "--json");
     expect(digestOf(layout)).toBe(digestOf(plain));
     const l = stamp("lay/index.json");
