@@ -38,6 +38,17 @@ const BUILD_CACHE_VERSION = "build-v1";
 /** Environment variables that change what a build means (store, caches, image timestamps, `~`). */
 const IDENTITY_ENV = ["NIXOCI_STORE", "HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "SOURCE_DATE_EPOCH"] as const;
 
+/**
+ * The options of `build` whose whole effect the cache covers (their values are in the identity;
+ * the ones naming outside, mutable inputs are refused by buildProbe). An option added to `build`
+ * later is not cached until it is added here.
+ */
+const CACHEABLE_FLAGS = new Set([
+  "output", "format", "tag", "system", "store", "maxLayers", "layering", "entrypoint", "cmd", "user", "workdir",
+  "maxJobs", "j", "substituters", "trustedPublicKeys", "backend", "disallow", "env", "port", "label", "json",
+  "printBuildLogs", "showTrace", "sandbox", "requireSigs", "writeLockFile", "evalCache", "overrideInput", "updateInput",
+]);
+
 /** `build`'s options as commander hands them to the action (defaults included). */
 export type BuildFlags = Record<string, string | boolean | string[] | undefined>;
 
@@ -74,11 +85,13 @@ export function defaultOutput(format: string | undefined): string {
 
 /**
  * The cache's view of `nixoci build INSTALLABLE` with these flags, or undefined
- * when such a build is never answered from the cache: a base image (may change
- * in its registry), no eval cache, impure, input overrides or updates, the nix
- * backend, or an unknown format (left to the full path to report).
+ * when such a build is never answered from the cache: an option not known to
+ * be covered, a base image (may change in its registry), no eval cache,
+ * impure, input overrides or updates, the nix backend, or an unknown format
+ * (left to the full path to report).
  */
 export function buildProbe(installable: string, flags: BuildFlags, cwd: string, env: NodeJS.ProcessEnv): BuildProbe | undefined {
+  if (Object.keys(flags).some((k) => flags[k] !== undefined && !CACHEABLE_FLAGS.has(k))) return undefined;
   if (flags.from !== undefined || flags.evalCache === false || flags.impure === true) return undefined;
   if ((flags.overrideInput as string[] | undefined)?.length || (flags.updateInput as string[] | undefined)?.length) return undefined;
   if ((flags.backend ?? "native") !== "native") return undefined;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBuild } from "../../src/cli/commands/build.js";
+import { buildProbe, type BuildFlags } from "../../src/cli/buildCache.js";
 import { parsePlainBuildArgs } from "../../src/cli/noopBuild.js";
 import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
@@ -41,7 +42,18 @@ describe("the no-op path's command-line parser", () => {
     ["--backend=nix"],
   ];
   it.each(plain.map((args) => [args]))("parses %j exactly as commander does", (args: string[]) => {
-    expect(parsePlainBuildArgs(args)).toEqual(commanderParse(args));
+    const parsed = parsePlainBuildArgs(args);
+    expect(parsed).toEqual(commanderParse(args));
+    // Every option it knows is one the cache covers (only the nix backend is refused).
+    expect(buildProbe(parsed!.installable, parsed!.flags, "/w", {}) === undefined).toBe(args.includes("--backend=nix"));
+  });
+
+  it("caches no build with an option it does not know to be covered, a base image or impure inputs", () => {
+    const { installable, flags } = commanderParse([]);
+    expect(buildProbe(installable, flags as BuildFlags, "/w", {})).toBeDefined();
+    for (const extra of [{ someNewOption: "x" }, { from: "docker://x" }, { impure: true }, { evalCache: false }, { overrideInput: ["a", "b"] }, { updateInput: ["a"] }, { backend: "nix" }, { format: "tgz" }]) {
+      expect(buildProbe(installable, { ...flags, ...extra } as BuildFlags, "/w", {}), JSON.stringify(extra)).toBeUndefined();
+    }
   });
 
   it("leaves anything else to commander", () => {
