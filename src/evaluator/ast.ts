@@ -17,6 +17,7 @@
  */
 
 import type { AttrShape, PosSource } from "./values.js";
+import type { Code } from "./compile.js";
 
 /** A source position. `file` is an absolute path, or "«string»" / "«stdin»" / "«none»". */
 export interface Pos {
@@ -65,6 +66,8 @@ export type Expr =
 
 interface Node {
   readonly pos: Pos;
+  /** Its compiled closure, set on first evaluation (compile.ts). */
+  code?: Code;
 }
 
 export interface EInt extends Node {

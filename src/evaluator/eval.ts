@@ -8,6 +8,7 @@
  */
 import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
+import { type Code, codeOf } from "./compile.js";
 import {
   AttrShape,
   Env,
@@ -213,64 +214,15 @@ export class EvalCore {
 
   // ---------- evaluation ----------
 
+  /** The value of `e` in `env`, by its compiled closure (compile.ts). */
   eval(e: Expr, env: Env): Value {
+    const c = e.code;
+    return (c !== undefined ? c : codeOf(e))(this, env);
+  }
+
+  /** The kinds compile.ts leaves to the evaluator (rare in hot code). */
+  interpret(e: Expr, env: Env): Value {
     switch (e.kind) {
-      case "var":
-        return this.force(this.lookupVar(e, env));
-      case "call": {
-        const f = this.eval(e.fn, env);
-        if (f instanceof PrimOp && f.strict && f.arity === e.args.length) {
-          // Arithmetic and comparisons force their arguments in order anyway: no thunks.
-          const vals = new Array<Lazy>(e.args.length);
-          for (let i = 0; i < vals.length; i++) vals[i] = this.eval(e.args[i]!, env);
-          return this.callPrimOp(f, vals, e.pos);
-        }
-        const args = new Array<Lazy>(e.args.length);
-        for (let i = 0; i < args.length; i++) args[i] = this.maybeThunk(e.args[i]!, env);
-        return this.callFunction(f, args, e.pos);
-      }
-      case "select":
-        return this.evalSelect(e, env);
-      case "int":
-        return e.value;
-      case "string":
-        return e.value;
-      case "concatStrings":
-        return this.evalConcat(e, env);
-      case "if": {
-        const c = this.eval(e.cond, env);
-        if (c === true) return this.eval(e.then, env);
-        if (c === false) return this.eval(e.else, env);
-        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating a branch condition");
-      }
-      case "attrs":
-        return this.evalAttrs(e, env);
-      case "list": {
-        const out = new Array<Lazy>(e.elems.length);
-        for (let i = 0; i < out.length; i++) out[i] = this.maybeThunk(e.elems[i]!, env);
-        return out;
-      }
-      case "lambda":
-        return new NixLambda(e, env);
-      case "let": {
-        const defs = e.attrs.attrs;
-        const env2 = new Env(env, new Array<Lazy>(defs.size));
-        const vals = env2.vals;
-        const sources = this.inheritSources(e.attrs, env2);
-        for (const def of defs.values()) {
-          vals[def.displ!] =
-            sources !== undefined && def.kind === "inheritedFrom"
-              ? this.inheritedFrom(def.expr, sources, env2)
-              : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
-        }
-        return this.eval(e.body, env2);
-      }
-      case "binary":
-        return this.evalBinary(e.op, e.left, e.right, env, e.pos);
-      case "not":
-        return !this.evalBool(e.expr, env, "in the argument of the not operator");
-      case "with":
-        return this.eval(e.body, new Env(env, [this.maybeThunk(e.attrs, env)], e.prevWith ?? -1));
       case "hasAttr": {
         let v = this.eval(e.expr, env);
         for (const a of e.path) {
@@ -299,13 +251,27 @@ export class EvalCore {
         ]);
         return new NixAttrs(m);
       }
+      default:
+        return this.eval(e, env);
     }
   }
 
-  private evalBool(e: Expr, env: Env, ctx: string): boolean {
-    const v = this.eval(e, env);
+  /** `inherit (src) …` in a let: the defs of `attrs` into the new env `env2`. */
+  fillLetEnv(attrs: EAttrs, env: Env, env2: Env): void {
+    const vals = env2.vals;
+    const sources = this.inheritSources(attrs, env2);
+    for (const def of attrs.attrs.values()) {
+      vals[def.displ!] =
+        sources !== undefined && def.kind === "inheritedFrom"
+          ? this.inheritedFrom(def.expr, sources, env2)
+          : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+    }
+  }
+
+  /** A Boolean operand (`pos`: the operand's position, for the error). */
+  boolOf(v: Value, pos: Pos, ctx: string): boolean {
     if (v === true || v === false) return v;
-    throw this.typeError("a Boolean", v, e.pos, ctx);
+    throw this.typeError("a Boolean", v, pos, ctx);
   }
 
   lookupVar(e: EVar, env: Env): Lazy {
@@ -330,8 +296,24 @@ export class EvalCore {
     throw this.typeError("a string", v, e.pos, "while evaluating an attribute name");
   }
 
-  private evalSelect(e: Extract<Expr, { kind: "select" }>, env: Env): Value {
-    let v = this.eval(e.expr, env);
+  /** `v.name` for a static name without `or` (the common select). */
+  selectName(v: Value, name: string, pos: Pos): Value {
+    if (!(v instanceof NixAttrs)) throw this.typeError("a set", v, pos, `while selecting an attribute`);
+    const x = v.get(name);
+    if (x === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
+    if (!(x instanceof Thunk)) return x;
+    if (x.v !== undefined) return x.v;
+    try {
+      return this.forceThunk(x);
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, v.posOf(name));
+      throw err;
+    }
+  }
+
+  /** A select whose base expression evaluated to `v0`. */
+  evalSelectFrom(e: Extract<Expr, { kind: "select" }>, v0: Value, env: Env): Value {
+    let v = v0;
     const path = e.path;
     for (let i = 0; i < path.length; i++) {
       const a = path[i]!;
@@ -468,7 +450,16 @@ export class EvalCore {
     const n = args.length;
     while (i < n) {
       if (f instanceof NixLambda) {
-        f = this.callLambda(f, args[i]!, pos);
+        let le = f.expr;
+        let lenv = f.env;
+        // `a: b: …` given several arguments: enter the inner lambda without making it a value
+        // (what calling the outer one would return at once, at no call depth).
+        while (i + 1 < n && le.formals === undefined && le.body.kind === "lambda") {
+          lenv = new Env(lenv, [args[i]!]);
+          le = le.body;
+          i++;
+        }
+        f = this.applyLambda(le, lenv, args[i]!, pos);
         i++;
       } else if (f instanceof PrimOp) {
         const arity = f.arity;
@@ -505,16 +496,20 @@ export class EvalCore {
   }
 
   callLambda(f: NixLambda, arg: Lazy, pos: Pos): Value {
-    const e = f.expr;
+    return this.applyLambda(f.expr, f.env, arg, pos);
+  }
+
+  /** Calls the lambda `e` closed over `closure` with `arg`. */
+  applyLambda(e: ELambda, closure: Env, arg: Lazy, pos: Pos): Value {
     let env: Env;
     const formals = e.formals;
     if (formals === undefined) {
-      env = new Env(f.env, [arg]);
+      env = new Env(closure, [arg]);
     } else {
       const entries = formals.entries;
       const hasArg = e.arg !== undefined ? 1 : 0;
       const vals = new Array<Lazy>(entries.length + hasArg);
-      env = new Env(f.env, vals);
+      env = new Env(closure, vals);
       if (hasArg) vals[0] = arg;
       const attrs = this.force(arg);
       if (!(attrs instanceof NixAttrs)) {
@@ -555,44 +550,30 @@ export class EvalCore {
 
   // ---------- operators ----------
 
-  private evalBinary(op: string, l: Expr, r: Expr, env: Env, pos: Pos): Value {
-    switch (op) {
-      case "==":
-        return this.eqValues(this.eval(l, env), this.eval(r, env), pos);
-      case "!=":
-        return !this.eqValues(this.eval(l, env), this.eval(r, env), pos);
-      case "&&":
-        return this.evalBool(l, env, "in the left operand of the AND (&&) operator") && this.evalBool(r, env, "in the right operand of the AND (&&) operator");
-      case "||":
-        return this.evalBool(l, env, "in the left operand of the OR (||) operator") || this.evalBool(r, env, "in the right operand of the OR (||) operator");
-      case "->":
-        return !this.evalBool(l, env, "in the left operand of the IMPL (->) operator") || this.evalBool(r, env, "in the right operand of the IMPL (->) operator");
-      case "//": {
-        const a = this.eval(l, env);
-        if (!(a instanceof NixAttrs)) throw this.typeError("a set", a, pos, "in the left operand of the update (//) operator");
-        const b = this.eval(r, env);
-        if (!(b instanceof NixAttrs)) throw this.typeError("a set", b, pos, "in the right operand of the update (//) operator");
-        return updateAttrs(a, b);
-      }
-      case "++": {
-        const a = this.eval(l, env);
-        if (!Array.isArray(a)) throw this.typeError("a list", a, pos, "in the left operand of the list concatenation (++) operator");
-        const b = this.eval(r, env);
-        if (!Array.isArray(b)) throw this.typeError("a list", b, pos, "in the right operand of the list concatenation (++) operator");
-        return a.length === 0 ? b : b.length === 0 ? a : a.concat(b);
-      }
-    }
-    throw new EvalError(`unknown operator ${op}`, pos);
+  /** `a // b` once `a` is known (`b` is evaluated only if `a` is a set, as in Nix). */
+  updateOperator(a: Value, b: Code, env: Env, pos: Pos): Value {
+    if (!(a instanceof NixAttrs)) throw this.typeError("a set", a, pos, "in the left operand of the update (//) operator");
+    const bv = b(this, env);
+    if (!(bv instanceof NixAttrs)) throw this.typeError("a set", bv, pos, "in the right operand of the update (//) operator");
+    return updateAttrs(a, bv);
   }
 
-  private evalConcat(e: EConcatStrings, env: Env): Value {
+  /** `a ++ b` once `a` is known. */
+  concatOperator(a: Value, b: Code, env: Env, pos: Pos): Value {
+    if (!Array.isArray(a)) throw this.typeError("a list", a, pos, "in the left operand of the list concatenation (++) operator");
+    const bv = b(this, env);
+    if (!Array.isArray(bv)) throw this.typeError("a list", bv, pos, "in the right operand of the list concatenation (++) operator");
+    return a.length === 0 ? bv : bv.length === 0 ? a : a.concat(bv);
+  }
+
+  /** String interpolation and `+`: `parts` are the compiled parts, `first` the first one's value. */
+  evalConcat(e: EConcatStrings, code: readonly Code[], env: Env, first: Value): Value {
     const parts = e.parts;
-    const first = this.eval(parts[0]!, env);
     if (!e.forceString) {
       if (typeof first === "number" || typeof first === "bigint" || first instanceof NixFloat) {
         if (parts.length === 2 && typeof first === "number") {
           // The common `a + b` of two small ints.
-          const v = this.eval(parts[1]!, env);
+          const v = code[1]!(this, env);
           if (typeof v === "number") {
             const r = first + v;
             if (r <= SAFE && r >= -SAFE) return r;
@@ -603,7 +584,7 @@ export class EvalCore {
         let f = first instanceof NixFloat ? first.value : 0;
         let isFloat = first instanceof NixFloat;
         for (let k = 1; k < parts.length; k++) {
-          const v = this.eval(parts[k]!, env);
+          const v = code[k]!(this, env);
           if (typeof v === "number" || typeof v === "bigint") {
             if (isFloat) f += Number(v);
             else i = addInt(i, v, e.pos);
@@ -623,7 +604,7 @@ export class EvalCore {
         let s = first.path;
         const ctx = new Set<string>();
         for (let k = 1; k < parts.length; k++) {
-          s += this.coerceToString(this.eval(parts[k]!, env), ctx, false, false, parts[k]!.pos);
+          s += this.coerceToString(code[k]!(this, env), ctx, false, false, parts[k]!.pos);
         }
         if (ctx.size > 0) throw new EvalError("a string that refers to a store path cannot be appended to a path", e.pos);
         return new NixPath(canonPath(s));
@@ -632,7 +613,7 @@ export class EvalCore {
     let ctx: Set<string> | null = null;
     let s = "";
     for (let k = 0; k < parts.length; k++) {
-      const v = k === 0 ? first : this.eval(parts[k]!, env);
+      const v = k === 0 ? first : code[k]!(this, env);
       if (typeof v === "string") {
         s += v;
         continue;
@@ -644,7 +625,7 @@ export class EvalCore {
   }
 
   /** `a + b` for a number `a` and any `b` (Nix's error when `b` is not a number). */
-  private addNumbers(a: NixInt | NixFloat, b: Value, pos: Pos): Value {
+  addNumbers(a: NixInt | NixFloat, b: Value, pos: Pos): Value {
     if (typeof b === "number" || typeof b === "bigint") {
       if (a instanceof NixFloat) return new NixFloat(a.value + Number(b));
       return addInt(a, b, pos);

@@ -1,0 +1,234 @@
+/**
+ * Expressions → JS closures, once per AST node. Evaluating a node then costs one closure call
+ * instead of a dispatch on its kind, children are called directly (no lookups), variables are
+ * pre-resolved env slots, and the shapes that dominate real code (`a + b`, calls of one or two
+ * arguments, `s.name`, `if`) get closures of their own.
+ *
+ * Semantics live in EvalCore: each closure does what EvalCore.interpret does for its kind, by
+ * the same helpers, so positions, messages, traces and laziness are unchanged. A closure takes
+ * the evaluator as an argument (it never captures one), so a compiled tree is not tied to it.
+ * Children deeper than MAX_INLINE_DEPTH below the node being compiled are compiled when first
+ * evaluated instead: compiling never recurses deeper than that, however deep the expression.
+ */
+import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
+import type { EvalCore } from "./eval.js";
+import { Env, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+
+export type Code = (ev: EvalCore, env: Env) => Value;
+
+const MAX_INLINE_DEPTH = 64;
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/** The closure of `e`, compiling it (and its children up to a depth) on first use. */
+export function codeOf(e: Expr): Code {
+  const c = e.code;
+  return c !== undefined ? c : compileNode(e, 0);
+}
+
+function child(e: Expr, depth: number): Code {
+  const c = e.code;
+  if (c !== undefined) return c;
+  if (depth >= MAX_INLINE_DEPTH) return (ev, env) => codeOf(e)(ev, env);
+  return compileNode(e, depth + 1);
+}
+
+function compileNode(e: Expr, depth: number): Code {
+  const c = build(e, depth);
+  e.code = c;
+  return c;
+}
+
+/** The value in an env slot, forced. */
+function forceSlot(ev: EvalCore, l: Lazy): Value {
+  if (l instanceof Thunk) return l.v !== undefined ? l.v : ev.forceThunk(l);
+  return l;
+}
+
+function build(e: Expr, depth: number): Code {
+  switch (e.kind) {
+    case "int":
+    case "string": {
+      const v = e.value;
+      return () => v;
+    }
+    case "var": {
+      const r = e.resolution!;
+      if (r.kind !== "static") return (ev, env) => ev.force(ev.lookupVar(e, env));
+      const d = r.displ;
+      switch (r.level) {
+        case 0:
+          return (ev, env) => forceSlot(ev, env.vals[d]!);
+        case 1:
+          return (ev, env) => forceSlot(ev, env.up!.vals[d]!);
+        case 2:
+          return (ev, env) => forceSlot(ev, env.up!.up!.vals[d]!);
+        default: {
+          const level = r.level;
+          return (ev, env) => {
+            let en = env;
+            for (let l = level; l > 0; l--) en = en.up!;
+            return forceSlot(ev, en.vals[d]!);
+          };
+        }
+      }
+    }
+    case "call":
+      return buildCall(e, depth);
+    case "select": {
+      const base = child(e.expr, depth);
+      const first = e.path[0]!;
+      if (e.default === undefined && e.path.length === 1 && first.name !== undefined) {
+        const name = first.name;
+        return (ev, env) => ev.selectName(base(ev, env), name, e.pos);
+      }
+      return (ev, env) => ev.evalSelectFrom(e, base(ev, env), env);
+    }
+    case "concatStrings": {
+      const parts = e.parts.map((p) => child(p, depth));
+      if (!e.forceString && parts.length === 2) {
+        // `a + b`: two small ints need no more than this.
+        const [l, r] = parts as [Code, Code];
+        const pos = e.pos;
+        return (ev, env) => {
+          const a = l(ev, env);
+          if (typeof a === "number") {
+            const b = r(ev, env);
+            if (typeof b === "number") {
+              const s = a + b;
+              if (s <= SAFE && s >= -SAFE) return s;
+            }
+            return ev.addNumbers(a, b, pos);
+          }
+          return ev.evalConcat(e, parts, env, a);
+        };
+      }
+      return (ev, env) => ev.evalConcat(e, parts, env, parts[0]!(ev, env));
+    }
+    case "if": {
+      const cond = child(e.cond, depth);
+      const then = child(e.then, depth);
+      const els = child(e.else, depth);
+      const condPos = e.cond.pos;
+      return (ev, env) => {
+        const c = cond(ev, env);
+        if (c === true) return then(ev, env);
+        if (c === false) return els(ev, env);
+        throw ev.typeError("a Boolean", c, condPos, "while evaluating a branch condition");
+      };
+    }
+    case "lambda":
+      return (_ev, env) => new NixLambda(e, env);
+    case "let":
+      return buildLet(e, child(e.body, depth));
+    case "list": {
+      const elems = e.elems;
+      return (ev, env) => {
+        const out = new Array<Lazy>(elems.length);
+        for (let i = 0; i < out.length; i++) out[i] = ev.maybeThunk(elems[i]!, env);
+        return out;
+      };
+    }
+    case "attrs":
+      return (ev, env) => ev.evalAttrs(e, env);
+    case "not": {
+      const x = child(e.expr, depth);
+      const pos = e.expr.pos;
+      return (ev, env) => !ev.boolOf(x(ev, env), pos, "in the argument of the not operator");
+    }
+    case "binary":
+      return buildBinary(e, depth);
+    case "with": {
+      const body = child(e.body, depth);
+      const attrs = e.attrs;
+      const prevWith = e.prevWith ?? -1;
+      return (ev, env) => body(ev, new Env(env, [ev.maybeThunk(attrs, env)], prevWith));
+    }
+    default:
+      // Rare kinds (hasAttr, float, path, assert, __curPos): the reference implementation.
+      return (ev, env) => ev.interpret(e, env);
+  }
+}
+
+function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
+  const fn = child(e.fn, depth);
+  const argExprs = e.args;
+  const args = argExprs.map((a) => child(a, depth));
+  const pos = e.pos;
+  if (args.length === 1) {
+    const x = argExprs[0]!;
+    const xc = args[0]!;
+    return (ev, env) => {
+      const f = fn(ev, env);
+      // Arithmetic and comparisons force their arguments in order anyway: no thunks.
+      if (f instanceof PrimOp && f.strict && f.arity === 1) return ev.callPrimOp(f, [xc(ev, env)], pos);
+      return ev.callFunction(f, [ev.maybeThunk(x, env)], pos);
+    };
+  }
+  if (args.length === 2) {
+    const [x, y] = argExprs as [Expr, Expr];
+    const [xc, yc] = args as [Code, Code];
+    return (ev, env) => {
+      const f = fn(ev, env);
+      if (f instanceof PrimOp && f.strict && f.arity === 2) {
+        const a = xc(ev, env);
+        return ev.callPrimOp(f, [a, yc(ev, env)], pos);
+      }
+      return ev.callFunction(f, [ev.maybeThunk(x, env), ev.maybeThunk(y, env)], pos);
+    };
+  }
+  return (ev, env) => {
+    const f = fn(ev, env);
+    const n = args.length;
+    const vals = new Array<Lazy>(n);
+    if (f instanceof PrimOp && f.strict && f.arity === n) {
+      for (let i = 0; i < n; i++) vals[i] = args[i]!(ev, env);
+      return ev.callPrimOp(f, vals, pos);
+    }
+    for (let i = 0; i < n; i++) vals[i] = ev.maybeThunk(argExprs[i]!, env);
+    return ev.callFunction(f, vals, pos);
+  };
+}
+
+function buildLet(e: ELet, body: Code): Code {
+  const attrs: EAttrs = e.attrs;
+  const defs: readonly AttrDef[] = [...attrs.attrs.values()];
+  const plain = attrs.inheritFromExprs === undefined || attrs.inheritFromExprs.length === 0;
+  return (ev, env) => {
+    const env2 = new Env(env, new Array<Lazy>(defs.length));
+    if (plain) {
+      const vals = env2.vals;
+      for (let i = 0; i < defs.length; i++) {
+        const def = defs[i]!;
+        vals[def.displ!] = ev.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+      }
+    } else ev.fillLetEnv(attrs, env, env2);
+    return body(ev, env2);
+  };
+}
+
+function buildBinary(e: Expr & { kind: "binary" }, depth: number): Code {
+  const l = child(e.left, depth);
+  const r = child(e.right, depth);
+  const pos = e.pos;
+  const lp = e.left.pos;
+  const rp = e.right.pos;
+  switch (e.op) {
+    case "==":
+      return (ev, env) => ev.eqValues(l(ev, env), r(ev, env), pos);
+    case "!=":
+      return (ev, env) => !ev.eqValues(l(ev, env), r(ev, env), pos);
+    case "&&":
+      return (ev, env) =>
+        ev.boolOf(l(ev, env), lp, "in the left operand of the AND (&&) operator") && ev.boolOf(r(ev, env), rp, "in the right operand of the AND (&&) operator");
+    case "||":
+      return (ev, env) =>
+        ev.boolOf(l(ev, env), lp, "in the left operand of the OR (||) operator") || ev.boolOf(r(ev, env), rp, "in the right operand of the OR (||) operator");
+    case "->":
+      return (ev, env) =>
+        !ev.boolOf(l(ev, env), lp, "in the left operand of the IMPL (->) operator") || ev.boolOf(r(ev, env), rp, "in the right operand of the IMPL (->) operator");
+    case "//":
+      return (ev, env) => ev.updateOperator(l(ev, env), r, env, pos);
+    case "++":
+      return (ev, env) => ev.concatOperator(l(ev, env), r, env, pos);
+  }
+}
