@@ -16,7 +16,7 @@ import { defaultEvalCachePath } from "./evalCache.js";
 import type { EvalRequest, EvalResponse, PackageInfo } from "./evalInstallable.js";
 import { fetchCacheKey } from "./fetchCache.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
-import { WARM_VERSION, warmKeyParts } from "./warmKey.js";
+import { WARM_VERSION, warmKeyParts, type WarmKeyParts } from "./warmKey.js";
 
 export interface WarmKey {
   key: string;
@@ -30,8 +30,12 @@ export interface WarmKey {
  * `realStoreDir` names the store (results are per store).
  */
 export function warmKey(req: EvalRequest, realStoreDir: string): WarmKey | undefined {
-  const wk = warmKeyParts(req, realStoreDir, (s, cwd) => parseFlakeRef(s, cwd) as FlakeRefAttrs);
+  const wk = warmParts(req, realStoreDir);
   return wk && { key: fetchCacheKey(wk.parts), messages: wk.messages };
+}
+
+function warmParts(req: EvalRequest, realStoreDir: string): WarmKeyParts | undefined {
+  return warmKeyParts(req, realStoreDir, (s, cwd) => parseFlakeRef(s, cwd) as FlakeRefAttrs);
 }
 
 /** Where warm answers live: one small JSON file per key, next to the evaluation cache. */
@@ -65,14 +69,9 @@ export function readWarm(parts: readonly string[], evalCachePath?: string): Pack
  */
 export function lookupWarm(req: EvalRequest, storeRoot: string | undefined): EvalResponse | undefined {
   const realStoreDir = storeLocationAt(defaultStoreRoot(storeRoot)).realStoreDir;
-  const wk = warmKey(req, realStoreDir);
-  if (!wk) return undefined;
-  let info: PackageInfo;
-  try {
-    info = JSON.parse(readFileSync(join(warmDir(req.evalCachePath), `${wk.key}.json`), "utf8")) as PackageInfo;
-  } catch {
-    return undefined;
-  }
+  const wk = warmParts(req, realStoreDir);
+  const info = wk && readWarm(wk.parts, req.evalCachePath);
+  if (!wk || !info) return undefined;
   if (!info.drvPath.startsWith(`${LOGICAL_STORE_DIR}/`) || !existsSync(realStoreDir + info.drvPath.slice(LOGICAL_STORE_DIR.length))) return undefined;
   return { info, messages: wk.messages, cached: true };
 }
