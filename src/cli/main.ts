@@ -27,6 +27,11 @@ export async function main(argv: string[]): Promise<void> {
     const { noopBuild } = await import("./noopBuild.js");
     if (noopBuild(argv.slice(3), process.cwd(), process.env)) return;
   }
+  if (argv[2] === "push") {
+    // A plain push of an existing image runs without commander (a no-op push is mostly start-up).
+    const { pushPlain } = await import("./commands/pushPlain.js");
+    if (await pushPlain(argv.slice(3))) return;
+  }
   const program = await buildProgram(argv);
   const { CommanderError } = await import("commander");
   const { NixociError } = await import("../errors.js");
