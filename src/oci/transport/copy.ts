@@ -12,7 +12,7 @@ import type { Digest, Platform } from "../spec.js";
 import type { PushOptions, PushResult } from "../registry/push.js";
 import type { RegistryClientOptions } from "../registry/client.js";
 import type { ImageLocation } from "./location.js";
-import type { ProgressReporter } from "../registry/progress.js";
+import { silentProgress, type ProgressReporter } from "../registry/progress.js";
 import { BlobLocations, defaultBlobLocationsPath } from "../registry/blobLocations.js";
 import type { Reference } from "../registry/reference.js";
 
@@ -119,7 +119,8 @@ export async function copyImage(src: ImageLocation, dst: ImageLocation, opts: Co
       // Same registry: every blob can be mounted from the source repository.
       push = { ...push, blobLocations: await sourceBlobLocations(source.image, src.reference, push?.blobLocations) };
     }
-    const pulling = src.transport === "docker" && dst.transport !== "docker" && opts.progress !== undefined;
+    // Counting bytes for a reporter that shows nothing (-q) would only cost a stream stage per blob.
+    const pulling = src.transport === "docker" && dst.transport !== "docker" && opts.progress !== undefined && opts.progress !== silentProgress;
     const image = pulling ? (await import("./pullProgress.js")).withPullProgress(source.image, opts.progress!) : source.image;
     return await writeDestination(dst, image, {
       ...(push ? { push } : {}),
