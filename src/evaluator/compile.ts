@@ -161,7 +161,7 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       const f = fn(ev, env);
       // Arithmetic and comparisons force their arguments in order anyway: no thunks.
       if (f instanceof PrimOp && f.strict && f.arity === 1) return ev.callPrimOp(f, [xc(ev, env)], pos);
-      return ev.callFunction(f, [ev.maybeThunk(x, env)], pos);
+      return ev.call1(f, ev.maybeThunk(x, env), pos);
     };
   }
   if (args.length === 2) {
@@ -171,9 +171,11 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       const f = fn(ev, env);
       if (f instanceof PrimOp && f.strict && f.arity === 2) {
         const a = xc(ev, env);
-        return ev.callPrimOp(f, [a, yc(ev, env)], pos);
+        const b = yc(ev, env);
+        const fn2 = f.fn2;
+        return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
       }
-      return ev.callFunction(f, [ev.maybeThunk(x, env), ev.maybeThunk(y, env)], pos);
+      return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
     };
   }
   return (ev, env) => {

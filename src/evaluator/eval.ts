@@ -176,7 +176,7 @@ export class EvalCore {
       if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
       t.b = BLACKHOLE_APP;
       try {
-        v = this.callFunction(this.force(a as Lazy), [b as Lazy], noPos);
+        v = this.call1(this.force(a as Lazy), b as Lazy, noPos);
       } catch (err) {
         t.b = b;
         throw err;
@@ -487,12 +487,41 @@ export class EvalCore {
     try {
       return op.fn(args, pos);
     } catch (err) {
-      if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
-        err.addTrace(`while calling the '${op.name}' builtin`, pos);
-        if (err.pos === undefined) err.pos = pos;
-      }
-      throw err;
+      throw this.primOpError(err, op, pos);
     }
+  }
+
+  /** A strict binary builtin with a `fn2`, given its arguments' values. */
+  callPrimOp2(op: PrimOp, fn2: (a: Value, b: Value, pos: Pos) => Value, a: Value, b: Value, pos: Pos): Value {
+    try {
+      return fn2(a, b, pos);
+    } catch (err) {
+      throw this.primOpError(err, op, pos);
+    }
+  }
+
+  private primOpError(err: unknown, op: PrimOp, pos: Pos): unknown {
+    if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
+      err.addTrace(`while calling the '${op.name}' builtin`, pos);
+      if (err.pos === undefined) err.pos = pos;
+    }
+    return err;
+  }
+
+  /** `f a`, without an argument array for a lambda. */
+  call1(f: Value, a: Lazy, pos: Pos): Value {
+    if (f instanceof NixLambda) return this.applyLambda(f.expr, f.env, a, pos);
+    return this.callFunction(f, [a], pos);
+  }
+
+  /** `f a b`, without an argument array or an inner function value for a curried `x: y: …`. */
+  call2(f: Value, a: Lazy, b: Lazy, pos: Pos): Value {
+    if (f instanceof NixLambda) {
+      const e = f.expr;
+      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, [a]), b, pos);
+      return this.call1(this.applyLambda(e, f.env, a, pos), b, pos);
+    }
+    return this.callFunction(f, [a, b], pos);
   }
 
   callLambda(f: NixLambda, arg: Lazy, pos: Pos): Value {

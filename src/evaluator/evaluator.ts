@@ -50,7 +50,13 @@ export interface EvaluatorOptions {
 }
 
 /** A builtin definition: primop (arity > 0) or constant; `strict`: see PrimOp.strict. */
-export type DefineBuiltin = (name: string, arity: number, fn: PrimOpFn, strict?: boolean) => void;
+export type DefineBuiltin = (
+  name: string,
+  arity: number,
+  fn: PrimOpFn,
+  strict?: boolean,
+  fn2?: (a: Value, b: Value, pos: Pos) => Value,
+) => void;
 
 export class Evaluator extends EvalCore {
   readonly store: EvalStore;
@@ -94,9 +100,9 @@ export class Evaluator extends EvalCore {
         builtinsMap.set(name, v);
       }
     };
-    registerAllBuiltins(this, (name, arity, fn, strict) => {
+    registerAllBuiltins(this, (name, arity, fn, strict, fn2) => {
       const bare = name.startsWith("__") ? name.slice(2) : name;
-      define(name, arity === 0 ? new Thunk(new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict));
+      define(name, arity === 0 ? new Thunk(new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict, fn2));
     });
     define("builtins", this.builtins);
     define("true", true);

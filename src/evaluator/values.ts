@@ -75,6 +75,8 @@ export class PrimOp {
     readonly fn: PrimOpFn,
     /** Forces all its arguments, first to last, before anything else: callers may pass values instead of thunks. */
     readonly strict: boolean = false,
+    /** For a strict binary builtin: the same, given its two arguments' values (no argument array). */
+    readonly fn2?: (a: Value, b: Value, pos: Pos) => Value,
   ) {}
 }
 

@@ -106,23 +106,26 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   ): void => {
     const ctx1 = `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`;
     const ctx2 = "while evaluating the second argument";
-    def(name, 2, (args, pos) => {
-      const a = num(args[0]!, pos, ctx1);
-      const b = num(args[1]!, pos, ctx2);
+    // Also the fn2 of the builtin (values are Lazy too): compiled `a - b` calls it directly.
+    const apply = (x: Lazy, y: Lazy, pos: Pos): Value => {
+      const a = num(x, pos, ctx1);
+      const b = num(y, pos, ctx2);
       if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return fi(a, b, pos);
       return new NixFloat(ff(a instanceof NixFloat ? a.value : Number(a), b instanceof NixFloat ? b.value : Number(b)));
-    }, true);
+    };
+    def(name, 2, (args, pos) => apply(args[0]!, args[1]!, pos), true, apply);
   };
   arith("__add", "adding", "+", addInt, (a, b) => a + b);
   arith("__sub", "subtracting", "-", subInt, (a, b) => a - b);
   arith("__mul", "multiplying", "*", mulInt, (a, b) => a * b);
-  def("__div", 2, ([x, y], pos) => {
-    const a = num(x!, pos, "while evaluating the first operand of the division");
-    const b = num(y!, pos, "while evaluating the second operand of the division");
+  const div = (x: Lazy, y: Lazy, pos: Pos): Value => {
+    const a = num(x, pos, "while evaluating the first operand of the division");
+    const b = num(y, pos, "while evaluating the second operand of the division");
     if (b === 0 || (b instanceof NixFloat && b.value === 0)) throw new EvalError("division by zero", pos);
     if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return divInt(a, b, pos);
     return new NixFloat((a instanceof NixFloat ? a.value : Number(a)) / (b instanceof NixFloat ? b.value : Number(b)));
-  }, true);
+  };
+  def("__div", 2, (args, pos) => div(args[0]!, args[1]!, pos), true, div);
   // Bitwise operators on 64-bit values (JS number bit operators are 32-bit).
   const bit = (name: string, f: (a: bigint, b: bigint) => bigint): void => {
     const ctx1 = `while evaluating the first argument passed to builtins.${name.slice(2)}`;
@@ -132,7 +135,8 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   bit("__bitAnd", (a, b) => a & b);
   bit("__bitOr", (a, b) => a | b);
   bit("__bitXor", (a, b) => a ^ b);
-  def("__lessThan", 2, (args, pos) => ev.lessThan(ev.force(args[0]!), ev.force(args[1]!), pos), true);
+  const lessThan = (a: Lazy, b: Lazy, pos: Pos): boolean => ev.lessThan(ev.force(a), ev.force(b), pos);
+  def("__lessThan", 2, (args, pos) => lessThan(args[0]!, args[1]!, pos), true, lessThan);
   const round = (name: string, f: (x: number) => number): void =>
     def(name, 1, ([x], pos) => {
       const v = ev.force(x!);

@@ -48,7 +48,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     return ev.forceFunction(v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
   };
   const callBool = (f: Value, x: Lazy, pos: Pos, fn: string): boolean => {
-    const r = ev.callFunction(f, [x], pos);
+    const r = ev.call1(f, x, pos);
     if (typeof r === "boolean") return r;
     throw ev.typeError("a Boolean", r, pos, `while evaluating the return value of the filtering function passed to builtins.${fn}`);
   };
@@ -102,7 +102,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     if (xs.length === 0) return ev.force(z!);
     const fn = fun(f!, pos, "foldlStrict");
     let acc: Lazy = z!;
-    for (let i = 0; i < xs.length; i++) acc = ev.callFunction(fn, [acc, xs[i]!], pos);
+    for (let i = 0; i < xs.length; i++) acc = ev.call2(fn, acc, xs[i]!, pos);
     return ev.force(acc);
   });
   const anyAll = (name: string, want: boolean): void =>
@@ -129,7 +129,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const fn = fun(f!, pos, "sort");
     for (const x of xs) ev.force(x);
     const lessCall = (a: Lazy, b: Lazy): boolean => {
-      const r = ev.callFunction(fn, [a, b], pos);
+      const r = ev.call2(fn, a, b, pos);
       if (typeof r === "boolean") return r;
       throw ev.typeError("a Boolean", r, pos, "while evaluating the return value of the sorting function passed to builtins.sort");
     };
