@@ -137,8 +137,11 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // strings sort natively (a total order, so any stable sort gives std::stable_sort's result).
     if (fn instanceof PrimOp && fn.name === "lessThan") {
       const vals = xs.map((x) => ev.force(x));
-      if (vals.every((v) => typeof v === "number" || typeof v === "bigint")) return (vals as NixInt[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      if (vals.every((v) => typeof v === "string")) return (vals as string[]).slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      // Equal ints (or strings) are indistinguishable, so an unstable native sort is fine; safe
+      // ints sort as doubles in a typed array, byte strings by JS's default code-unit order.
+      if (vals.every((v) => typeof v === "number")) return Array.from(Float64Array.from(vals as number[]).sort());
+      if (vals.every((v) => typeof v === "number" || typeof v === "bigint")) return (vals as NixInt[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (vals.every((v) => typeof v === "string")) return (vals as string[]).sort();
     }
     const less =
       fn instanceof PrimOp && fn.name === "lessThan" ? (a: Lazy, b: Lazy): boolean => ev.lessThan(ev.force(a), ev.force(b), pos) : lessCall;
