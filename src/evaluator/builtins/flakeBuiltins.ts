@@ -186,7 +186,7 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
     return sp;
   };
 
-  return (name, arity, fn) => {
+  return (name, arity, fn, strict, fn2) => {
     if (ev.options.pureEval && (name === "__currentSystem" || name === "__currentTime")) return;
     // Local repositories can be fetched here: this replaces the "not supported" definition.
     if (name === "fetchGit") {
@@ -217,7 +217,8 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
     }
     const index = pathArgument[name];
     if (index === undefined) {
-      def(name, arity, fn);
+      // Unchanged: keeps `strict` and `fn2` (the fast paths of arithmetic and comparisons).
+      def(name, arity, fn, strict, fn2);
       return;
     }
     def(name, arity, (args, pos) => {
