@@ -3,6 +3,9 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { haveTools } from "../../helpers/tools.js";
+import { Evaluator } from "../../../src/evaluator/evaluator.js";
+import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
+import { PrimOp } from "../../../src/evaluator/values.js";
 import { evalStrict, nixEval } from "./helpers.js";
 
 const cases: string[] = [
@@ -56,5 +59,17 @@ describe("deep expressions", () => {
     const run = (expr: string) => spawnSync("node", [cli, "instantiate", "--eval", "--strict", "-E", expr], { encoding: "utf8" });
     expect(run("1 + (".repeat(n) + "0" + ")".repeat(n)).stdout).toBe(`${n}\n`);
     expect(run("builtins.length [ (".repeat(3000) + "1" + ") ]".repeat(3000)).stdout).toBe("1\n");
+  });
+});
+
+describe("strict builtins", () => {
+  it("keep their argument-array-free fast path through every wrapper (pure mode too)", () => {
+    for (const pureEval of [false, true]) {
+      const ev = new Evaluator({ store: new MemoryStore(), env: {}, pureEval });
+      for (const name of ["add", "sub", "mul", "div", "lessThan"]) {
+        const op = ev.builtins.get(name);
+        expect(op instanceof PrimOp && op.strict && op.fn2 !== undefined, name).toBe(true);
+      }
+    }
   });
 });
