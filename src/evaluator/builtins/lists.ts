@@ -127,7 +127,8 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const xs = list(l!, pos, "sort", "second");
     if (xs.length === 0) return xs;
     const fn = fun(f!, pos, "sort");
-    for (const x of xs) ev.force(x);
+    const vals = new Array<Value>(xs.length);
+    for (let i = 0; i < xs.length; i++) vals[i] = ev.force(xs[i]!);
     const lessCall = (a: Lazy, b: Lazy): boolean => {
       const r = ev.call2(fn, a, b, pos);
       if (typeof r === "boolean") return r;
@@ -136,16 +137,20 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // Fast path as in Nix: sorting with the lessThan primop itself; all ints or all plain
     // strings sort natively (a total order, so any stable sort gives std::stable_sort's result).
     if (fn instanceof PrimOp && fn.name === "lessThan") {
-      const vals = xs.map((x) => ev.force(x));
       // Equal ints (or strings) are indistinguishable, so an unstable native sort is fine; safe
       // ints sort as doubles in a typed array, byte strings by JS's default code-unit order.
-      if (vals.every((v) => typeof v === "number")) return Array.from(Float64Array.from(vals as number[]).sort());
+      if (vals.every((v) => typeof v === "number")) {
+        const sorted = Float64Array.from(vals as number[]).sort();
+        for (let i = 0; i < sorted.length; i++) vals[i] = sorted[i]!;
+        return vals;
+      }
       if (vals.every((v) => typeof v === "number" || typeof v === "bigint")) return (vals as NixInt[]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       if (vals.every((v) => typeof v === "string")) return (vals as string[]).sort();
     }
     const less =
       fn instanceof PrimOp && fn.name === "lessThan" ? (a: Lazy, b: Lazy): boolean => ev.lessThan(ev.force(a), ev.force(b), pos) : lessCall;
-    return stableSort(xs, less);
+    // The forced values, not their thunks: the comparator reads them directly.
+    return stableSort<Lazy>(vals, less);
   });
   def("__partition", 2, ([f, l], pos) => {
     const xs = list(l!, pos, "partition", "second");
