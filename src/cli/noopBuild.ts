@@ -11,6 +11,7 @@
  * unknown or ineligible flag, an attached short value) goes the normal way.
  */
 import { buildProbe, lookupBuild, type BuildFlags } from "./buildCache.js";
+import { imageFlagDefaults, parsePlainArgs } from "./plainArgs.js";
 
 /** Options taking a value → their key in commander's options object. */
 const VALUE_OPTIONS: Record<string, string> = {
@@ -50,20 +51,7 @@ const SWITCHES: Record<string, [string, boolean]> = {
 
 /** What commander sets before reading the command line (option defaults of `build`). */
 function defaults(): BuildFlags {
-  return {
-    format: "oci",
-    disallow: [],
-    env: [],
-    port: [],
-    label: [],
-    evalCache: true,
-    overrideInput: [],
-    updateInput: [],
-    writeLockFile: true,
-    sandbox: true,
-    backend: "native",
-    requireSigs: true,
-  };
+  return { format: "oci", ...imageFlagDefaults() } as unknown as BuildFlags;
 }
 
 /**
@@ -71,36 +59,9 @@ function defaults(): BuildFlags {
  * when they are not a plain command line this parser knows.
  */
 export function parsePlainBuildArgs(args: readonly string[]): { installable: string; flags: BuildFlags } | undefined {
-  const flags = defaults();
-  let installable: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith("-")) {
-      if (installable !== undefined) return undefined;
-      installable = arg;
-      continue;
-    }
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const switched = SWITCHES[name];
-    if (switched !== undefined) {
-      if (eq > 0) return undefined;
-      flags[switched[0]] = switched[1];
-      continue;
-    }
-    const key = VALUE_OPTIONS[name] ?? LIST_OPTIONS[name];
-    if (key === undefined) return undefined;
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      value = args[++i];
-      // commander would take a dash-led value too; rare enough to leave to it.
-      if (value === undefined || value.startsWith("-")) return undefined;
-    }
-    if (LIST_OPTIONS[name] !== undefined) flags[key] = [...(flags[key] as string[]), value];
-    else flags[key] = value;
-  }
-  return { installable: installable ?? ".#default", flags };
+  const parsed = parsePlainArgs(args, { values: VALUE_OPTIONS, lists: LIST_OPTIONS, switches: SWITCHES }, defaults() as unknown as Record<string, unknown>);
+  if (parsed === undefined || parsed.operands.length > 1) return undefined;
+  return { installable: parsed.operands[0] ?? ".#default", flags: parsed.flags as unknown as BuildFlags };
 }
 
 export interface NoopOutput {

@@ -9,6 +9,7 @@
  * value) goes through commander as before.
  */
 import { NixociError } from "../../errors.js";
+import { imageFlagDefaults, parsePlainArgs } from "../plainArgs.js";
 import { runPush, type PushFlags } from "./push.js";
 
 /** Options taking a value → their key in commander's options object. */
@@ -42,24 +43,7 @@ const SWITCHES: Record<string, [keyof PushFlags, boolean]> = {
 
 /** What commander sets before reading the command line (the option defaults of `push`). */
 function defaults(): PushFlags {
-  return {
-    jobs: "4",
-    retries: "5",
-    retryBudget: "50",
-    blobCache: true,
-    tag: [],
-    disallow: [],
-    env: [],
-    port: [],
-    label: [],
-    evalCache: true,
-    overrideInput: [],
-    updateInput: [],
-    writeLockFile: true,
-    sandbox: true,
-    backend: "native",
-    requireSigs: true,
-  };
+  return { jobs: "4", retries: "5", retryBudget: "50", blobCache: true, tag: [], ...imageFlagDefaults() } as unknown as PushFlags;
 }
 
 /**
@@ -67,39 +51,13 @@ function defaults(): PushFlags {
  * they are not a plain push of an existing image.
  */
 export function parsePlainPushArgs(args: readonly string[]): { ref: string; flags: PushFlags } | undefined {
-  const flags = defaults() as unknown as Record<string, unknown>;
-  let ref: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith("-")) {
-      // A second operand is a FLAKEREF: a build, or a usage error; either way commander's job.
-      if (ref !== undefined) return undefined;
-      ref = arg;
-      continue;
-    }
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const switched = SWITCHES[name];
-    if (switched !== undefined) {
-      if (eq > 0) return undefined;
-      flags[switched[0]] = switched[1];
-      continue;
-    }
-    const key = VALUE_OPTIONS[name] ?? LIST_OPTIONS[name];
-    if (key === undefined) return undefined;
-    let value: string | undefined;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      value = args[++i];
-      // commander would take a dash-led value too; rare enough to leave to it.
-      if (value === undefined || value.startsWith("-")) return undefined;
-    }
-    if (LIST_OPTIONS[name] !== undefined) flags[key] = [...(flags[key] as string[]), value];
-    else flags[key] = value;
-  }
+  const parsed = parsePlainArgs(args, { values: VALUE_OPTIONS, lists: LIST_OPTIONS, switches: SWITCHES }, defaults() as unknown as Record<string, unknown>);
+  // A second operand is a FLAKEREF: a build, or a usage error; either way commander's job.
+  if (parsed === undefined || parsed.operands.length !== 1) return undefined;
+  const flags = parsed.flags as unknown as PushFlags;
   // Only pushes of an existing image: a flake build loads the build pipeline anyway.
-  if (ref === undefined || (flags.fromLayout === undefined && flags.from === undefined)) return undefined;
-  return { ref, flags: flags as unknown as PushFlags };
+  if (flags.fromLayout === undefined && flags.from === undefined) return undefined;
+  return { ref: parsed.operands[0]!, flags };
 }
 
 /**
