@@ -144,8 +144,17 @@ function normalizeDiy(x: DiyFp): DiyFp {
   return { f, e };
 }
 
-/** Cached powers c = f * 2^e ≈ 10^k for k = -300, -292, …, 324, f normalized and rounded to nearest. */
-export const CACHED_POWERS: ReadonlyArray<{ f: bigint; e: number; k: number }> = (() => {
+/**
+ * Cached powers c = f * 2^e ≈ 10^k for k = -300, -292, …, 324, f normalized and rounded to nearest.
+ * Computed on the first float printed, not at import: the BigInt work costs 10-30 ms of every start-up.
+ */
+let powers: ReadonlyArray<{ f: bigint; e: number; k: number }> | undefined;
+export function cachedPowers(): ReadonlyArray<{ f: bigint; e: number; k: number }> {
+  powers ??= computeCachedPowers();
+  return powers;
+}
+
+function computeCachedPowers(): ReadonlyArray<{ f: bigint; e: number; k: number }> {
   const out: Array<{ f: bigint; e: number; k: number }> = [];
   const bitLength = (n: bigint): number => n.toString(2).length;
   for (let k = -300; k <= 324; k += 8) {
@@ -166,14 +175,14 @@ export const CACHED_POWERS: ReadonlyArray<{ f: bigint; e: number; k: number }> =
     }
   }
   return out;
-})();
+}
 
 function cachedPowerFor(e: number): { f: bigint; e: number; k: number } {
   const alpha = -60;
   const f = alpha - e - 1;
   const k = Math.trunc((f * 78913) / (1 << 18)) + (f > 0 ? 1 : 0);
   const index = Math.trunc((300 + k + 7) / 8);
-  return CACHED_POWERS[index]!;
+  return cachedPowers()[index]!;
 }
 
 /** Largest power of ten <= n (n < 2^32) and its number of digits. */
