@@ -190,15 +190,24 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
     void parse;
     return { stdout: stdout.join(""), stderr: stderr.join(""), exitCode: 0 };
   } catch (err) {
-    let msg: string;
-    if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
-    else if (err instanceof ParseError) msg = err.message;
-    else if (err instanceof RangeError && /call stack/.test(err.message)) {
-      return { stdout: "", stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1, jsStackOverflow: true };
-    }
-    else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
-    else if ((err as NodeJS.ErrnoException).code === "ENOENT") msg = `error: getting status of '${(err as NodeJS.ErrnoException).path}': No such file or directory`;
-    else throw err;
+    const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace);
+    if (msg === undefined) return STACK_OVERFLOW;
     return { stdout: stdout.join(""), stderr: stderr.join("") + msg + "\n", exitCode: 1 };
   }
+}
+
+/** A JS stack overflow: the caller runs the command again on a big-stack worker. */
+export const STACK_OVERFLOW: RunResult = { stdout: "", stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1, jsStackOverflow: true };
+
+/**
+ * The Nix-style message of an error ending an evaluation command (`instantiate`, `eval`), or
+ * undefined for a JS stack overflow ({@link STACK_OVERFLOW}); anything unexpected is rethrown.
+ */
+export function failureMessage(err: unknown, sources: Map<string, string>, showTrace: boolean): string | undefined {
+  if (err instanceof EvalError) return formatEvalError(err, sources, showTrace);
+  if (err instanceof ParseError) return err.message;
+  if (err instanceof RangeError && /call stack/.test(err.message)) return undefined;
+  if (err instanceof NixociError) return err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
+  if ((err as NodeJS.ErrnoException).code === "ENOENT") return `error: getting status of '${(err as NodeJS.ErrnoException).path}': No such file or directory`;
+  throw err;
 }

@@ -7,14 +7,11 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { valueToJson } from "../builtins/conv.js";
 import { noPos } from "../eval.js";
-import { EvalError } from "../evalError.js";
 import type { Evaluator } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
-import { ParseError } from "../parseErrors.js";
 import { printValue } from "../print.js";
-import { NixAttrs, STRING_FILE, type Value, mkString, toBytes } from "../values.js";
-import { formatEvalError } from "./formatError.js";
-import { type RunResult, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
+import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
+import { type RunResult, STACK_OVERFLOW, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
 import { evalInstallableValue, makeFlakeEvaluator } from "../flake/evalValue.js";
@@ -71,14 +68,8 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     const stdout = printForNixEval(ev, v, o);
     return { stdout, stderr: stderr.join("") + messages(), exitCode: 0 };
   } catch (err) {
-    let msg: string;
-    if (err instanceof EvalError) msg = formatEvalError(err, ev?.sources ?? new Map(), o.showTrace);
-    else if (err instanceof ParseError) msg = err.message;
-    else if (err instanceof RangeError && /call stack/.test(err.message)) {
-      return { stdout: "", stderr: "error: stack overflow (possible infinite recursion)\n", exitCode: 1, jsStackOverflow: true };
-    } else if (err instanceof NixociError) msg = err.message.startsWith("error:") ? err.message : `error: ${err.message}`;
-    else throw err;
-    void mkString;
+    const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace);
+    if (msg === undefined) return STACK_OVERFLOW;
     return { stdout: "", stderr: stderr.join("") + messages() + msg + "\n", exitCode: 1 };
   }
 }
