@@ -1,8 +1,7 @@
 /**
  * Builtins touching files, the search path and the store.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pos } from "../ast.js";
@@ -14,7 +13,7 @@ import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromB
 import { type Hash, hashData, parseHashAllowEmpty, parseHashAny, printHash } from "../../store/format/hash.js";
 import { narHashPathSync } from "../../store/format/nar.js";
 import { makeFixedOutputPath } from "../../store/format/storePath.js";
-import { downloadSync } from "../flake/download.js";
+import { UnpackError, downloadSync, unpackSingleTree } from "../flake/download.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
 import { MemoryStore } from "../memoryStore.js";
@@ -313,16 +312,11 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       }
       let source = file;
       if (unpack) {
-        const dir = join(tmp, "unpacked");
-        mkdirSync(dir);
         try {
-          execFileSync("tar", ["-xf", file, "-C", dir, "--no-same-owner"], { stdio: "ignore" });
-        } catch {
-          throw new EvalError(`unable to unpack '${url}'`, pos);
+          source = unpackSingleTree(file, join(tmp, "unpacked"), url);
+        } catch (e) {
+          throw new EvalError(e instanceof UnpackError ? `unable to unpack '${url}'` : (e as Error).message, pos);
         }
-        const entries = readdirSync(dir);
-        if (entries.length !== 1) throw new EvalError(`tarball '${url}' contains an unexpected number of top-level files`, pos);
-        source = join(dir, entries[0]!);
       }
       if (expected) {
         const got = unpack ? narHashPathSync(source).hash : hashData("sha256", readFileSync(source));

@@ -8,10 +8,14 @@
  * runs the same from src/ under vitest and from dist/.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 
 export class DownloadError extends Error {}
+
+/** What tar said of a download that is not a tarball it can read. */
+export class UnpackError extends DownloadError {}
 
 const CHILD = String.raw`
 import http from "node:http";
@@ -108,4 +112,23 @@ export function downloadSync(url: string, dest: string, headers: Record<string, 
     const why = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
     throw new DownloadError(`unable to download '${url}': ${why}`, { cause: e });
   }
+}
+
+/** Unpacks the tarball `file` (GNU tar detects gzip/xz/bzip2/zstd) into the new directory `into`; its top-level entries. */
+export function unpackTarball(file: string, into: string, url: string): string[] {
+  mkdirSync(into, { recursive: true });
+  try {
+    execFileSync("tar", ["-xf", file, "-C", into, "--no-same-owner"], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    const why = String((e as { stderr?: Buffer }).stderr ?? "").trim().split("\n")[0] || (e as Error).message.split("\n")[0];
+    throw new UnpackError(`cannot unpack '${url}': ${why}`, { cause: e });
+  }
+  return readdirSync(into);
+}
+
+/** Nix 2.8's downloadTarball: the tarball holds exactly one top-level entry, and that is the tree. */
+export function unpackSingleTree(file: string, into: string, url: string): string {
+  const members = unpackTarball(file, into, url);
+  if (members.length !== 1) throw new DownloadError(`tarball '${url}' contains an unexpected number of top-level files`);
+  return join(into, members[0]!);
 }

@@ -8,11 +8,10 @@
  * Access tokens are Nix's `access-tokens` setting (`host=token` pairs, from $NIX_CONFIG), sent as
  * each forge expects them.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
-import { downloadSync } from "./download.js";
+import { DownloadError, downloadSync, unpackSingleTree } from "./download.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
 import { flakeRefToString28 } from "./refString.js";
 
@@ -65,19 +64,25 @@ function authHeaders(type: ForgeType, host: string, warn: (l: string) => void): 
   return { [kind]: value };
 }
 
-function downloadText(url: string, headers: Record<string, string>, host: ForgeFetchHost): string {
+/** Runs `use` on `url` downloaded into a temporary directory, removed afterwards; failures go through host.fail. */
+function withDownload<T>(url: string, headers: Record<string, string>, host: ForgeFetchHost, use: (file: string, tmp: string) => T): T {
   const tmp = mkdtempSync(join(tmpdir(), "nixoci-forge-"));
   try {
-    const file = join(tmp, "body");
+    const file = join(tmp, "download");
     try {
       downloadSync(url, file, headers);
+      return use(file, tmp);
     } catch (e) {
-      host.fail((e as Error).message, e);
+      if (e instanceof DownloadError) host.fail(e.message, e);
+      throw e;
     }
-    return readFileSync(file, "utf8");
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+function downloadText(url: string, headers: Record<string, string>, host: ForgeFetchHost): string {
+  return withDownload(url, headers, host, (file) => readFileSync(file, "utf8"));
 }
 
 /** The commit a branch or tag names, asked of the forge as Nix 2.8 asks it. */
@@ -125,29 +130,11 @@ function tarballUrl(type: ForgeType, ref: FlakeRefAttrs, rev: string): string {
 
 /** Nix 2.8's downloadTarball: exactly one top-level directory, whose mtime is lastModified. */
 export function unpackGitArchive(url: string, headers: Record<string, string>, host: ForgeFetchHost): ForgeTree {
-  const tmp = mkdtempSync(join(tmpdir(), "nixoci-forge-"));
-  try {
-    const file = join(tmp, "download");
-    try {
-      downloadSync(url, file, headers);
-    } catch (e) {
-      host.fail((e as Error).message, e);
-    }
-    const out = join(tmp, "unpacked");
-    mkdirSync(out);
-    try {
-      execFileSync("tar", ["-xf", file, "-C", out, "--no-same-owner"], { stdio: ["ignore", "ignore", "pipe"] });
-    } catch (e) {
-      host.fail(`cannot unpack '${url}': ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split("\n")[0]}`, e);
-    }
-    const members = readdirSync(out);
-    if (members.length !== 1) host.fail(`tarball '${url}' contains an unexpected number of top-level files`);
-    const top = join(out, members[0]!);
+  return withDownload(url, headers, host, (file, tmp) => {
+    const top = unpackSingleTree(file, join(tmp, "unpacked"), url);
     const lastModified = Math.floor(lstatSync(top).mtimeMs / 1000);
     return { ...host.addTree(top), lastModified };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The commit to fetch (the ref resolved through the forge's API when no rev is given) and its tarball. */

@@ -8,7 +8,7 @@
  * Only node:child_process here (no execa): builtins.fetchTree loads this module
  * with every evaluator, and start-up time matters.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -20,7 +20,7 @@ import { flakeRefToString28 } from "./refString.js";
 import { type Registry, registries, resolveIndirect } from "./registry.js";
 import { fileStats, type GitWorkingTreeStatus, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./localTree.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
-import { downloadSync } from "./download.js";
+import { downloadSync, unpackTarball } from "./download.js";
 import { type ForgeFetchHost, isForgeType, lockedGitArchive, resolveGitArchive, unpackGitArchive } from "./fetchGitArchive.js";
 
 export class FetchError extends NixociError {
@@ -277,14 +277,13 @@ function fetchTarball(ref: FlakeRefAttrs, ctx: FetchContext): FetchedTree {
     const file = join(tmp, "download");
     download(url, file, ref);
     const out = join(tmp, "unpacked");
-    mkdirSync(out, { recursive: true });
+    let top: string[];
     try {
-      run("tar", ["-xf", file, "-C", out, "--no-same-owner"]);
+      top = unpackTarball(file, out, url);
     } catch (e) {
-      throw new FetchError(`cannot unpack '${url}': ${(e as Error).message.split("\n")[0]}`, ref, { cause: e });
+      throw new FetchError((e as Error).message, ref, { cause: e });
     }
     // A tarball with a single top-level directory is that directory, as in Nix.
-    const top = readdirSync(out);
     const root = top.length === 1 && lstatSync(join(out, top[0]!)).isDirectory() ? join(out, top[0]!) : out;
     const storePath = ctx.store.addPathToStore(root, { name: "source", method: "recursive" });
     const narHash = ctx.narHashOf(storePath);
