@@ -12,13 +12,14 @@ const load = createRequire(import.meta.url);
 
 const PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "npm_config_https_proxy", "npm_config_http_proxy", "npm_config_proxy"];
 
-/** Whether the environment names a proxy at all (cheap: decides whether the rest is loaded). */
-export function proxyConfigured(): boolean {
+/** Whether the environment names a proxy at all (cheap: decides whether proxy-from-env is loaded). */
+function proxyConfigured(): boolean {
   return PROXY_VARIABLES.some((name) => process.env[name]);
 }
 
 /** The proxy URL for a request to `url`, or undefined for a direct connection. */
 export function proxyFor(url: string | URL): string | undefined {
+  if (!proxyConfigured()) return undefined;
   const { getProxyForUrl } = load("proxy-from-env") as typeof import("proxy-from-env");
   return getProxyForUrl(String(url)) || undefined;
 }

@@ -98,13 +98,13 @@ export class HttpTransport {
 
   /** An agent through the environment's proxy for this URL's host (as skopeo and crane honour $HTTPS_PROXY), if one applies. */
   private async proxyAgent(url: URL): Promise<http.Agent | undefined> {
-    const { proxyAgentFor, proxyConfigured } = await import("../../proxy.js");
-    // Like Go's ProxyFromEnvironment (skopeo, crane): a loopback registry is never proxied.
-    if (!proxyConfigured() || isLoopbackRegistry(url.host)) return undefined;
     const key = `${url.protocol}//${url.host}`;
     if (!this.proxyAgents.has(key)) {
-      const tls = url.protocol === "https:" ? { rejectUnauthorized: this.tlsVerify, ...(await import("../../tlsTrust.js")).tlsTrustOptions() } : {};
-      this.proxyAgents.set(key, proxyAgentFor(url, { keepAlive: true, maxSockets: this.maxSockets, ...tls }));
+      const { proxyAgentFor, proxyFor } = await import("../../proxy.js");
+      // Like Go's ProxyFromEnvironment (skopeo, crane): a loopback registry is never proxied.
+      const proxied = !isLoopbackRegistry(url.host) && proxyFor(url) !== undefined;
+      const tls = proxied && url.protocol === "https:" ? { rejectUnauthorized: this.tlsVerify, ...(await import("../../tlsTrust.js")).tlsTrustOptions() } : {};
+      this.proxyAgents.set(key, proxied ? proxyAgentFor(url, { keepAlive: true, maxSockets: this.maxSockets, ...tls }) : undefined);
     }
     return this.proxyAgents.get(key);
   }
