@@ -11,6 +11,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 export const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/binaryCache/closure.nix");
 
@@ -96,7 +97,7 @@ export interface NixFixture {
 export function buildFixtureWithNix(dir: string): NixFixture {
   const nixRoot = join(dir, "nix-store");
   const drvPath = run("nix-instantiate", ["--store", nixRoot, FIXTURE]).trim();
-  const outPath = run("nix-store", ["--store", nixRoot, "-r", drvPath]).trim();
+  const outPath = runNixBuild("nix-store", ["--store", nixRoot, "-r", drvPath]).trim();
   const secretKeyFile = join(dir, "sk");
   writeFileSync(secretKeyFile, run("nix", ["key", "generate-secret", "--key-name", "nixoci-test-1"]));
   const publicKey = run("nix", ["key", "convert-secret-to-public"], run("cat", [secretKeyFile])).trim();

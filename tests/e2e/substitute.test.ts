@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initExampleWorkTree } from "../helpers/exampleRepo.js";
 import { haveTools } from "../helpers/tools.js";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
 
@@ -25,7 +26,7 @@ describe.skipIf(!haveTools("nix", "bwrap", "busybox", "git"))("build with --subs
 
   it("substitutes hello's closure from a cache Nix wrote, builds nothing, and gives the same image", () => {
     const nixStore = join(work, "nixstore");
-    const out = execFileSync("nix", ["build", "--store", nixStore, "--no-link", "--json", "./examples/hello"], { cwd: work, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = runNixBuild("nix", ["build", "--store", nixStore, "--no-link", "--json", "./examples/hello"], { cwd: work });
     const outPath = JSON.parse(out)[0].outputs.out as string;
     execFileSync("nix", ["copy", "--store", nixStore, "--to", `file://${join(work, "binary-cache")}`, outPath], { stdio: "pipe" });
 

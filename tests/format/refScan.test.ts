@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findReferenceHits, nix32Encode, parseNarInfo, RefScanner, scanForReferences, scanPathForReferencesSync } from "../../src/store/format/index.js";
 import { haveTools } from "../helpers/tools.js";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 const hashOf = (seed: number) => nix32Encode(Buffer.from(Array.from({ length: 20 }, (_, i) => (i * 31 + seed * 7) & 0xff)));
 const H1 = hashOf(1);
@@ -74,7 +75,7 @@ describe.skipIf(!haveTools("nix-build", "nix-store"))("reference scanning agrees
         '' ];
       }`;
     const store = join(root, "store");
-    const out = execFileSync("nix-build", ["--store", store, "--no-out-link", "-E", expr], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const out = runNixBuild("nix-build", ["--store", store, "--no-out-link", "-E", expr]).trim();
     const drv = execFileSync("nix-store", ["--store", store, "-q", "--deriver", out], { encoding: "utf8" }).trim();
     const inputs = execFileSync("nix-store", ["--store", store, "-q", "--references", drv], { encoding: "utf8" }).trim().split("\n").filter((p) => !p.endsWith(".drv"));
     const expected = execFileSync("nix-store", ["--store", store, "-q", "--references", out], { encoding: "utf8" }).trim().split("\n").sort();

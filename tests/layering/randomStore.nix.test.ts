@@ -9,6 +9,7 @@ import { whyDepends } from "../../src/layering/whyDepends.js";
 import { formatGraph, formatTree } from "../../src/layering/formatters.js";
 import { localStoreTree } from "../../src/layering/storeTree.js";
 import { prng } from "./randomDag.js";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 /**
  * A random DAG of busybox derivations (written as a Nix expression from a
@@ -50,10 +51,7 @@ describe.skipIf(!haveTools("nix-build", "nix", "nix-store"))("why-depends on a r
     dir = mkdtempSync(join(tmpdir(), "nixoci-layering-rnd-"));
     writeFileSync(join(dir, "dag.nix"), randomStoreExpr(2, N));
     const attrs = Array.from({ length: N }, (_, i) => ["-A", `p${i}`]).flat();
-    paths = execFileSync("nix-build", ["--store", join(dir, "s"), "--no-out-link", join(dir, "dag.nix"), ...attrs], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    })
+    paths = runNixBuild("nix-build", ["--store", join(dir, "s"), "--no-out-link", join(dir, "dag.nix"), ...attrs])
       .trim()
       .split("\n");
     graph = graphFromPathInfoJson(

@@ -10,6 +10,7 @@ import { whyDepends } from "../../src/layering/whyDepends.js";
 import { formatGraph, formatPathInfo, formatTree } from "../../src/layering/formatters.js";
 import { localStoreTree } from "../../src/layering/storeTree.js";
 import { registerWhyDepends } from "../../src/cli/commands/why-depends.js";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 /*
  * Oracle: Nix 2.8 itself. The derivations are built into a throw-away store
@@ -30,7 +31,7 @@ describe.skipIf(!haveTools("nix-build", "nix", "nix-store"))("formatters against
   beforeAll(() => {
     store = mkdtempSync(join(tmpdir(), "nixoci-layering-"));
     const attrs = ["libc", "liby", "libx", "tool", "data", "app", "app2"];
-    const paths = run("nix-build", ["--store", store, "--no-out-link", fixture, ...attrs.flatMap((a) => ["-A", a])])
+    const paths = runNixBuild("nix-build", ["--store", store, "--no-out-link", fixture, ...attrs.flatMap((a) => ["-A", a])])
       .trim()
       .split("\n");
     out = Object.fromEntries(attrs.map((a, i) => [a, paths[i]!]));

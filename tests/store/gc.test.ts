@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalStore, defaultSandboxPaths } from "../../src/store/index.js";
 import { haveTools } from "../helpers/tools.js";
 import { importFromNix, nixInstantiate, nixRealise } from "./nixOracle.js";
+import { runNixBuild } from "../helpers/nixBuild.js";
 
 const bin = new URL("../../bin/nixoci.js", import.meta.url).pathname;
 const corpus = join(import.meta.dirname, "../fixtures/store/corpus.nix");
@@ -109,7 +110,7 @@ describe.skipIf(!haveTools("nix-instantiate", "nix-store", "nix", "bwrap") || !e
       const nixLink = join(dir, "nix-result");
       nixoci("realise", "--store", ourRoot, "-o", ourLink, drvs[0]!);
       expect(readlinkSync(ourLink)).toBe(join(ourRoot, chainOut));
-      sh("nix-store", "--store", nixRoot, "-r", "--add-root", nixLink, drvs[0]!);
+      runNixBuild("nix-store", ["--store", nixRoot, "-r", "--add-root", nixLink, drvs[0]!]);
       sh("nix-store", "--store", nixRoot, "--gc");
       const out = nixoci("store", "gc", "--store", ourRoot);
       expect(out).toMatch(/^\d+ store paths deleted, \d+\.\d\d MiB freed\n$/);

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { LocalStore } from "../../src/store/index.js";
 import { parseStorePath } from "../../src/store/format/index.js";
+import { NixCommandError, runNixBuild } from "../helpers/nixBuild.js";
 
 export interface NixPathInfo {
   path: string;
@@ -28,21 +29,14 @@ export function nixInstantiate(nixRoot: string, file: string, extraArgs: string[
     .filter((l) => l !== "");
 }
 
-/**
- * Build with Nix; returns whether it succeeded, with stderr. Nix 2.8 sometimes
- * SIGKILLs a fast builder that printed nothing (a race between its log EOF and
- * the exit): such a failure is retried, it says nothing about the derivation.
- */
+/** Build with Nix; returns whether it succeeded, with stderr (Nix's spurious kills retried: runNixBuild). */
 export function nixRealise(nixRoot: string, drvs: string[], extraArgs: string[] = []): { ok: boolean; stderr: string } {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      execFileSync("nix-store", ["--store", nixRoot, "-r", ...drvs, "-j", "2", ...extraArgs], { stdio: ["ignore", "ignore", "pipe"] });
-      return { ok: true, stderr: "" };
-    } catch (err) {
-      const stderr = String((err as { stderr?: Buffer }).stderr ?? "");
-      if (attempt < 6 && stderr.includes("failed due to signal 9 (Killed)")) continue;
-      return { ok: false, stderr };
-    }
+  try {
+    runNixBuild("nix-store", ["--store", nixRoot, "-r", ...drvs, "-j", "2", ...extraArgs]);
+    return { ok: true, stderr: "" };
+  } catch (err) {
+    if (!(err instanceof NixCommandError)) throw err;
+    return { ok: false, stderr: err.stderr };
   }
 }
 
