@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   classifyOutput,
@@ -16,7 +16,7 @@ import {
   type HashAlgo,
   downstreamPlaceholder,
 } from "../../src/store/format/index.js";
-import { nixTestDrvs, pathVectors } from "./pathsFixture.js";
+import { pathVectors } from "./pathsFixture.js";
 
 const drvFiles = pathVectors.drvFiles;
 const read = (p: string): Derivation => {
@@ -111,16 +111,15 @@ describe("floating content-addressed and deferred derivations (ca-derivations, e
   });
 });
 
+// Nix's own expected .drv files, when a checkout of Nix's tests is at hand (NIX_SRC, default
+// /tmp/nixsrc); never committed here, so this is an extra check, not a fixture.
 describe("Nix's own derivation test files", () => {
-  it.each(Object.entries(nixTestDrvs))("%s instantiated by Nix 2.8 round-trips", (_, p) => {
-    expect(writeDerivationATerm(read(p))).toBe(drvFiles[p]);
-  });
-  const dir = "/tmp/nixsrc/tests/functional/derivation/ia";
-  it.skipIf(!existsSync(dir))("Nix 2.8 writes the same bytes as tests/functional/derivation/ia/*.drv", () => {
-    for (const [name, p] of Object.entries(nixTestDrvs)) {
-      const expected = readFileSync(`${dir}/${name}.drv`, "utf8");
-      expect(drvFiles[p]).toBe(expected);
-      expect(writeDerivationATerm(parseDerivationATerm(expected, { drvPath: p }))).toBe(expected);
+  const dir = `${process.env.NIX_SRC ?? "/tmp/nixsrc"}/tests/functional/derivation/ia`;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".drv")) : [];
+  it.skipIf(files.length === 0)("our ATerm writer reproduces tests/functional/derivation/ia/*.drv", () => {
+    for (const f of files) {
+      const expected = readFileSync(`${dir}/${f}`, "utf8");
+      expect(writeDerivationATerm(parseDerivationATerm(expected, { drvPath: `/nix/store/${"0".repeat(32)}-${f}` }))).toBe(expected);
     }
   });
 });

@@ -10,5 +10,3 @@ export interface PathVectors {
 }
 
 export const pathVectors = createRequire(import.meta.url)("../fixtures/format/paths.json") as PathVectors;
-
-export const nixTestDrvs = (pathVectors as unknown as { nixTestDrvs: Record<string, string> }).nixTestDrvs;
