@@ -47,6 +47,8 @@ export interface EvaluatorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Pure evaluation mode: no getEnv, currentTime, currentSystem; absolute paths restricted. */
   pureEval?: boolean;
+  /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
+  experimentalFeatures?: readonly string[];
 }
 
 /** A builtin definition: primop (arity > 0) or constant; `strict`: see PrimOp.strict. */

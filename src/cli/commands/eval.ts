@@ -12,6 +12,7 @@ interface EvalFlags {
   impure: boolean;
   store?: string;
   writeLockFile: boolean;
+  extraExperimentalFeatures: string[];
 }
 
 /** `nixoci eval`: like `nix eval`, a flake installable (FLAKEREF#ATTR) or an expression/file (--expr/--file, attribute path), --json, --raw. */
@@ -31,6 +32,7 @@ export function registerEval(program: Command): void {
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
     .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
+    .option("--extra-experimental-features <features>", "enable experimental features (e.g. parse-toml-timestamps)", (v: string, acc: string[]) => [...acc, ...v.split(/\s+/)], [] as string[])
     .action(async (installable: string, opts: EvalFlags) => {
       // Loaded on use: keeps other commands' start-up free of the evaluator.
       const { runNixEvalCli } = await import("../../evaluator/cli/runNixEval.js");
@@ -53,6 +55,7 @@ export function registerEval(program: Command): void {
         json: opts.json,
         raw: opts.raw,
         includes: opts.include,
+        experimentalFeatures: opts.extraExperimentalFeatures.filter((f) => f !== ""),
         showTrace: opts.showTrace,
         cwd: process.cwd(),
         env: { ...process.env },

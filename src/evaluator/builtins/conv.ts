@@ -248,7 +248,7 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
   def("fromTOML", 1, ([a], pos) => {
     const s = ev.forceString(a!, pos, "while evaluating the argument passed to builtins.fromTOML");
     try {
-      return jsToValue(parseToml(fromBytes(s)));
+      return jsToValue(parseToml(fromBytes(s), { timestamps: ev.options.experimentalFeatures?.includes("parse-toml-timestamps") }));
     } catch (err) {
       if (err instanceof TomlParseError) throw new EvalError(`while parsing TOML: ${err.message}`, pos);
       throw err;

@@ -33,6 +33,8 @@ export interface InstantiateOptions {
   /** --arg NAME EXPR / --argstr NAME STR, in order. */
   args: { name: string; value: string; isString: boolean }[];
   includes: string[];
+  /** --experimental-features / --extra-experimental-features, accumulated. */
+  experimentalFeatures: string[];
   showTrace: boolean;
   /** Nix's max-call-depth setting. */
   maxCallDepth?: number;
@@ -53,12 +55,19 @@ export interface RunResult {
 }
 
 /** Builds an evaluator as nix-instantiate does (-I, NIX_PATH, options). */
-export function makeEvaluator(store: EvalStore, includes: string[], env: Record<string, string | undefined>, stderr: string[]): Evaluator {
+export function makeEvaluator(
+  store: EvalStore,
+  includes: string[],
+  env: Record<string, string | undefined>,
+  stderr: string[],
+  experimentalFeatures: readonly string[] = [],
+): Evaluator {
   const nixPath = (env.NIX_PATH ?? "").split(":").filter((x) => x !== "");
   return new Evaluator({
     store,
     searchPath: [...includes, ...nixPath],
     env,
+    experimentalFeatures,
     traceSink: (line) => stderr.push(line + "\n"),
   });
 }
@@ -136,7 +145,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   let ev: Evaluator | undefined;
   try {
     const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
-    ev = makeEvaluator(store, o.includes, o.env, stderr);
+    ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
     if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;
     const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];

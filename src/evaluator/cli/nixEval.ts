@@ -26,6 +26,7 @@ export interface NixEvalOptions {
   json: boolean;
   raw: boolean;
   includes: string[];
+  experimentalFeatures?: string[];
   showTrace: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
@@ -51,7 +52,7 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     if (o.raw && o.json) throw new NixociError("--raw and --json are mutually exclusive");
     let v: Value;
     if (o.expr !== undefined || o.file !== undefined) {
-      ev = makeEvaluator(store, o.includes, o.env, stderr);
+      ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
       let root: Value;
       if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
       else {

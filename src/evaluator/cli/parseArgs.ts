@@ -18,6 +18,7 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
     attrPaths: [],
     args: [],
     includes: [],
+    experimentalFeatures: [],
     showTrace: false,
     readOnly: false,
     cwd,
@@ -97,6 +98,10 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
       }
       case "--extra-experimental-features":
       case "--experimental-features":
+        need(i, 1, a);
+        if (a === "--experimental-features") o.experimentalFeatures.length = 0;
+        o.experimentalFeatures.push(...argv[++i]!.split(/\s+/).filter((f) => f !== ""));
+        break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
       case "--lint-url-literals":

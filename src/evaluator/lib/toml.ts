@@ -5,9 +5,13 @@
  * Syntax is checked by smol-toml, a TOML 1.0 parser; Nix uses toml11, whose
  * multi-line error texts we do not reproduce: a syntax error reads
  * "while parsing TOML: <smol-toml's message>". What is reproduced exactly:
- * the messages for dates/times (unsupported without the experimental
- * `parse-toml-timestamps` feature, which is not implemented here), for NUL
- * bytes, and the int64 range.
+ * the messages for dates/times (unsupported unless the experimental
+ * `parse-toml-timestamps` feature is on), for NUL bytes, and the int64 range.
+ *
+ * With that feature a date/time becomes `{ _type = "timestamp"; value = …; }`,
+ * `value` written as toml11 writes it back (see `timestampText`). smol-toml
+ * keeps only milliseconds, so `preprocess` takes timestamps out of the text
+ * first and puts them back as sentinel strings.
  *
  * smol-toml also accepts TOML 1.1 additions that Nix (toml11 in TOML 1.0
  * mode) rejects; `preprocess` refuses those first.
@@ -16,6 +20,11 @@ import { parse, TomlDate, TomlError } from "smol-toml";
 import { TomlParseError } from "./libErrors.js";
 
 export type TomlValue = boolean | bigint | number | string | TomlValue[] | Map<string, TomlValue>;
+
+export interface TomlOptions {
+  /** The experimental `parse-toml-timestamps` feature. */
+  timestamps?: boolean;
+}
 
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
@@ -29,7 +38,7 @@ function noNullByte(s: string): string {
   return s;
 }
 
-function convert(v: unknown): TomlValue {
+function convert(v: unknown, o: TomlOptions): TomlValue {
   if (typeof v === "bigint") {
     // toml11 rejects these while parsing ("must be < 2^63").
     if (v < INT64_MIN || v > INT64_MAX) throw new TomlParseError(`while parsing TOML: integer ${v} must be < 2^63`);
@@ -37,15 +46,62 @@ function convert(v: unknown): TomlValue {
   }
   if (typeof v === "number" || typeof v === "boolean") return v;
   if (v === NEGATIVE_NAN_SENTINEL) return negativeNaN();
+  if (typeof v === "string" && v.startsWith(TIMESTAMP_SENTINEL)) {
+    if (!o.timestamps) throw new TomlParseError("while parsing TOML: Dates and times are not supported");
+    return new Map<string, TomlValue>([
+      ["_type", "timestamp"],
+      ["value", v.slice(TIMESTAMP_SENTINEL.length)],
+    ]);
+  }
   if (typeof v === "string") return noNullByte(v);
   if (v instanceof TomlDate || v instanceof Date) throw new TomlParseError("while parsing TOML: Dates and times are not supported");
-  if (Array.isArray(v)) return v.map(convert);
+  if (Array.isArray(v)) return v.map((x) => convert(x, o));
   if (typeof v === "object" && v !== null) {
     const out = new Map<string, TomlValue>();
-    for (const [k, x] of Object.entries(v)) out.set(noNullByte(k), convert(x));
+    for (const [k, x] of Object.entries(v)) out.set(noNullByte(k), convert(x, o));
     return out;
   }
   throw new TomlParseError(`while parsing TOML: unsupported value ${String(v)}`);
+}
+
+/** Prefixes a timestamp's normalised text in the sentinel string that stands for it. */
+const TIMESTAMP_SENTINEL = "\0timestamp:";
+
+// A TOML 1.0 date, time or date-time at the start of a value.
+const TIMESTAMP_RE = /^(?:(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?)?|(\d{2}:\d{2}:\d{2})(?:\.(\d+))?)(?![\w:.+-])/;
+
+/**
+ * A timestamp as toml11 prints it: 'T' between date and time, fractions of a
+ * second as milli-, micro- or nanoseconds (3, 6 or 9 digits, the fewest that
+ * lose nothing, cut after nanoseconds), 'Z' for a zero offset.
+ */
+function timestampText(m: RegExpExecArray): string | undefined {
+  const [, date, dateTime, dateFraction, offset, time, timeFraction] = m;
+  const clock = dateTime ?? time;
+  if (date !== undefined && !validDate(date)) return undefined;
+  if (clock !== undefined && !validClock(clock)) return undefined;
+  let text = date ?? "";
+  if (clock !== undefined) {
+    const digits = (dateFraction ?? timeFraction ?? "").padEnd(9, "0").slice(0, 9);
+    const width = digits.slice(6) !== "000" ? 9 : digits.slice(3, 6) !== "000" ? 6 : digits.slice(0, 3) !== "000" ? 3 : 0;
+    text += `${date !== undefined ? "T" : ""}${clock}${width > 0 ? `.${digits.slice(0, width)}` : ""}`;
+  }
+  if (offset !== undefined) {
+    if (offset !== "Z" && offset !== "z" && !validClock(`${offset.slice(1)}:00`)) return undefined;
+    text += offset === "Z" || offset === "z" || offset.slice(1) === "00:00" ? "Z" : offset;
+  }
+  return text;
+}
+
+function validDate(date: string): boolean {
+  const [y, mo, d] = date.split("-").map(Number) as [number, number, number];
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days[mo - 1]!;
+}
+
+function validClock(clock: string): boolean {
+  const [h, mi, sec] = clock.split(":").map(Number) as [number, number, number];
+  return h <= 23 && mi <= 59 && sec <= 60;
 }
 
 /** Stands for a `-nan` value: smol-toml loses NaN's sign, Nix prints it ("-nan"). */
@@ -101,6 +157,17 @@ function preprocess(text: string): string {
     const top = nesting[nesting.length - 1];
     const inInlineTable = top === "{";
     const valuePosition = !nesting.includes("H") && (lastSignificant === "=" || (top === "[" && (lastSignificant === "[" || lastSignificant === ",")));
+    if (valuePosition && c >= "0" && c <= "9") {
+      const m = TIMESTAMP_RE.exec(text.slice(i, i + 64));
+      const normal = m && timestampText(m);
+      if (m && normal !== undefined) {
+        out += text.slice(copied, i) + JSON.stringify(TIMESTAMP_SENTINEL + normal);
+        i += m[0].length;
+        copied = i;
+        lastSignificant = "v";
+        continue;
+      }
+    }
     if (c === "-" && valuePosition && text.startsWith("-nan", i) && !/[A-Za-z0-9_-]/.test(text[i + 4] ?? "")) {
       out += text.slice(copied, i) + JSON.stringify(NEGATIVE_NAN_SENTINEL);
       i += 4;
@@ -130,7 +197,7 @@ function lastHeaderLineStart(text: string, i: number): boolean {
 }
 
 /** Parse a TOML document into a table (Map), or throw TomlParseError. */
-export function parseToml(text: string): Map<string, TomlValue> {
+export function parseToml(text: string, options: TomlOptions = {}): Map<string, TomlValue> {
   let doc: unknown;
   try {
     doc = parse(preprocess(text), { integersAsBigInt: true, unsafeKeyBehaviour: "keep" });
@@ -138,5 +205,5 @@ export function parseToml(text: string): Map<string, TomlValue> {
     if (e instanceof TomlError) throw new TomlParseError(`while parsing TOML: ${e.message.split("\n")[0]}`, { cause: e });
     throw e;
   }
-  return convert(doc) as Map<string, TomlValue>;
+  return convert(doc, options) as Map<string, TomlValue>;
 }

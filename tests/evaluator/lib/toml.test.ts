@@ -63,3 +63,41 @@ describe("parseToml matches Nix's fromTOML", () => {
     );
   });
 });
+
+// Current Nix with --extra-experimental-features parse-toml-timestamps (Nix 2.8 has no such
+// feature): values as toml11 prints them, see eval-okay-fromTOML-timestamps.exp in Nix's suite.
+describe("fromTOML timestamps (parse-toml-timestamps)", () => {
+  const value = (toml: string): unknown => {
+    const v = parseToml(toml, { timestamps: true }).get("t") as Map<string, TomlValue>;
+    expect(v.get("_type")).toBe("timestamp");
+    return v.get("value");
+  };
+  it.each([
+    ["1979-05-27", "1979-05-27"],
+    ["07:32:00", "07:32:00"],
+    ["00:32:00.1", "00:32:00.100"],
+    ["00:32:00.000", "00:32:00"],
+    ["00:32:00.1234", "00:32:00.123400"],
+    ["00:32:00.1234567", "00:32:00.123456700"],
+    ["00:32:00.1234567891", "00:32:00.123456789"],
+    ["1979-05-27 07:32:00", "1979-05-27T07:32:00"],
+    ["1979-05-27t07:32:00.12345Z", "1979-05-27T07:32:00.123450Z"],
+    ["1979-05-27T07:32:00z", "1979-05-27T07:32:00Z"],
+    ["1979-05-27T07:32:00+00:00", "1979-05-27T07:32:00Z"],
+    ["1979-05-27T00:32:00.999999-07:00", "1979-05-27T00:32:00.999999-07:00"],
+  ])("%s → %s", (toml, printed) => {
+    expect(value(`t = ${toml}`)).toBe(printed);
+  });
+  it("in arrays and inline tables, next to comments; not in strings or keys", () => {
+    const doc = parseToml('a = [ 1979-05-27, 07:32:00 ] # c\nb = { c = 1979-05-27T07:32:00 }\ns = "1979-05-27"\n1979-05-27 = 1', { timestamps: true });
+    expect(tag(doc.get("a")!)).toEqual({ list: [{ attrs: { _type: "timestamp", value: "1979-05-27" } }, { attrs: { _type: "timestamp", value: "07:32:00" } }] });
+    expect(tag(doc.get("b")!)).toEqual({ attrs: { c: { attrs: { _type: "timestamp", value: "1979-05-27T07:32:00" } } } });
+    expect(doc.get("s")).toBe("1979-05-27");
+    expect(doc.get("1979-05-27")).toBe(1n);
+  });
+  it("still refuses timestamps without the feature, and invalid dates with it", () => {
+    expect(errorOf("t = 1979-05-27")).toBe("while parsing TOML: Dates and times are not supported");
+    expect(() => parseToml("t = 1979-13-27", { timestamps: true })).toThrow(TomlParseError);
+    expect(() => parseToml("t = 25:00:00", { timestamps: true })).toThrow(TomlParseError);
+  });
+});
