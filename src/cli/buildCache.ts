@@ -30,6 +30,7 @@ import { join, resolve } from "node:path";
 import { defaultStoreRoot, LOGICAL_STORE_DIR, storeLocationAt } from "../store/location.js";
 import { statWalk } from "../evaluator/flake/localTree.js";
 import { nixociCacheDir, warmKeyParts, type WarmKeyParts, type WarmRequest } from "../evaluator/flake/warmKey.js";
+import { fnv1a64 } from "../fnv1a.js";
 import { NIXOCI_VERSION } from "../version.js";
 import { defaultSystem } from "./defaultSystem.js";
 
@@ -220,11 +221,4 @@ function outputSignature(output: string): string[] | undefined {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** FNV-1a, 64 bits, over UTF-16 code units: a file name, not a security boundary (the entry holds its identity). */
-function fnv1a64(s: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (let i = 0; i < s.length; i++) h = ((h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
-  return h.toString(16).padStart(16, "0");
 }

@@ -5,9 +5,15 @@
  * Deliberately light (node built-ins only): the warm path loads this before
  * deciding whether the evaluator is needed at all.
  */
-import { execFileSync } from "node:child_process";
+
 import { lstatSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
+
+/** Runs git, output as text; node:child_process is loaded on first use (a warm no-op answered from gitStateCache.ts never needs it). */
+function git(args: string[]): string {
+  const cp = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
+  return cp.execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+}
 
 export interface GitWorkingTreeStatus {
   /** HEAD's commit, undefined before the first commit. */
@@ -20,11 +26,7 @@ export interface GitWorkingTreeStatus {
 
 /** One `git status` call: HEAD, branch and changed tracked files (no index write). */
 export function gitWorkingTreeStatus(repo: string): GitWorkingTreeStatus {
-  const out = execFileSync("git", ["--no-optional-locks", "-C", repo, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=no"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 1 << 30,
-  });
+  const out = git(["--no-optional-locks", "-C", repo, "status", "--porcelain=v2", "--branch", "-z", "--untracked-files=no"]);
   const records = out.split("\0").filter(Boolean);
   const header = (name: string) => records.find((r) => r.startsWith(`# branch.${name} `))?.slice(`# branch.${name} `.length);
   const oid = header("oid");
@@ -38,7 +40,7 @@ export function gitWorkingTreeStatus(repo: string): GitWorkingTreeStatus {
 
 /** Tracked files of a git working tree (paths relative to its top). */
 export function gitTrackedFiles(repo: string): string[] {
-  return execFileSync("git", ["-C", repo, "ls-files", "-z"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 })
+  return git(["-C", repo, "ls-files", "-z"])
     .split("\0")
     .filter(Boolean);
 }

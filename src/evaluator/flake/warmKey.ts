@@ -13,7 +13,8 @@ import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { NIXOCI_VERSION } from "../../version.js";
 import { buildAttrCandidates, parseInstallable } from "./installable.js";
-import { fileStats, gitTrackedFiles, gitWorkingTreeStatus, statWalk } from "./localTree.js";
+import { gitTreeState } from "./gitStateCache.js";
+import { fileStats, statWalk } from "./localTree.js";
 import type { FlakeRefAttrs } from "./lockFile.js";
 
 export const WARM_VERSION = "warm-v1";
@@ -60,10 +61,10 @@ export function warmKeyParts(req: WarmRequest, realStoreDir: string, parseRef: (
     let localDir: string;
     if (ref.type === "git" && String(ref.url).startsWith("file://") && ref.rev === undefined && ref.ref === undefined) {
       const repo = decodeURIComponent(new URL(String(ref.url)).pathname);
-      const st = gitWorkingTreeStatus(repo);
+      const { status: st, tracked } = gitTreeState(repo, nixociCacheDir());
       const dirty = st.head === undefined || st.changes.length > 0;
       if (dirty) messages.push(`warning: Git tree '${repo}' is dirty`);
-      root = dirty ? ["git-dirty", repo, st.head ?? "", ...st.changes, ...fileStats(repo, gitTrackedFiles(repo))] : ["git-clean", repo, st.head!, st.branch ?? ""];
+      root = dirty ? ["git-dirty", repo, st.head ?? "", ...st.changes, ...fileStats(repo, tracked)] : ["git-clean", repo, st.head!, st.branch ?? ""];
       localDir = join(repo, dir);
     } else if (ref.type === "path" && isAbsolute(String(ref.path))) {
       root = ["path", ...statWalk(String(ref.path)).entries];
