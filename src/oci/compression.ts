@@ -5,13 +5,15 @@
  * fixed 10-byte header (no name, mtime 0, OS byte 0x03), so equal input and
  * level give equal bytes.
  */
-import { spawn } from "node:child_process";
 import { Duplex, PassThrough, type Transform } from "node:stream";
-import { constants, createGunzip, createGzip } from "node:zlib";
 import { NixociError } from "../errors.js";
 import type { Compression } from "./spec.js";
 
 export class CompressionError extends NixociError {}
+
+// Loaded on first use: a no-op push reads images but never (de)compresses.
+const zlib = () => process.getBuiltinModule("node:zlib") as typeof import("node:zlib");
+const childProcess = () => process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
 
 export interface CompressOptions {
   /** gzip 1-9 (default 6, like go-containerregistry), zstd 1-19 (default 3). */
@@ -23,7 +25,7 @@ export function compressStream(compression: Compression, opts: CompressOptions =
     case "none":
       return new PassThrough();
     case "gzip":
-      return createGzip({ level: opts.level ?? 6, memLevel: 9, chunkSize: 64 * 1024 });
+      return zlib().createGzip({ level: opts.level ?? 6, memLevel: 9, chunkSize: 64 * 1024 });
     case "zstd":
       // -T1: single-threaded, so the output does not depend on the machine's core count.
       return zstdProcess(["-c", "-q", `-${opts.level ?? 3}`, "-T1"]);
@@ -36,14 +38,14 @@ export function decompressStream(compression: Compression): Duplex | Transform {
       return new PassThrough();
     case "gzip":
       // Layers may be concatenated gzip members; zlib handles that by default.
-      return createGunzip({ finishFlush: constants.Z_SYNC_FLUSH });
+      return zlib().createGunzip({ finishFlush: zlib().constants.Z_SYNC_FLUSH });
     case "zstd":
       return zstdProcess(["-d", "-c", "-q"]);
   }
 }
 
 function zstdProcess(args: string[]): Duplex {
-  const child = spawn("zstd", args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = childProcess().spawn("zstd", args, { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (s: string) => {
