@@ -32,22 +32,32 @@ export async function main(argv: string[]): Promise<void> {
     const { pushPlain } = await import("./commands/pushPlain.js");
     if (await pushPlain(argv.slice(3))) return;
   }
+  if (argv[2] === "instantiate") {
+    // Every argument is nix-instantiate's own (commander only dropped a leading "--"), so a small
+    // evaluation does not wait for commander to load.
+    const { runInstantiateCommand } = await import("./commands/instantiate.js");
+    const args = argv.slice(3);
+    return reportErrors(() => runInstantiateCommand(args[0] === "--" ? args.slice(1) : args));
+  }
   const program = await buildProgram(argv);
   const { CommanderError } = await import("commander");
-  const { NixociError } = await import("../errors.js");
+  await reportErrors(() => program.parseAsync(argv), (err) => {
+    // --help and --version end through here with exit code 0.
+    if (!(err instanceof CommanderError)) return false;
+    process.exitCode = err.exitCode;
+    return true;
+  });
+}
+
+/** Runs `run`; a known error becomes its message on stderr and its exit code, without a stack trace. */
+async function reportErrors(run: () => Promise<unknown>, handled: (err: unknown) => boolean = () => false): Promise<void> {
   try {
-    await program.parseAsync(argv);
+    await run();
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      process.exitCode = err.exitCode;
-      return;
-    }
-    if (err instanceof NixociError) {
-      process.stderr.write(err.message.startsWith("error:") ? `${err.message}\n` : `error: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
-    throw err;
+    if (handled(err)) return;
+    const { NixociError } = await import("../errors.js");
+    if (!(err instanceof NixociError)) throw err;
+    process.stderr.write(err.message.startsWith("error:") ? `${err.message}\n` : `error: ${err.message}\n`);
+    process.exitCode = err.exitCode;
   }
 }

@@ -33,7 +33,8 @@ import { formatFloatToString } from "./lib/float.js";
 import { printExpr } from "./showExpr.js";
 import { readDerivationFile } from "./builtins/derivation.js";
 import { corepkgSources } from "./corepkgs.js";
-import { type Derivation, DrvHashCache, derivationReferences } from "../store/format/index.js";
+import type { Derivation } from "../store/format/derivationTypes.js";
+import { DrvHashCache, derivationReferences } from "../store/format/derivation.js";
 
 export interface EvaluatorOptions {
   store: EvalStore;

@@ -10,18 +10,24 @@ export function registerInstantiate(program: Command): void {
     .allowUnknownOption()
     .allowExcessArguments()
     .argument("[args...]", "files or expressions (-E), and nix-instantiate flags")
-    .action(async (args: string[]) => {
-      const options = parseInstantiateArgs(args, process.cwd(), { ...process.env });
-      if (options.inputs.includes("-") && !options.expr) {
-        const chunks: Buffer[] = [];
-        for await (const c of process.stdin) chunks.push(c as Buffer);
-        options.stdin = Buffer.concat(chunks).toString("utf8");
-      }
-      // Loaded on use: keeps other commands' start-up free of the evaluator.
-      const { runInstantiateCli } = await import("../../evaluator/cli/runInstantiate.js");
-      const r = await runInstantiateCli(options);
-      process.stdout.write(Buffer.from(r.stdout, "latin1"));
-      process.stderr.write(Buffer.from(r.stderr, "latin1"));
-      process.exitCode = r.exitCode;
-    });
+    .action(runInstantiateCommand);
+}
+
+/**
+ * The command's body. main.ts calls it directly, without commander (whose loading is a large part
+ * of a small evaluation's time): every argument is the command's own, as nix-instantiate's are.
+ */
+export async function runInstantiateCommand(args: string[]): Promise<void> {
+  const options = parseInstantiateArgs(args, process.cwd(), { ...process.env });
+  if (options.inputs.includes("-") && !options.expr) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    options.stdin = Buffer.concat(chunks).toString("utf8");
+  }
+  // Loaded on use: keeps other commands' start-up free of the evaluator.
+  const { runInstantiateCli } = await import("../../evaluator/cli/runInstantiate.js");
+  const r = await runInstantiateCli(options);
+  process.stdout.write(Buffer.from(r.stdout, "latin1"));
+  process.stderr.write(Buffer.from(r.stderr, "latin1"));
+  process.exitCode = r.exitCode;
 }

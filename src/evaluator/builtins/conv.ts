@@ -8,7 +8,7 @@ import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
 import { JsonParseError, TomlParseError } from "../lib/libErrors.js";
-import { parseToml } from "../lib/toml.js";
+import { deferred } from "../../deferred.js";
 import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Value, fromBytes, mkInt, mkString, toBytes } from "../values.js";
 
 /** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
@@ -248,7 +248,7 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
   def("fromTOML", 1, ([a], pos) => {
     const s = ev.forceString(a!, pos, "while evaluating the argument passed to builtins.fromTOML");
     try {
-      return jsToValue(parseToml(fromBytes(s), { timestamps: ev.options.experimentalFeatures?.includes("parse-toml-timestamps") }));
+      return jsToValue(deferred("toml").parseToml(fromBytes(s), { timestamps: ev.options.experimentalFeatures?.includes("parse-toml-timestamps") }));
     } catch (err) {
       if (err instanceof TomlParseError) throw new EvalError(`while parsing TOML: ${err.message}`, pos);
       throw err;

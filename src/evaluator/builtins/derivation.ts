@@ -6,14 +6,10 @@ import { readFileSync } from "node:fs";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { type Lazy, NixAttrs, NixString, Thunk, fromBytes, toBytes } from "../values.js";
-import {
-  type Derivation,
-  type DerivationSpec,
-  DrvHashCache,
-  computeDerivation,
-  derivationReferences,
-  parseDerivationATerm,
-} from "../../store/format/index.js";
+// The format modules one by one: the index would also load NAR parsing, narinfo and signatures.
+import type { Derivation } from "../../store/format/derivationTypes.js";
+import { type DerivationSpec, DrvHashCache, computeDerivation, derivationReferences } from "../../store/format/derivation.js";
+import { parseDerivationATerm } from "../../store/format/aterm.js";
 import { checkStorePathName } from "../../store/format/storePath.js";
 import { type HashAlgo, parseHashAlgoOrUndefined, parseHashAny, zeroHash } from "../../store/format/hash.js";
 import { valueToJson } from "./conv.js";

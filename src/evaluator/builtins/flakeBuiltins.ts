@@ -19,13 +19,13 @@
  * `def = registerFlakeBuiltins(ev, def)` first) and the evaluator's
  * copyPathToStore on this instance (interpolating `${/etc/x}` reads it too).
  */
-import { narHashPathSync, printHash } from "../../store/format/index.js";
+import { printHash } from "../../store/format/hash.js";
+import { narHashPathSync } from "../../store/format/nar.js";
 import type { Pos } from "../ast.js";
-import { fetchTree } from "../flake/fetchTree.js";
-// A module cycle (flake.ts uses allowPath from here); only functions cross it, at call time.
-import { callFlake, lockFlake } from "../flake/flake.js";
+// Fetching and flakes load on first use (most evaluations never fetch). flake.ts also uses
+// allowPath from here: deferring it keeps that cycle out of module loading.
+import { deferred } from "../../deferred.js";
 import type { FlakeRefAttrs } from "../flake/lockFile.js";
-import { parseFlakeRef } from "../lib/flakeRef.js";
 import { showPos } from "../parseErrors.js";
 import { corepkgSources } from "../corepkgs.js";
 import { canonPath, noPos } from "../eval.js";
@@ -128,13 +128,13 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
     if (!fixedType && "name" in ref) throw new EvalError("attribute 'name' isn't supported in call to 'fetchTree'", pos);
   } else {
     const url = fromBytes(ev.coerceToString(v, new Set(), false, false, pos));
-    ref = fixedType ? { type: "git", url: fixUri(url, true) } : (parseFlakeRef(fixUri(url, false)) as FlakeRefAttrs);
+    ref = fixedType ? { type: "git", url: fixUri(url, true) } : (deferred("flakeRef").parseFlakeRef(fixUri(url, false)) as FlakeRefAttrs);
   }
   const { name: _name, ...input } = ref;
   if (ev.options.pureEval && typeof input.rev !== "string" && typeof input.narHash !== "string") {
     throw new EvalError(`in pure evaluation mode, 'fetchTree' requires a locked input, at ${showPos(pos)}`, noPos);
   }
-  const tree = fetchTree(input, {
+  const tree = deferred("fetchTree").fetchTree(input, {
     store: ev.store,
     baseDir: "/",
     narHashOf: (p) => printHash(narHashPathSync(ev.store.toRealPath(p)).hash, "sri"),
@@ -161,7 +161,7 @@ function getFlakeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos): Value {
   const text = fromBytes(ev.forceStringNoCtx(arg, pos, "while evaluating the argument passed to builtins.getFlake"));
   let ref: FlakeRefAttrs;
   try {
-    ref = parseFlakeRef(text) as FlakeRefAttrs;
+    ref = deferred("flakeRef").parseFlakeRef(text) as FlakeRefAttrs;
   } catch (e) {
     throw new EvalError((e as Error).message, pos);
   }
@@ -169,6 +169,7 @@ function getFlakeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos): Value {
     throw new EvalError(`cannot call 'getFlake' on unlocked flake reference '${text}', at ${showPos(pos)} (use --impure to override)`, noPos);
   }
   const host = { ev, narHashOf: (p: string) => printHash(narHashPathSync(ev.store.toRealPath(p)).hash, "sri") };
+  const { lockFlake, callFlake } = deferred("flake");
   const locked = lockFlake(host, ref, { cwd: "/", noUpdateLock: true, warn: (l) => ev.options.traceSink?.(l) });
   return callFlake(host, locked);
 }

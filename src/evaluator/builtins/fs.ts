@@ -13,7 +13,7 @@ import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromB
 import { type Hash, hashData, parseHashAllowEmpty, parseHashAny, printHash } from "../../store/format/hash.js";
 import { narHashPathSync } from "../../store/format/nar.js";
 import { makeFixedOutputPath } from "../../store/format/storePath.js";
-import { UnpackError, downloadSync, unpackSingleTree } from "../flake/download.js";
+import { deferred } from "../../deferred.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
 import { MemoryStore } from "../memoryStore.js";
@@ -305,7 +305,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
         file = fsPath(p).toString();
       } else {
         try {
-          downloadSync(url, file);
+          deferred("download").downloadSync(url, file);
         } catch (e) {
           throw new EvalError((e as Error).message, pos);
         }
@@ -313,9 +313,9 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       let source = file;
       if (unpack) {
         try {
-          source = unpackSingleTree(file, join(tmp, "unpacked"), url);
+          source = deferred("download").unpackSingleTree(file, join(tmp, "unpacked"), url);
         } catch (e) {
-          throw new EvalError(e instanceof UnpackError ? `unable to unpack '${url}'` : (e as Error).message, pos);
+          throw new EvalError(e instanceof deferred("download").UnpackError ? `unable to unpack '${url}'` : (e as Error).message, pos);
         }
       }
       if (expected) {

@@ -4,7 +4,8 @@
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { showType, typeOf } from "../eval.js";
-import { type FlakeRefAttrs, flakeRefToString, parseFlakeRef } from "../lib/flakeRef.js";
+import { deferred } from "../../deferred.js";
+import type { FlakeRefAttrs } from "../lib/flakeRef.js";
 import { NixociError } from "../../errors.js";
 import { type Lazy, NixAttrs, NixFloat, NixPath, NixString, type Value, fromBytes, mkInt, toBytes } from "../values.js";
 
@@ -67,7 +68,7 @@ export function registerFlakeRefBuiltins(ev: Evaluator, def: DefineBuiltin): voi
     const s = ev.forceStringNoCtx(a!, pos, "while evaluating the argument passed to builtins.parseFlakeRef");
     let attrs: FlakeRefAttrs;
     try {
-      attrs = parseFlakeRef(fromBytes(s));
+      attrs = deferred("flakeRef").parseFlakeRef(fromBytes(s));
     } catch (err) {
       if (err instanceof NixociError) throw new EvalError(err.message, pos);
       throw err;
@@ -89,7 +90,7 @@ export function registerFlakeRefBuiltins(ev: Evaluator, def: DefineBuiltin): voi
       else throw new EvalError(`flake reference attribute sets may only contain integers, Booleans, and strings, but attribute '${k}' is ${showType(v)}`, pos);
     }
     try {
-      return toBytes(flakeRefToString(out));
+      return toBytes(deferred("flakeRef").flakeRefToString(out));
     } catch (err) {
       if (err instanceof NixociError) throw new EvalError(err.message, pos);
       throw err;

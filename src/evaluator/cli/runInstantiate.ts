@@ -4,7 +4,6 @@
  * buffered, so the first attempt leaves nothing behind but idempotent store adds).
  */
 import type { EvalStore } from "../storeApi.js";
-import { runOnBigStack } from "./bigStack.js";
 import { type InstantiateOptions, type RunResult, runInstantiate } from "./instantiate.js";
 
 export async function runInstantiateCli(options: InstantiateOptions): Promise<RunResult> {
@@ -18,5 +17,7 @@ export async function runInstantiateCli(options: InstantiateOptions): Promise<Ru
   } finally {
     store?.close?.();
   }
+  // worker_threads only when needed: most evaluations fit the main thread's stack.
+  const { runOnBigStack } = await import("./bigStack.js");
   return runOnBigStack<RunResult>(new URL("./instantiateWorker.js", import.meta.url), options);
 }
