@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Evaluation speed vs Nix on small stress expressions. Two comparisons:
 //  - CLI: wall time of `nixoci instantiate --eval --strict -E` vs `nix-instantiate --eval --strict -E`
-//    (ours includes Node start-up and loading the whole CLI);
+//    (ours is the launcher bin/nixoci, as `npx nixoci` runs it: Node start-up and loading the CLI included);
 //  - eval CPU: CPU time of the evaluation alone in-process (dist/evaluator) vs nix-instantiate's
 //    user+sys CPU time (which includes its own start-up, ~20 ms). CPU time is robust on a busy machine.
 // Best of 3; ratio = ours / Nix (< 1: we are faster). Usage: npm run build && node bench/eval.bench.mjs
@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = process.env.NIXOCI_CLI ?? `${root}bin/nixoci.js`;
+const cli = process.env.NIXOCI_CLI ?? `${root}bin/nixoci`;
 const cases = {
   "fib 25": "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 25",
   "sort 1e5": "builtins.length (builtins.sort builtins.lessThan (builtins.genList (i: (i * 7919) - (i / 13) * 13 * 7919) 100000))",
@@ -47,9 +47,9 @@ const ourCpu = (expr) => best(() => Number(execFileSync("node", ["--input-type=m
 
 console.log(`${"case".padEnd(20)} ${"CLI ms".padStart(8)} ${"nix ms".padStart(8)} ${"ratio".padStart(6)}   ${"eval cpu".padStart(8)} ${"nix cpu".padStart(8)} ${"ratio".padStart(6)}`);
 for (const [name, expr] of Object.entries(cases)) {
-  const ours = execFileSync("node", [cli, "instantiate", "--eval", "--strict", "-E", expr], { encoding: "utf8" });
+  const ours = execFileSync(cli, ["instantiate", "--eval", "--strict", "-E", expr], { encoding: "utf8" });
   const theirs = execFileSync("nix-instantiate", ["--eval", "--strict", "-E", expr], { encoding: "utf8" });
-  const a = wall("node", [cli, "instantiate", "--eval", "--strict", "-E", expr]);
+  const a = wall(cli, ["instantiate", "--eval", "--strict", "-E", expr]);
   const b = wall("nix-instantiate", ["--eval", "--strict", "-E", expr]);
   const c = ourCpu(expr);
   const d = nixCpu(expr);
