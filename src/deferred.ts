@@ -1,6 +1,6 @@
 /**
  * Modules that synchronous code loads on first use. The evaluator is synchronous, yet most
- * evaluations never fetch a tree, lock a flake or parse TOML; loading those modules (and the Node
+ * evaluations never fetch a tree, lock a flake, parse TOML or match a regex; loading those modules (and the Node
  * built-ins they pull in) at start-up was half of a small `nixoci instantiate`'s time.
  *
  * In the built CLI a deferred module is `require`d (Node ≥ 20.19 loads ES modules that way, into the
@@ -16,6 +16,7 @@ const specifiers = {
   download: "./evaluator/flake/download.js",
   flakeRef: "./evaluator/lib/flakeRef.js",
   toml: "./evaluator/lib/toml.js",
+  regex: "./evaluator/lib/regex.js",
 } as const;
 
 interface Modules {
@@ -24,6 +25,7 @@ interface Modules {
   download: typeof import("./evaluator/flake/download.js");
   flakeRef: typeof import("./evaluator/lib/flakeRef.js");
   toml: typeof import("./evaluator/lib/toml.js");
+  regex: typeof import("./evaluator/lib/regex.js");
 }
 
 const loaded: Partial<Modules> = {};

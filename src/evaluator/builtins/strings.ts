@@ -5,7 +5,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { compileRegex } from "../lib/regex.js";
+import { deferred } from "../../deferred.js";
 import { InvalidRegexError } from "../lib/libErrors.js";
 import { compareVersions, parseDrvName, splitVersion } from "../lib/versions.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
@@ -86,7 +86,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
   });
   const regex = (re: string, pos: Pos) => {
     try {
-      return compileRegex(fromBytes(re));
+      return deferred("regex").compileRegex(fromBytes(re));
     } catch (err) {
       if (err instanceof InvalidRegexError) {
         throw new EvalError(err.message.includes("space") ? `memory limit exceeded by regular expression '${re}'` : `invalid regular expression '${re}'`, pos);
