@@ -69,6 +69,8 @@ export class NixLambda {
 export type PrimOpFn = (args: Lazy[], pos: Pos) => Value;
 
 export class PrimOp {
+  /** Which integer operator this builtin is (1 add, 2 sub, 3 mul, 4 div, 5 lessThan; 0 none): compiled calls do safe ints inline. */
+  intOp = 0;
   constructor(
     readonly name: string,
     readonly arity: number,
