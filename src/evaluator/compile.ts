@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import type { EvalCore } from "./eval.js";
-import { Env, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -40,7 +40,7 @@ function compileNode(e: Expr, depth: number): Code {
 
 /** The value in an env slot, forced. */
 function forceSlot(ev: EvalCore, l: Lazy): Value {
-  if (l instanceof Thunk) return l.v !== undefined ? l.v : ev.forceThunk(l);
+  if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l);
   return l;
 }
 

@@ -110,19 +110,25 @@ export type Value =
 export const BLACKHOLE_EXPR: object = Object.freeze({ blackhole: "expr" });
 export const BLACKHOLE_APP: object = Object.freeze({ blackhole: "app" });
 
+/** In `b` of a forced thunk, whose `a` is then the value. */
+export const FORCED: object = Object.freeze({ forced: true });
+
 /**
- * A suspended computation; see EvalCore.force. Three fields only (millions of these are live
+ * A suspended computation; see EvalCore.force. Two fields only (millions of these are live
  * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
  * application thunk (`f x`, e.g. genList/map elements) has `a` = function, `b` = argument (never
- * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `v` holds the value and a/b are dropped.
+ * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value.
  */
 export class Thunk {
-  /** Result once forced. */
-  v: Value | undefined = undefined;
   constructor(
     public a: Expr | Lazy | null,
     public b: Env | Lazy | object | null,
   ) {}
+
+  /** Result once forced, else undefined. */
+  get v(): Value | undefined {
+    return this.b === FORCED ? (this.a as Value) : undefined;
+  }
 
   /** Being evaluated right now (forcing it again is infinite recursion). */
   get inProgress(): boolean {
