@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import type { EvalCore } from "./eval.js";
-import { Env, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -40,7 +40,7 @@ function compileNode(e: Expr, depth: number): Code {
 
 /** The value in an env slot, forced. */
 function forceSlot(ev: EvalCore, l: Lazy): Value {
-  if (l instanceof Thunk) return l.v !== undefined ? l.v : ev.forceThunk(l);
+  if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l);
   return l;
 }
 
@@ -172,6 +172,10 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       if (f instanceof PrimOp && f.strict && f.arity === 2) {
         const a = xc(ev, env);
         const b = yc(ev, env);
+        if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
+          const r = intOp2(f.intOp, a, b);
+          if (r !== undefined) return r;
+        }
         const fn2 = f.fn2;
         return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
       }
@@ -189,6 +193,31 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     for (let i = 0; i < n; i++) vals[i] = ev.maybeThunk(argExprs[i]!, env);
     return ev.callFunction(f, vals, pos);
   };
+}
+
+/** A builtin integer operator on two safe ints; undefined when the builtin must decide (overflow, division by zero). */
+function intOp2(op: number, a: number, b: number): Value | undefined {
+  switch (op) {
+    case 1: {
+      const r = a + b;
+      return r <= SAFE && r >= -SAFE ? r : undefined;
+    }
+    case 2: {
+      const r = a - b;
+      return r <= SAFE && r >= -SAFE ? r : undefined;
+    }
+    case 3: {
+      // `+ 0`: no -0 (e.g. 0 * -1).
+      const r = a * b;
+      return r <= SAFE && r >= -SAFE ? r + 0 : undefined;
+    }
+    case 4:
+      // Truncating; a - a % b is an exact multiple of b.
+      return b === 0 ? undefined : (a - (a % b)) / b + 0;
+    case 5:
+      return a < b;
+  }
+  return undefined;
 }
 
 function buildLet(e: ELet, body: Code): Code {

@@ -25,6 +25,7 @@ import {
   NONE_FILE,
   BLACKHOLE_APP,
   BLACKHOLE_EXPR,
+  FORCED,
   type NixInt,
   intToBig,
   mkInt,
@@ -154,7 +155,7 @@ export class EvalCore {
   // ---------- forcing ----------
 
   force(l: Lazy): Value {
-    if (l instanceof Thunk) return l.v !== undefined ? l.v : this.forceThunk(l);
+    if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : this.forceThunk(l);
     return l;
   }
 
@@ -174,6 +175,7 @@ export class EvalCore {
     } else {
       if (b === BLACKHOLE_EXPR) throw new RecursionError("infinite recursion encountered", (a as Expr).pos);
       if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
+      if (b === FORCED) return a as Value;
       t.b = BLACKHOLE_APP;
       try {
         v = this.call1(this.force(a as Lazy), b as Lazy, noPos);
@@ -182,9 +184,8 @@ export class EvalCore {
         throw err;
       }
     }
-    t.v = v;
-    t.a = null;
-    t.b = null;
+    t.a = v;
+    t.b = FORCED;
     return v;
   }
 
@@ -302,7 +303,7 @@ export class EvalCore {
     const x = v.get(name);
     if (x === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
     if (!(x instanceof Thunk)) return x;
-    if (x.v !== undefined) return x.v;
+    if (x.b === FORCED) return x.a as Value;
     try {
       return this.forceThunk(x);
     } catch (err) {
@@ -329,7 +330,7 @@ export class EvalCore {
         }
         const x = v.get(name);
         if (x === undefined) throw new EvalError(`attribute '${name}' missing`, e.pos);
-        if (x instanceof Thunk && x.v === undefined) {
+        if (x instanceof Thunk && x.b !== FORCED) {
           const set = v;
           try {
             v = this.forceThunk(x);
@@ -337,7 +338,7 @@ export class EvalCore {
             if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, set.posOf(name));
             throw err;
           }
-        } else v = x instanceof Thunk ? x.v! : x;
+        } else v = x instanceof Thunk ? (x.a as Value) : x;
       }
     }
     return v;

@@ -107,6 +107,10 @@ export class Evaluator extends EvalCore {
       const bare = name.startsWith("__") ? name.slice(2) : name;
       define(name, arity === 0 ? new Thunk(new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict, fn2));
     });
+    for (const [name, op] of [["__add", 1], ["__sub", 2], ["__mul", 3], ["__div", 4], ["__lessThan", 5]] as const) {
+      const p = vals[this.baseNames.indexOf(name)];
+      if (p instanceof PrimOp) p.intOp = op;
+    }
     define("builtins", this.builtins);
     define("true", true);
     define("false", false);

@@ -69,6 +69,8 @@ export class NixLambda {
 export type PrimOpFn = (args: Lazy[], pos: Pos) => Value;
 
 export class PrimOp {
+  /** Which integer operator this builtin is (1 add, 2 sub, 3 mul, 4 div, 5 lessThan; 0 none): compiled calls do safe ints inline. */
+  intOp = 0;
   constructor(
     readonly name: string,
     readonly arity: number,
@@ -108,19 +110,25 @@ export type Value =
 export const BLACKHOLE_EXPR: object = Object.freeze({ blackhole: "expr" });
 export const BLACKHOLE_APP: object = Object.freeze({ blackhole: "app" });
 
+/** In `b` of a forced thunk, whose `a` is then the value. */
+export const FORCED: object = Object.freeze({ forced: true });
+
 /**
- * A suspended computation; see EvalCore.force. Three fields only (millions of these are live
+ * A suspended computation; see EvalCore.force. Two fields only (millions of these are live
  * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
  * application thunk (`f x`, e.g. genList/map elements) has `a` = function, `b` = argument (never
- * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `v` holds the value and a/b are dropped.
+ * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value.
  */
 export class Thunk {
-  /** Result once forced. */
-  v: Value | undefined = undefined;
   constructor(
     public a: Expr | Lazy | null,
     public b: Env | Lazy | object | null,
   ) {}
+
+  /** Result once forced, else undefined. */
+  get v(): Value | undefined {
+    return this.b === FORCED ? (this.a as Value) : undefined;
+  }
 
   /** Being evaluated right now (forcing it again is infinite recursion). */
   get inProgress(): boolean {
@@ -161,11 +169,10 @@ export class AttrShape {
 export class NixAttrs {
   private sortedKeys: readonly string[] | undefined;
   private flat: Map<string, Lazy> | undefined;
-  private shape: AttrShape | undefined;
-  private vals: readonly Lazy[] | undefined;
-  /** `base // overlay` not yet merged (a chain of `//` stays cheap until something needs the whole set). */
-  private base: NixAttrs | undefined;
-  private overlay: NixAttrs | undefined;
+  // Two fields for the other forms (fewer fields: smaller sets, cheaper GC copies):
+  // depth -1: p = shape, q = values; depth > 0: p = base, q = overlay of a pending `base // overlay`.
+  private p: AttrShape | NixAttrs | undefined;
+  private q: readonly Lazy[] | NixAttrs | undefined;
   private depth: number;
 
   constructor(
@@ -174,23 +181,26 @@ export class NixAttrs {
     readonly posSources: readonly PosSource[] = noSources,
   ) {
     this.flat = map;
+    this.p = undefined;
+    this.q = undefined;
     this.depth = 0;
   }
 
   /** A set with the names of `shape` and `vals[i]` for `shape.names[i]` (the array is kept, not copied). */
   static fromShape(shape: AttrShape, vals: readonly Lazy[], posSources: readonly PosSource[]): NixAttrs {
     const r = new NixAttrs(undefined as unknown as Map<string, Lazy>, posSources);
-    r.shape = shape;
-    r.vals = vals;
+    r.p = shape;
+    r.q = vals;
+    r.depth = -1;
     return r;
   }
 
   /** `base // overlay`, merged lazily; both must be non-empty. */
   static update(base: NixAttrs, overlay: NixAttrs, posSources: readonly PosSource[]): NixAttrs {
     const r = new NixAttrs(undefined as unknown as Map<string, Lazy>, posSources);
-    r.base = base;
-    r.overlay = overlay;
-    r.depth = Math.max(base.depth, overlay.depth) + 1;
+    r.p = base;
+    r.q = overlay;
+    r.depth = Math.max(base.depth, overlay.depth, 0) + 1;
     // Bound lookup chains: merge when layers pile up.
     if (r.depth > 16) r.merge();
     return r;
@@ -198,29 +208,30 @@ export class NixAttrs {
 
   private merge(): Map<string, Lazy> {
     if (this.flat !== undefined) return this.flat;
-    const shape = this.shape;
-    if (shape !== undefined) {
+    if (this.depth < 0) {
       // In definition order, as a Map built from the literal would be.
       const m = new Map<string, Lazy>();
-      const names = shape.names;
-      for (let i = 0; i < names.length; i++) m.set(names[i]!, this.vals![i]!);
+      const names = (this.p as AttrShape).names;
+      const vals = this.q as readonly Lazy[];
+      for (let i = 0; i < names.length; i++) m.set(names[i]!, vals[i]!);
       this.flat = m;
-      this.shape = undefined;
-      this.vals = undefined;
+      this.p = undefined;
+      this.q = undefined;
+      this.depth = 0;
       return m;
     }
     // Walk down the chain of bases to the first merged one: copy it once, then apply the overlays.
     const overlays: NixAttrs[] = [];
     let n: NixAttrs = this;
-    while (n.base !== undefined) {
-      overlays.push(n.overlay!);
-      n = n.base;
+    while (n.flat === undefined && n.depth > 0) {
+      overlays.push(n.q as NixAttrs);
+      n = n.p as NixAttrs;
     }
     const m = new Map(n.map);
     for (let i = overlays.length - 1; i >= 0; i--) for (const [k, v] of overlays[i]!.map) m.set(k, v);
     this.flat = m;
-    this.base = undefined;
-    this.overlay = undefined;
+    this.p = undefined;
+    this.q = undefined;
     this.depth = 0;
     return m;
   }
@@ -231,37 +242,37 @@ export class NixAttrs {
   }
 
   get size(): number {
-    if (this.shape !== undefined) return this.shape.names.length;
+    if (this.flat === undefined && this.depth < 0) return (this.p as AttrShape).names.length;
     return this.map.size;
   }
 
   isEmpty(): boolean {
     if (this.flat !== undefined) return this.flat.size === 0;
-    if (this.shape !== undefined) return this.shape.names.length === 0;
+    if (this.depth < 0) return (this.p as AttrShape).names.length === 0;
     return false;
   }
 
   get(name: string): Lazy | undefined {
     if (this.flat !== undefined) return this.flat.get(name);
-    if (this.shape !== undefined) {
-      const i = this.shape.index.get(name);
-      return i === undefined ? undefined : this.vals![i];
+    if (this.depth < 0) {
+      const i = (this.p as AttrShape).index.get(name);
+      return i === undefined ? undefined : (this.q as readonly Lazy[])[i];
     }
-    const v = this.overlay!.get(name);
-    return v !== undefined ? v : this.base!.get(name);
+    const v = (this.q as NixAttrs).get(name);
+    return v !== undefined ? v : (this.p as NixAttrs).get(name);
   }
 
   has(name: string): boolean {
     if (this.flat !== undefined) return this.flat.has(name);
-    if (this.shape !== undefined) return this.shape.index.has(name);
-    return this.overlay!.has(name) || this.base!.has(name);
+    if (this.depth < 0) return (this.p as AttrShape).index.has(name);
+    return (this.q as NixAttrs).has(name) || (this.p as NixAttrs).has(name);
   }
 
   /** Attribute names in Nix's order (sorted by bytes). Shared: callers must not modify it. */
   keys(): readonly string[] {
     if (this.sortedKeys === undefined) {
       // Byte strings: JS code unit order equals byte order.
-      this.sortedKeys = this.shape !== undefined ? this.shape.sorted : [...this.map.keys()].sort();
+      this.sortedKeys = this.flat === undefined && this.depth < 0 ? (this.p as AttrShape).sorted : [...this.map.keys()].sort();
     }
     return this.sortedKeys;
   }

@@ -19,8 +19,12 @@ export function parseAlgo(name: string, pos: Pos): HashAlgo {
 
 export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("toString", 1, ([a], pos) => {
+    const v = ev.force(a!);
+    // The common cases, as coerceToString does them, without a context set.
+    if (typeof v === "string") return v;
+    if (typeof v === "number" || typeof v === "bigint") return String(v);
     const ctx = new Set<string>();
-    const s = ev.coerceToString(ev.force(a!), ctx, false, true, pos);
+    const s = ev.coerceToString(v, ctx, false, true, pos);
     return mkString(s, ctx);
   });
   def("__substring", 3, ([st, ln, s], pos) => {
