@@ -1,0 +1,44 @@
+// The built CLI (dist/) loads fetchers, flakes, TOML, flake references and regexes on first use
+// (src/deferred.ts, `require` of ES modules): a plain evaluation leaves them unloaded, and each
+// builtin that needs one still works, with the same module instances `import` gives.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const dist = new URL("../../../dist/", import.meta.url).href;
+
+/** Runs `body` in a fresh Node with the built instantiate runner; prints JSON. */
+const inNode = (body: string): unknown => {
+  const script = `
+    const { runInstantiateCli } = await import(${JSON.stringify(`${dist}evaluator/cli/runInstantiate.js`)});
+    const { parseInstantiateArgs } = await import(${JSON.stringify(`${dist}evaluator/cli/parseArgs.js`)});
+    const ev = (expr) => runInstantiateCli(parseInstantiateArgs(["--eval", "--strict", "-E", expr], "/", {}));
+    const loaded = () => process.moduleLoadList.join(" ");
+    ${body}`;
+  const r = spawnSync("node", ["--input-type=module", "-e", script], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return JSON.parse(r.stdout);
+};
+
+describe("deferred modules", () => {
+  it("a plain evaluation loads no fetcher, flake, TOML or child_process code", () => {
+    const r = inNode(`
+      const out = (await ev("1 + 2")).stdout;
+      console.log(JSON.stringify({ out, childProcess: loaded().includes("NativeModule child_process"), workers: loaded().includes("NativeModule worker_threads") }));`);
+    expect(r).toEqual({ out: "3\n", childProcess: false, workers: false });
+  });
+
+  it("builtins that need a deferred module load it and answer as before", () => {
+    const r = inNode(`
+      const outs = [];
+      for (const e of ['builtins.fromTOML "a = 1"', 'builtins.parseFlakeRef "github:o/r"', 'builtins.match "a(b)" "ab"', 'builtins.match "[" "a"'])
+        { const x = await ev(e); outs.push(x.stdout || x.stderr.split("\\n")[0]); }
+      // The required module is the one import gives (classes keep their identity).
+      const viaImport = await import(${JSON.stringify(`${dist}evaluator/lib/toml.js`)});
+      const { deferred } = await import(${JSON.stringify(`${dist}deferred.js`)});
+      console.log(JSON.stringify({ outs, same: deferred("toml") === viaImport }));`);
+    expect(r).toEqual({
+      outs: ["{ a = 1; }\n", '{ owner = "o"; repo = "r"; type = "github"; }\n', '[ "b" ]\n', "error: invalid regular expression '['"],
+      same: true,
+    });
+  });
+});
