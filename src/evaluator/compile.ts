@@ -11,13 +11,12 @@
  * evaluated instead: compiling never recurses deeper than that, however deep the expression.
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
-import type { EvalCore } from "./eval.js";
+import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
 import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
 const MAX_INLINE_DEPTH = 64;
-const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** The closure of `e`, compiling it (and its children up to a depth) on first use. */
 export function codeOf(e: Expr): Code {
@@ -94,8 +93,8 @@ function build(e: Expr, depth: number): Code {
           if (typeof a === "number") {
             const b = r(ev, env);
             if (typeof b === "number") {
-              const s = a + b;
-              if (s <= SAFE && s >= -SAFE) return s;
+              const s = safeIntOp(IntOp.add, a, b);
+              if (s !== undefined) return s;
             }
             return ev.addNumbers(a, b, pos);
           }
@@ -173,7 +172,7 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
         const a = xc(ev, env);
         const b = yc(ev, env);
         if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
-          const r = intOp2(f.intOp, a, b);
+          const r = safeIntOp(f.intOp, a, b);
           if (r !== undefined) return r;
         }
         const fn2 = f.fn2;
@@ -193,31 +192,6 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     for (let i = 0; i < n; i++) vals[i] = ev.maybeThunk(argExprs[i]!, env);
     return ev.callFunction(f, vals, pos);
   };
-}
-
-/** A builtin integer operator on two safe ints; undefined when the builtin must decide (overflow, division by zero). */
-function intOp2(op: number, a: number, b: number): Value | undefined {
-  switch (op) {
-    case 1: {
-      const r = a + b;
-      return r <= SAFE && r >= -SAFE ? r : undefined;
-    }
-    case 2: {
-      const r = a - b;
-      return r <= SAFE && r >= -SAFE ? r : undefined;
-    }
-    case 3: {
-      // `+ 0`: no -0 (e.g. 0 * -1).
-      const r = a * b;
-      return r <= SAFE && r >= -SAFE ? r + 0 : undefined;
-    }
-    case 4:
-      // Truncating; a - a % b is an exact multiple of b.
-      return b === 0 ? undefined : (a - (a % b)) / b + 0;
-    case 5:
-      return a < b;
-  }
-  return undefined;
 }
 
 function buildLet(e: ELet, body: Code): Code {

@@ -90,39 +90,56 @@ function checkedInt(r: bigint, a: NixInt, b: NixInt, verb: string, op: string, p
   return mkInt(r);
 }
 
+/** The integer builtins (`__add` …) that compiled calls compute inline on two safe ints (PrimOp.intOp; 0 for the others). */
+export const IntOp = { add: 1, sub: 2, mul: 3, div: 4, lessThan: 5 } as const;
+
 // Integer arithmetic: doubles are exact while the true result is a safe integer, and a result
 // beyond ±(2^53-1) rounds to at least 2^53 in magnitude, so leaving the safe range is always seen.
 
-export function addInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
-  if (typeof a === "number" && typeof b === "number") {
-    const r = a + b;
-    if (r <= SAFE && r >= -SAFE) return r;
+/** `op` on two safe ints; undefined when the checked path must decide (the result leaves the safe range, a zero divisor). */
+export function safeIntOp(op: number, a: number, b: number): number | boolean | undefined {
+  switch (op) {
+    case IntOp.add: {
+      const r = a + b;
+      return r <= SAFE && r >= -SAFE ? r : undefined;
+    }
+    case IntOp.sub: {
+      const r = a - b;
+      return r <= SAFE && r >= -SAFE ? r : undefined;
+    }
+    case IntOp.mul: {
+      // `+ 0` turns JS's -0 (e.g. 0 * -1) into the integer 0.
+      const r = a * b;
+      return r <= SAFE && r >= -SAFE ? r + 0 : undefined;
+    }
+    case IntOp.div:
+      // Truncating; a - a % b is an exact multiple of b, so the double division is exact.
+      return b === 0 ? undefined : (a - (a % b)) / b + 0;
+    case IntOp.lessThan:
+      return a < b;
   }
-  return checkedInt(intToBig(a) + intToBig(b), a, b, "adding", "+", pos);
+  return undefined;
+}
+
+export function addInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
+  const r = typeof a === "number" && typeof b === "number" ? safeIntOp(IntOp.add, a, b) : undefined;
+  return r !== undefined ? (r as number) : checkedInt(intToBig(a) + intToBig(b), a, b, "adding", "+", pos);
 }
 
 export function subInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
-  if (typeof a === "number" && typeof b === "number") {
-    const r = a - b;
-    if (r <= SAFE && r >= -SAFE) return r;
-  }
-  return checkedInt(intToBig(a) - intToBig(b), a, b, "subtracting", "-", pos);
+  const r = typeof a === "number" && typeof b === "number" ? safeIntOp(IntOp.sub, a, b) : undefined;
+  return r !== undefined ? (r as number) : checkedInt(intToBig(a) - intToBig(b), a, b, "subtracting", "-", pos);
 }
 
 export function mulInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
-  if (typeof a === "number" && typeof b === "number") {
-    const r = a * b;
-    // `+ 0` turns JS's -0 (e.g. 0 * -1) into the integer 0.
-    if (r <= SAFE && r >= -SAFE) return r + 0;
-  }
-  return checkedInt(intToBig(a) * intToBig(b), a, b, "multiplying", "*", pos);
+  const r = typeof a === "number" && typeof b === "number" ? safeIntOp(IntOp.mul, a, b) : undefined;
+  return r !== undefined ? (r as number) : checkedInt(intToBig(a) * intToBig(b), a, b, "multiplying", "*", pos);
 }
 
 /** Truncating division; the caller has ruled out division by zero. */
 export function divInt(a: NixInt, b: NixInt, pos: Pos): NixInt {
-  // a - a % b is an exact multiple of b, so the double division is exact.
-  if (typeof a === "number" && typeof b === "number") return (a - (a % b)) / b + 0;
-  return checkedInt(intToBig(a) / intToBig(b), a, b, "dividing", "/", pos);
+  const r = typeof a === "number" && typeof b === "number" ? safeIntOp(IntOp.div, a, b) : undefined;
+  return r !== undefined ? (r as number) : checkedInt(intToBig(a) / intToBig(b), a, b, "dividing", "/", pos);
 }
 
 /** Normalises an absolute path: removes `.`, `..`, duplicate and trailing slashes (no symlinks). */

@@ -6,7 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Expr, Pos } from "./ast.js";
-import { type CoreHooks, EvalCore, canonPath, noPos, showType } from "./eval.js";
+import { type CoreHooks, EvalCore, IntOp, canonPath, noPos, showType } from "./eval.js";
 import { EvalError, RecursionError } from "./evalError.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
@@ -107,8 +107,8 @@ export class Evaluator extends EvalCore {
       const bare = name.startsWith("__") ? name.slice(2) : name;
       define(name, arity === 0 ? new Thunk(new PrimOp(bare, 1, fn), null) : new PrimOp(bare, arity, fn, strict, fn2));
     });
-    for (const [name, op] of [["__add", 1], ["__sub", 2], ["__mul", 3], ["__div", 4], ["__lessThan", 5]] as const) {
-      const p = vals[this.baseNames.indexOf(name)];
+    for (const [name, op] of Object.entries(IntOp)) {
+      const p = vals[this.baseNames.indexOf(`__${name}`)];
       if (p instanceof PrimOp) p.intOp = op;
     }
     define("builtins", this.builtins);

@@ -69,7 +69,7 @@ export class NixLambda {
 export type PrimOpFn = (args: Lazy[], pos: Pos) => Value;
 
 export class PrimOp {
-  /** Which integer operator this builtin is (1 add, 2 sub, 3 mul, 4 div, 5 lessThan; 0 none): compiled calls do safe ints inline. */
+  /** Which integer builtin this is (IntOp in eval.ts; 0 for none): compiled calls do safe ints inline. */
   intOp = 0;
   constructor(
     readonly name: string,
