@@ -42,3 +42,27 @@ describe("deferred modules", () => {
     });
   });
 });
+
+// The CLI runs the bundle (scripts/bundle.mjs): there each deferred module is a chunk of its own,
+// required on first use.
+describe("deferred modules in the CLI's bundle", () => {
+  const bundle = new URL("../../../dist/bundle/main.js", import.meta.url).href;
+  const run = (expr: string) => {
+    const script = `
+      const { main } = await import(${JSON.stringify(bundle)});
+      await main(["node", "nixoci", "instantiate", "--eval", "--strict", "-E", ${JSON.stringify(expr)}]);
+      const loaded = process.moduleLoadList.join(" ");
+      process.stderr.write(JSON.stringify({ childProcess: loaded.includes("NativeModule child_process"), workers: loaded.includes("NativeModule worker_threads") }));`;
+    const r = spawnSync("node", ["--input-type=module", "-e", script], { encoding: "utf8" });
+    return { stdout: r.stdout, loads: JSON.parse(r.stderr.slice(r.stderr.lastIndexOf("{"))) as unknown };
+  };
+
+  it("a plain evaluation loads no child_process or worker_threads", () => {
+    expect(run("1 + 2")).toEqual({ stdout: "3\n", loads: { childProcess: false, workers: false } });
+  });
+
+  it("a builtin that needs a deferred module loads its chunk", () => {
+    expect(run('builtins.fromTOML "a = 1"').stdout).toBe("{ a = 1; }\n");
+    expect(run('builtins.parseFlakeRef "github:o/r"').stdout).toBe('{ owner = "o"; repo = "r"; type = "github"; }\n');
+  });
+});

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Bundles the CLI (src/cli/main.ts and what it imports, split at every dynamic import) into
+// dist/bundle/, next to tsc's per-file output in dist/. Node's ES module loader spends more on each
+// file (resolve, read, compile) than on its code: a no-op build loaded 14 files, a small evaluation 50.
+// Packages in node_modules stay external. Two source rewrites keep the bundle behaving as tsc's output:
+//  - import.meta.url in each module is the URL of that module's file in dist/, so paths built from it
+//    (package.json, workers, bin/) are the same as in the unbundled build;
+//  - src/deferred.ts gets the bundle's own loader (deferredBundle.ts), which requires each deferred
+//    module's chunk; deferred.json (written here from esbuild's metafile) names those chunks.
+import { build } from "esbuild";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const src = join(root, "src");
+const outdir = join(root, "dist", "bundle");
+
+/** The rewrites above, as an esbuild plugin. */
+const asTscOutput = {
+  name: "as-tsc-output",
+  setup(b) {
+    b.onResolve({ filter: /\/deferred\.js$/ }, (args) => {
+      const target = join(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
+      if (target !== join(src, "deferred.ts")) return undefined;
+      return { path: join(src, "deferredBundle.ts") };
+    });
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      const rel = relative(src, args.path).split(sep).join("/").replace(/\.ts$/, ".js");
+      const fromBundle = `${relative(outdir, join(root, "dist"))}/${rel}`;
+      return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "ts" };
+    });
+  },
+};
+
+/**
+ * The no-op build's module is a bundle of its own, without shared chunks: it is what a no-op loads
+ * (one file instead of nine). It is stateless and catches everything it throws, so the copies of its
+ * few modules that the main bundle also has never meet.
+ */
+const NOOP = join(src, "cli", "noopBuild.ts");
+const noopApart = {
+  name: "noop-apart",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/noopBuild\.js$/ }, (args) => (args.importer === join(src, "cli", "main.ts") ? { path: "./noopBuild.js", external: true } : undefined));
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  outdir,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  entryNames: "[name]",
+  sourcemap: true,
+  logLevel: "warning",
+};
+await rm(outdir, { recursive: true, force: true });
+const { metafile } = await build({
+  ...common,
+  metafile: true,
+  entryPoints: [join(src, "cli", "main.ts")],
+  splitting: true,
+  chunkNames: "[name]-[hash]",
+  plugins: [noopApart, asTscOutput],
+});
+await build({ ...common, entryPoints: [NOOP], plugins: [asTscOutput] });
+
+// Deferred module (src-relative .js specifier) → its chunk.
+const { DEFERRED_SPECIFIERS } = await import(new URL("../dist/deferredModules.js", import.meta.url).href);
+const chunkOf = Object.fromEntries(
+  Object.entries(metafile.outputs)
+    .filter(([, o]) => o.entryPoint)
+    .map(([file, o]) => [o.entryPoint.replace(/^src\//, "./").replace(/\.ts$/, ".js"), file.split("/").pop()]),
+);
+const deferredChunks = Object.fromEntries(
+  Object.entries(DEFERRED_SPECIFIERS).map(([name, spec]) => {
+    if (!chunkOf[spec]) throw new Error(`bundle: no chunk for deferred module ${spec}`);
+    return [name, chunkOf[spec]];
+  }),
+);
+// Which sources each output holds (tests map the chunks a command loaded back to modules).
+await writeFile(join(outdir, "meta.json"), JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).filter(([f]) => f.endsWith(".js")).map(([f, o]) => [f.split("/").pop(), Object.keys(o.inputs)]))));
+await writeFile(join(outdir, "deferred.json"), `${JSON.stringify(deferredChunks, null, 2)}\n`);
