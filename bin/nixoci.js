@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI entry (bin/nixoci, the launcher, runs this). The compiled CLI lives in dist/ (built by
+// The CLI entry (bin/nixoci, the launcher, runs it through bin/nixoci.cjs). The compiled CLI lives in dist/ (built by
 // `npm install` via the prepare script); bin/ runs its bundle, dist/bundle/ (scripts/bundle.mjs).
 // The launcher moved NODE_EXTRA_CA_CERTS aside so Node would not load it at start-up; programs we run
 // see the user's environment as it was.

@@ -69,6 +69,16 @@ const { metafile } = await build({
   plugins: [noopApart, asTscOutput],
 });
 await build({ ...common, entryPoints: [NOOP], plugins: [asTscOutput] });
+// The same as CommonJS for bin/nixoci.cjs: a no-op answered before Node's ES module loader starts.
+await build({
+  ...common,
+  entryPoints: [NOOP],
+  format: "cjs",
+  outExtension: { ".js": ".cjs" },
+  define: { "import.meta.url": "__nixociBundleUrl" },
+  banner: { js: 'const __nixociBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [asTscOutput],
+});
 
 // Deferred module (src-relative .js specifier) → its chunk.
 const { DEFERRED_SPECIFIERS } = await import(new URL("../dist/deferredModules.js", import.meta.url).href);
