@@ -9,7 +9,7 @@
 //    module's chunk; deferred.json (written here from esbuild's metafile) names those chunks.
 import { build } from "esbuild";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -34,19 +34,6 @@ const asTscOutput = {
   },
 };
 
-/**
- * The no-op build's module is a bundle of its own, without shared chunks: it is what a no-op loads
- * (one file instead of nine). It is stateless and catches everything it throws, so the copies of its
- * few modules that the main bundle also has never meet.
- */
-const NOOP = join(src, "cli", "noopBuild.ts");
-const noopApart = {
-  name: "noop-apart",
-  setup(b) {
-    b.onResolve({ filter: /^\.\/noopBuild\.js$/ }, (args) => (args.importer === join(src, "cli", "main.ts") ? { path: "./noopBuild.js", external: true } : undefined));
-  },
-};
-
 const common = {
   absWorkingDir: root,
   outdir,
@@ -66,13 +53,16 @@ const { metafile } = await build({
   entryPoints: [join(src, "cli", "main.ts")],
   splitting: true,
   chunkNames: "[name]-[hash]",
-  plugins: [noopApart, asTscOutput],
+  plugins: [asTscOutput],
 });
-await build({ ...common, entryPoints: [NOOP], plugins: [asTscOutput] });
-// The same as CommonJS for bin/nixoci.cjs: a no-op answered before Node's ES module loader starts.
+/**
+ * The no-op build's module, as one CommonJS file of its own (no shared chunks) for bin/nixoci.cjs:
+ * a no-op is answered from it before Node's ES module loader starts. Its few modules are also in
+ * the main bundle; it is stateless and catches everything it throws, so the two copies never meet.
+ */
 await build({
   ...common,
-  entryPoints: [NOOP],
+  entryPoints: [join(src, "cli", "noopBuild.ts")],
   format: "cjs",
   outExtension: { ".js": ".cjs" },
   define: { "import.meta.url": "__nixociBundleUrl" },

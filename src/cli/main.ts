@@ -19,14 +19,10 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
 
 /**
  * Entry point: runs the command and maps errors to exit codes without stack traces for known errors.
- * Modules are loaded as needed (start-up is most of a no-op's time): a no-op build is answered
- * before commander is loaded at all.
+ * Modules are loaded as needed (start-up is most of a no-op's time). A no-op build never gets here:
+ * bin/nixoci.cjs answers it with noopBuild.ts before loading this module.
  */
 export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === "build") {
-    const { noopBuild } = await import("./noopBuild.js");
-    if (noopBuild(argv.slice(3), process.cwd(), process.env)) return;
-  }
   if (argv[2] === "push") {
     // A plain push of an existing image runs without commander (a no-op push is mostly start-up).
     const { pushPlain } = await import("./commands/pushPlain.js");

@@ -64,7 +64,7 @@ describe("the no-op path's command-line parser", () => {
 });
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
-// The launcher's entry: no-ops are answered by the CommonJS copy, misses go on in bin/nixoci.js.
+// The launcher's entry: it answers no-ops from the no-op path's CommonJS bundle, misses from the main bundle.
 const bin = join(repoRoot, "bin/nixoci.cjs");
 
 describe.skipIf(!haveTools("bwrap", "busybox", "git"))("nixoci build, run again", () => {
