@@ -7,6 +7,8 @@
 //    (package.json, workers, bin/) are the same as in the unbundled build;
 //  - src/deferred.ts gets the bundle's own loader (deferredBundle.ts), which requires each deferred
 //    module's chunk; deferred.json (written here from esbuild's metafile) names those chunks.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { build } from "esbuild";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
@@ -16,14 +18,14 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const src = join(root, "src");
 const outdir = join(root, "dist", "bundle");
 
-/** The rewrites above, as an esbuild plugin. */
-const asTscOutput = {
+/** The rewrites above, as an esbuild plugin; `loader` is the file that takes deferred.ts's place. */
+const asTscOutput = (loader) => ({
   name: "as-tsc-output",
   setup(b) {
     b.onResolve({ filter: /\/deferred\.js$/ }, (args) => {
       const target = join(args.resolveDir, args.path.replace(/\.js$/, ".ts"));
       if (target !== join(src, "deferred.ts")) return undefined;
-      return { path: join(src, "deferredBundle.ts") };
+      return { path: join(src, loader) };
     });
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       const text = await readFile(args.path, "utf8");
@@ -32,7 +34,7 @@ const asTscOutput = {
       return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "ts" };
     });
   },
-};
+});
 
 const common = {
   absWorkingDir: root,
@@ -53,22 +55,52 @@ const { metafile } = await build({
   entryPoints: [join(src, "cli", "main.ts")],
   splitting: true,
   chunkNames: "[name]-[hash]",
-  plugins: [asTscOutput],
+  plugins: [asTscOutput("deferredBundle.ts")],
 });
 /**
- * The no-op build's module, as one CommonJS file of its own (no shared chunks) for bin/nixoci.cjs:
- * a no-op is answered from it before Node's ES module loader starts. Its few modules are also in
- * the main bundle; it is stateless and catches everything it throws, so the two copies never meet.
+ * The commands bin/nixoci.cjs runs before Node's ES module loader starts, each as one CommonJS file
+ * with everything it imports (no shared chunks; deferred modules included, run on first use). Their
+ * modules are also in the main bundle: the copies never meet, as each command runs from one bundle,
+ * catches what it throws (reportError.ts), and stays in it.
  */
+const cjsBundles = {
+  noopBuild: join(src, "cli", "noopBuild.ts"),
+  instantiate: join(src, "cli", "commands", "instantiate.ts"),
+  pushPlain: join(src, "cli", "commands", "pushPlain.ts"),
+};
 await build({
   ...common,
-  entryPoints: [join(src, "cli", "noopBuild.ts")],
+  entryPoints: cjsBundles,
   format: "cjs",
   outExtension: { ".js": ".cjs" },
   define: { "import.meta.url": "__nixociBundleUrl" },
   banner: { js: 'const __nixociBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [asTscOutput],
+  plugins: [asTscOutput("deferredCjs.ts")],
+  // import() of a package or built-in (execa, https) as require: bundleLoader.cjs runs a bundle as a
+  // vm.Script, where import() needs a callback that Node 20 warns about as experimental.
+  supported: { "dynamic-import": false },
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
+/**
+ * Each CommonJS bundle's code cache (bin/bundleLoader.cjs), written by a child process after a warm-up
+ * that runs the code a small command runs, so V8 has compiled it and the cache holds it.
+ */
+const warmUps = {
+  noopBuild: (m) => m.noopBuild(["./no-flake-here"], "/", {}),
+  instantiate: (m) => m.instantiatePlain(["--eval", "--strict", "--json", "-E", 'let f = { a, ... }@x: [ (a + 1) "s${toString a}" (builtins.attrNames x) ]; in f { a = 1; b = 2; }']),
+  pushPlain: (m) => m.parsePlainPushArgs(["localhost/x", "--from-layout", "./no-layout"]),
+};
+for (const [name, warmUp] of Object.entries(warmUps)) {
+  const file = join(outdir, `${name}.cjs`);
+  const text = await readFile(file, "utf8");
+  await writeFile(file, `${text}//# nixoci-bundle-sha256=${createHash("sha256").update(text).digest("hex")}`);
+  const child = `
+    const { loadBundle } = require(${JSON.stringify(join(root, "bin", "bundleLoader.cjs"))});
+    const b = loadBundle(${JSON.stringify(file)});
+    Promise.resolve((${warmUp.toString()})(b.exports)).then(() => b.writeCache());`;
+  execFileSync(process.execPath, ["-e", child], { stdio: ["ignore", "ignore", "inherit"] });
+}
 
 // Deferred module (src-relative .js specifier) → its chunk.
 const { DEFERRED_SPECIFIERS } = await import(new URL("../dist/deferredModules.js", import.meta.url).href);

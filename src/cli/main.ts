@@ -19,41 +19,19 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
 
 /**
  * Entry point: runs the command and maps errors to exit codes without stack traces for known errors.
- * Modules are loaded as needed (start-up is most of a no-op's time). A no-op build never gets here:
- * bin/nixoci.cjs answers it with noopBuild.ts before loading this module.
+ * Modules are loaded as needed (start-up is most of a no-op's time). bin/nixoci.cjs runs a no-op
+ * build, a plain push and `instantiate` without this module (and commander), from CommonJS bundles.
  */
 export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === "push") {
-    // A plain push of an existing image runs without commander (a no-op push is mostly start-up).
-    const { pushPlain } = await import("./commands/pushPlain.js");
-    if (await pushPlain(argv.slice(3))) return;
-  }
-  if (argv[2] === "instantiate") {
-    // Every argument is nix-instantiate's own (commander only dropped a leading "--"), so a small
-    // evaluation does not wait for commander to load.
-    const { runInstantiateCommand } = await import("./commands/instantiate.js");
-    const args = argv.slice(3);
-    return reportErrors(() => runInstantiateCommand(args[0] === "--" ? args.slice(1) : args));
-  }
   const program = await buildProgram(argv);
   const { CommanderError } = await import("commander");
-  await reportErrors(() => program.parseAsync(argv), (err) => {
-    // --help and --version end through here with exit code 0.
-    if (!(err instanceof CommanderError)) return false;
-    process.exitCode = err.exitCode;
-    return true;
-  });
-}
-
-/** Runs `run`; a known error becomes its message on stderr and its exit code, without a stack trace. */
-async function reportErrors(run: () => Promise<unknown>, handled: (err: unknown) => boolean = () => false): Promise<void> {
+  const { reportKnownError } = await import("./reportError.js");
   try {
-    await run();
+    await program.parseAsync(argv);
   } catch (err) {
-    if (handled(err)) return;
-    const { NixociError } = await import("../errors.js");
-    if (!(err instanceof NixociError)) throw err;
-    process.stderr.write(err.message.startsWith("error:") ? `${err.message}\n` : `error: ${err.message}\n`);
-    process.exitCode = err.exitCode;
+    // --help and --version end through CommanderError too, with exit code 0.
+    if (err instanceof CommanderError) process.exitCode = err.exitCode;
+    else if (!reportKnownError(err)) throw err;
   }
 }
+

@@ -120,28 +120,38 @@ describe.skipIf(!haveTools("docker-registry", "skopeo"))("nixoci push without co
     expect(human.stderr).toContain(`Pushed docker://${ref}: ${first.digest} (0 pushed, 0 mounted, ${blobs.size + 1} already present)`);
   });
 
-  it("a plain push does not load commander (or the build pipeline); -j4 does load commander", async () => {
-    // A module-resolution hook (in Node's loader thread) appends what resolves to a log file.
+  it("a plain push runs from its CommonJS bundle: no ES module loader, commander, SQLite or child_process; -j4 loads commander", async () => {
+    // A preload module records, at exit, the CommonJS files and Node built-ins the process loaded;
+    // a module-resolution hook (in Node's loader thread) records what the ES module loader resolved.
     const hooks = path.join(tmp, "hooks.mjs");
     const register = path.join(tmp, "register.mjs");
+    const preload = path.join(tmp, "preload.cjs");
+    const log = path.join(tmp, "loaded");
     writeFileSync(
       hooks,
       `import { appendFileSync } from "node:fs";\n` +
-        `export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(path.join(tmp, "loaded"))}, r.url + "\\n"); return r; }\n`,
+        `export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, "esm " + r.url + "\\n"); return r; }\n`,
     );
     writeFileSync(register, `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    writeFileSync(
+      preload,
+      `process.on("exit", () => require("node:fs").appendFileSync(${JSON.stringify(log)}, ` +
+        `[...Object.keys(require.cache).map((f) => "cjs " + f), ...process.moduleLoadList.map((m) => "node " + m)].join("\\n") + "\\n"));\n`,
+    );
     const loaded = async (...extra: string[]): Promise<string[]> => {
-      rmSync(path.join(tmp, "loaded"), { force: true });
-      await run(process.execPath, ["--import", register, bin, "push", `${proxy.host}/plain/app:v1`, "--from-layout", `${layout}:v1`, "-q", ...extra], { env });
-      return readFileSync(path.join(tmp, "loaded"), "utf8").split("\n");
+      rmSync(log, { force: true });
+      await run(process.execPath, ["--require", preload, "--import", register, bin.replace(/\.js$/, ".cjs"), "push", `${proxy.host}/plain/app:v1`, "--from-layout", `${layout}:v1`, "-q", ...extra], { env });
+      return readFileSync(log, "utf8").split("\n");
     };
-    // bin/ runs the bundle: map its chunks back to their sources (dist/bundle/meta.json).
-    const meta = JSON.parse(readFileSync(new URL("../../dist/bundle/meta.json", import.meta.url), "utf8")) as Record<string, string[]>;
-    const sources = (urls: string[]) => urls.flatMap((u) => (u.includes("/dist/bundle/") ? (meta[u.split("/").pop()!] ?? []) : [u]));
-    const fast = sources(await loaded());
-    expect(fast).toContain("src/oci/registry/push.ts");
-    expect(fast.filter((u) => u.includes("/node_modules/commander/") || u === "src/cli/pipeline.ts" || u.startsWith("src/evaluator/"))).toEqual([]);
-    expect((await loaded("-j4")).some((u) => u.includes("/node_modules/commander/"))).toBe(true);
+    const fast = await loaded();
+    expect(fast.filter((l) => l.startsWith("cjs ") && l.endsWith("/dist/bundle/pushPlain.cjs"))).toHaveLength(1);
+    // The ES module loader resolves only --import's module and the entry file (as it does with --import).
+    expect(fast.filter((l) => l.startsWith("esm ") && !l.endsWith("/register.mjs") && !l.endsWith("/bin/nixoci.cjs"))).toEqual([]);
+    // (worker_threads would tell nothing: --import's hooks run on a worker thread.)
+    expect(fast.filter((l) => /\/node_modules\/(commander|better-sqlite3)\/|NativeModule child_process$/.test(l))).toEqual([]);
+    const slow = await loaded("-j4");
+    expect(slow.some((l) => l.startsWith("esm ") && l.endsWith("/dist/bundle/main.js"))).toBe(true);
+    expect(slow.some((l) => l.includes("/node_modules/commander/"))).toBe(true);
   });
 
   it("errors end as through commander: message, exit code, no stack", async () => {

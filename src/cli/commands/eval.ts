@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { writeOutput } from "../writeOutput.js";
 
 interface EvalFlags {
   expr?: string;
@@ -60,8 +61,8 @@ export function registerEval(program: Command): void {
         cwd: process.cwd(),
         env: { ...process.env },
       });
-      process.stdout.write(Buffer.from(r.stdout, "latin1"));
-      process.stderr.write(Buffer.from(r.stderr, "latin1"));
+      writeOutput(1, Buffer.from(r.stdout, "latin1"));
+      writeOutput(2, Buffer.from(r.stderr, "latin1"));
       process.exitCode = r.exitCode;
     });
 }

@@ -8,8 +8,8 @@
  * flake build, help, an unknown flag, an attached short value, a dash-led
  * value) goes through commander as before.
  */
-import { NixociError } from "../../errors.js";
 import { imageFlagDefaults, parsePlainArgs } from "../plainArgs.js";
+import { reportErrors } from "../reportError.js";
 import { runPush, type PushFlags } from "./push.js";
 
 /** Options taking a value → their key in commander's options object. */
@@ -62,18 +62,12 @@ export function parsePlainPushArgs(args: readonly string[]): { ref: string; flag
 
 /**
  * Runs `nixoci push ARGS` when it is a plain push of an existing image;
- * returns false (nothing done) otherwise. Errors end as main() ends them.
+ * returns false (nothing done) otherwise. Errors end as main() ends them
+ * (bin/nixoci.cjs runs this from a CommonJS bundle of its own, before main is loaded).
  */
 export async function pushPlain(args: readonly string[]): Promise<boolean> {
   const parsed = parsePlainPushArgs(args);
   if (parsed === undefined) return false;
-  try {
-    await runPush(parsed.ref, undefined, parsed.flags);
-  } catch (err) {
-    // As main() reports errors of commands run through commander.
-    if (!(err instanceof NixociError)) throw err;
-    process.stderr.write(err.message.startsWith("error:") ? `${err.message}\n` : `error: ${err.message}\n`);
-    process.exitCode = err.exitCode;
-  }
+  await reportErrors(() => runPush(parsed.ref, undefined, parsed.flags));
   return true;
 }

@@ -3,9 +3,12 @@
  * four encodings Nix knows (base16, nix32, base64, SRI), with the same
  * acceptance rules and error texts as Nix 2.8's libutil/hash.cc.
  */
-import { createHash, type Hash as NodeHash } from "node:crypto";
+import type { Hash as NodeHash } from "node:crypto";
 import { BadHashError } from "./errors.js";
 import { nix32DecodeOrUndefined, nix32Encode, nix32EncodedLength } from "./nixbase32.js";
+
+// Loaded on first use: node:crypto is ~5 ms of start-up, and most small evaluations never hash.
+const createHash = (algo: string): NodeHash => (process.getBuiltinModule("node:crypto") as typeof import("node:crypto")).createHash(algo);
 
 export type HashAlgo = "md5" | "sha1" | "sha256" | "sha512";
 export const HASH_ALGOS: readonly HashAlgo[] = ["md5", "sha1", "sha256", "sha512"];

@@ -2,6 +2,9 @@
 // (src/deferred.ts, `require` of ES modules): a plain evaluation leaves them unloaded, and each
 // builtin that needs one still works, with the same module instances `import` gives.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const dist = new URL("../../../dist/", import.meta.url).href;
@@ -43,26 +46,37 @@ describe("deferred modules", () => {
   });
 });
 
-// The CLI runs the bundle (scripts/bundle.mjs): there each deferred module is a chunk of its own,
-// required on first use.
-describe("deferred modules in the CLI's bundle", () => {
-  const bundle = new URL("../../../dist/bundle/main.js", import.meta.url).href;
+// The CLI runs `instantiate` from a CommonJS bundle (scripts/bundle.mjs, bin/nixoci.cjs): there the
+// deferred modules are bundled in, and run on first use.
+describe("deferred modules in the CLI's instantiate bundle", () => {
+  const bin = new URL("../../../bin/nixoci.cjs", import.meta.url).pathname;
   const run = (expr: string) => {
     const script = `
-      const { main } = await import(${JSON.stringify(bundle)});
-      await main(["node", "nixoci", "instantiate", "--eval", "--strict", "-E", ${JSON.stringify(expr)}]);
-      const loaded = process.moduleLoadList.join(" ");
-      process.stderr.write(JSON.stringify({ childProcess: loaded.includes("NativeModule child_process"), workers: loaded.includes("NativeModule worker_threads") }));`;
-    const r = spawnSync("node", ["--input-type=module", "-e", script], { encoding: "utf8" });
+      process.on("exit", () => {
+        const loaded = process.moduleLoadList.join(" ");
+        process.stderr.write(JSON.stringify({ childProcess: loaded.includes("NativeModule child_process"), workers: loaded.includes("NativeModule worker_threads"), crypto: loaded.includes("NativeModule crypto") }));
+      });
+      process.argv = [process.argv[0], ${JSON.stringify(bin)}, "instantiate", "--eval", "--strict", "-E", ${JSON.stringify(expr)}];
+      require(${JSON.stringify(bin)});`;
+    // A file, not `node -e`, which loads node:crypto itself.
+    const file = join(mkdtempSync(join(tmpdir(), "nixoci-deferred-")), "run.cjs");
+    writeFileSync(file, script);
+    const r = spawnSync("node", [file], { encoding: "utf8" });
+    rmSync(dirname(file), { recursive: true });
     return { stdout: r.stdout, loads: JSON.parse(r.stderr.slice(r.stderr.lastIndexOf("{"))) as unknown };
   };
 
-  it("a plain evaluation loads no child_process or worker_threads", () => {
-    expect(run("1 + 2")).toEqual({ stdout: "3\n", loads: { childProcess: false, workers: false } });
+  it("a plain evaluation loads no child_process, worker_threads or crypto", () => {
+    expect(run("1 + 2")).toEqual({ stdout: "3\n", loads: { childProcess: false, workers: false, crypto: false } });
   });
 
-  it("a builtin that needs a deferred module loads its chunk", () => {
+  it("a builtin that needs a deferred module (or hashing) loads it and answers as before", () => {
     expect(run('builtins.fromTOML "a = 1"').stdout).toBe("{ a = 1; }\n");
     expect(run('builtins.parseFlakeRef "github:o/r"').stdout).toBe('{ owner = "o"; repo = "r"; type = "github"; }\n');
+    expect(run('builtins.match "a(b)" "ab"').stdout).toBe('[ "b" ]\n');
+    expect(run('builtins.hashString "sha256" ""')).toEqual({
+      stdout: '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"\n',
+      loads: { childProcess: false, workers: false, crypto: true },
+    });
   });
 });

@@ -1,0 +1,18 @@
+import { writeSync } from "node:fs";
+
+/**
+ * Writes a command's whole output to stdout (fd 1) or stderr (fd 2) with write(2), without the
+ * process.stdout stream: creating that stream loads Node's stream modules, ~3 ms of a small
+ * evaluation. A reader that went away (EPIPE, as with `| head`) ends the output quietly, as
+ * nix-instantiate does. When the fd cannot take the data now (a non-blocking pipe: EAGAIN) or fails
+ * otherwise, the rest goes through the stream, which waits for the pipe and reports errors as before.
+ */
+export function writeOutput(fd: 1 | 2, data: Buffer): void {
+  let done = 0;
+  try {
+    while (done < data.length) done += writeSync(fd, data, done);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EPIPE") return;
+    (fd === 1 ? process.stdout : process.stderr).write(data.subarray(done));
+  }
+}
