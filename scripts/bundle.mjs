@@ -84,11 +84,14 @@ await build({
 });
 /**
  * Each CommonJS bundle's code cache (bin/bundleLoader.cjs), written by a child process after a warm-up
- * that runs the code a small command runs, so V8 has compiled it and the cache holds it.
+ * that runs the code a small command runs, so V8 has compiled it and the cache holds it. Each warm-up
+ * runs in that child, as source text: it gets the bundle's exports and the repository's root.
  */
 const warmUps = {
   noopBuild: (m) => m.noopBuild(["./no-flake-here"], "/", {}),
-  instantiate: (m) => m.instantiatePlain(["--eval", "--strict", "--json", "-E", 'let f = { a, ... }@x: [ (a + 1) "s${toString a}" (builtins.attrNames x) ]; in f { a = 1; b = 2; }']),
+  instantiate: async (m, root) => {
+    for (const json of [[], ["--json"]]) await m.instantiatePlain(["--eval", "--strict", ...json, `${root}/scripts/warmUp.nix`]);
+  },
   pushPlain: (m) => m.parsePlainPushArgs(["localhost/x", "--from-layout", "./no-layout"]),
 };
 for (const [name, warmUp] of Object.entries(warmUps)) {
@@ -98,7 +101,7 @@ for (const [name, warmUp] of Object.entries(warmUps)) {
   const child = `
     const { loadBundle } = require(${JSON.stringify(join(root, "bin", "bundleLoader.cjs"))});
     const b = loadBundle(${JSON.stringify(file)});
-    Promise.resolve((${warmUp.toString()})(b.exports)).then(() => b.writeCache());`;
+    Promise.resolve((${warmUp.toString()})(b.exports, ${JSON.stringify(root.replace(/\/$/, ""))})).then(() => b.writeCache());`;
   execFileSync(process.execPath, ["-e", child], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
