@@ -2,8 +2,9 @@
 // from V8's code cache: compiling the bundle is a large part of a small command's start-up, and Node 20
 // keeps no code cache for our modules. scripts/bundle.mjs ends each bundle with a comment holding the
 // SHA-256 of what precedes it, and after a warm-up run writes FILE.cache next to it: that hash, then
-// V8's data. A cache made for another source is not used (V8 itself checks only the length); V8
-// rejects one from another Node or other V8 flags. Either way the bundle is compiled as usual.
+// V8's data. A cache whose hash is not the bundle's is not used (V8 itself checks only the source's
+// length), and V8 rejects one made by another Node or with other V8 flags: the bundle is then compiled
+// from source, as require would.
 "use strict";
 const { readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
@@ -23,8 +24,8 @@ function loadBundle(file) {
     const cache = readFileSync(`${file}.cache`);
     if (key.length === 32 && cache.subarray(0, 32).equals(key)) cachedData = cache.subarray(32);
   } catch {}
-  // No import() callback: the bundles have none (bundle.mjs turns them into require), and Node 20's
-  // warns that it is experimental.
+  // No import() callback: the bundles have no import() (bundle.mjs turns them into require), and
+  // Node 20 warns that the callback is experimental.
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   // A module as require makes one, in require.cache like any other.
   const module = new Module(file, require.main);
