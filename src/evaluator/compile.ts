@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
-import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value, envSlot1, envSlots } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -41,6 +41,31 @@ function compileNode(e: Expr, depth: number): Code {
 function forceSlot(ev: EvalCore, l: Lazy): Value {
   if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l);
   return l;
+}
+
+/** The forced value of slot `displ` of the env `level` scopes up. */
+function slotValue(ev: EvalCore, env: Env, level: number, displ: number): Value {
+  let en = env;
+  for (let l = level; l > 0; l--) en = en.up!;
+  const x = en.vals[displ]!;
+  if (x instanceof Thunk) return x.b === FORCED ? (x.a as Value) : ev.forceThunk(x);
+  return x;
+}
+
+/**
+ * A call argument read in place, without a closure of its own: an int or string literal
+ * (`level` -1, `value`), or a static variable (its slot).
+ */
+interface Operand {
+  readonly level: number;
+  readonly displ: number;
+  readonly value: Value;
+}
+
+function operandOf(e: Expr): Operand | undefined {
+  if (e.kind === "int" || e.kind === "string") return { level: -1, displ: 0, value: e.value };
+  if (e.kind === "var" && e.resolution!.kind === "static") return { level: e.resolution!.level, displ: e.resolution!.displ, value: null };
+  return undefined;
 }
 
 function build(e: Expr, depth: number): Code {
@@ -140,7 +165,7 @@ function build(e: Expr, depth: number): Code {
       const body = child(e.body, depth);
       const attrs = e.attrs;
       const prevWith = e.prevWith ?? -1;
-      return (ev, env) => body(ev, new Env(env, [ev.maybeThunk(attrs, env)], prevWith));
+      return (ev, env) => body(ev, new Env(env, envSlot1(ev.maybeThunk(attrs, env)), prevWith));
     }
     default:
       // Rare kinds (hasAttr, float, path, assert, __curPos): the reference implementation.
@@ -165,6 +190,29 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
   }
   if (args.length === 2) {
     const [x, y] = argExprs as [Expr, Expr];
+    const fo = operandOf(e.fn);
+    const xo = operandOf(x);
+    const yo = operandOf(y);
+    if (fo !== undefined && fo.level >= 0 && xo !== undefined && yo !== undefined) {
+      // `n - 1`, `a < b`, `f x y` on variables and literals (most arithmetic): one closure, no child calls.
+      const { level: fl, displ: fd } = fo;
+      const { level: xl, displ: xd, value: xv } = xo;
+      const { level: yl, displ: yd, value: yv } = yo;
+      return (ev, env) => {
+        const f = slotValue(ev, env, fl, fd);
+        if (f instanceof PrimOp && f.strict && f.arity === 2) {
+          const a = xl < 0 ? xv : slotValue(ev, env, xl, xd);
+          const b = yl < 0 ? yv : slotValue(ev, env, yl, yd);
+          if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
+            const r = safeIntOp(f.intOp, a, b);
+            if (r !== undefined) return r;
+          }
+          const fn2 = f.fn2;
+          return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
+        }
+        return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
+      };
+    }
     const [xc, yc] = args as [Code, Code];
     return (ev, env) => {
       const f = fn(ev, env);
@@ -199,7 +247,7 @@ function buildLet(e: ELet, body: Code): Code {
   const defs: readonly AttrDef[] = [...attrs.attrs.values()];
   const plain = attrs.inheritFromExprs === undefined || attrs.inheritFromExprs.length === 0;
   return (ev, env) => {
-    const env2 = new Env(env, new Array<Lazy>(defs.length));
+    const env2 = new Env(env, envSlots(defs.length));
     if (plain) {
       const vals = env2.vals;
       for (let i = 0; i < defs.length; i++) {

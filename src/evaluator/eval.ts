@@ -29,6 +29,8 @@ import {
   type NixInt,
   intToBig,
   mkInt,
+  envSlot1,
+  envSlots,
 } from "./values.js";
 
 export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
@@ -377,7 +379,7 @@ export class EvalCore {
       }
       if (!e.attrs.has("__overrides")) {
         // The rec env's slots are in definition order too (bind.ts): the set shares them.
-        const env2 = new Env(env, new Array<Lazy>(defs.length));
+        const env2 = new Env(env, envSlots(defs.length));
         const vals = env2.vals;
         const sources = this.inheritSources(e, env2);
         for (let i = 0; i < defs.length; i++) {
@@ -391,7 +393,7 @@ export class EvalCore {
     const map = new Map<string, Lazy>();
     let dynEnv = env;
     if (e.rec) {
-      const env2 = new Env(env, new Array<Lazy>(e.attrs.size));
+      const env2 = new Env(env, envSlots(e.attrs.size));
       const vals = env2.vals;
       const overrides = e.attrs.get("__overrides");
       const sources = this.inheritSources(e, env2);
@@ -473,7 +475,7 @@ export class EvalCore {
         // `a: b: …` given several arguments: enter the inner lambda without making it a value
         // (what calling the outer one would return at once, at no call depth).
         while (i + 1 < n && le.formals === undefined && le.body.kind === "lambda") {
-          lenv = new Env(lenv, [args[i]!]);
+          lenv = new Env(lenv, envSlot1(args[i]!));
           le = le.body;
           i++;
         }
@@ -536,7 +538,7 @@ export class EvalCore {
   call2(f: Value, a: Lazy, b: Lazy, pos: Pos): Value {
     if (f instanceof NixLambda) {
       const e = f.expr;
-      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, [a]), b, pos);
+      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, envSlot1(a)), b, pos);
       return this.call1(this.applyLambda(e, f.env, a, pos), b, pos);
     }
     return this.callFunction(f, [a, b], pos);
@@ -551,11 +553,11 @@ export class EvalCore {
     let env: Env;
     const formals = e.formals;
     if (formals === undefined) {
-      env = new Env(closure, [arg]);
+      env = new Env(closure, envSlot1(arg));
     } else {
       const entries = formals.entries;
       const hasArg = e.arg !== undefined ? 1 : 0;
-      const vals = new Array<Lazy>(entries.length + hasArg);
+      const vals = envSlots(entries.length + hasArg);
       env = new Env(closure, vals);
       if (hasArg) vals[0] = arg;
       const attrs = this.force(arg);

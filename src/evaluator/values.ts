@@ -58,6 +58,25 @@ export class Env {
   ) {}
 }
 
+/**
+ * A new env's slots, all unset. Every env's array gets the same elements kind (holey, any
+ * value) whatever its slots hold, so compiled slot reads see one array map and need not
+ * deoptimise when, say, an argument is a small int in one call and a thunk in the next.
+ */
+export function envSlots(n: number): Lazy[] {
+  const a = new Array<Lazy>(n);
+  // A non-Smi store makes it HOLEY_ELEMENTS (and, by allocation-site feedback, later arrays).
+  if (n > 0) a[0] = undefined as unknown as Lazy;
+  return a;
+}
+
+/** The slots of a one-variable env (a lambda's argument, a `with`'s set). */
+export function envSlot1(v: Lazy): Lazy[] {
+  const a = envSlots(1);
+  a[0] = v;
+  return a;
+}
+
 export class NixLambda {
   constructor(
     readonly expr: ELambda,
