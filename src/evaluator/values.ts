@@ -169,15 +169,45 @@ const noSources: readonly PosSource[] = [];
 
 /**
  * The names of an attribute-set literal, shared by every set it makes: such a set is just a
- * values array in `names` order (no Map of its own), like a hidden class.
+ * values array in `names` order (no Map of its own), like a hidden class. Also the names of a
+ * set built already sorted (listToAttrs): then looked up by binary search, as Nix does, with no Map.
  */
 export class AttrShape {
-  readonly index: Map<string, number>;
+  private readonly index: Map<string, number> | undefined;
   readonly sorted: readonly string[];
-  constructor(readonly names: readonly string[]) {
-    this.index = new Map(names.map((n, i) => [n, i]));
-    // Byte strings: JS code unit order equals byte order.
-    this.sorted = [...names].sort();
+  /** `isSorted`: `names` are distinct and in byte order. */
+  constructor(
+    readonly names: readonly string[],
+    isSorted = false,
+  ) {
+    if (isSorted) {
+      this.index = undefined;
+      this.sorted = names;
+    } else {
+      this.index = new Map(names.map((n, i) => [n, i]));
+      // Byte strings: JS code unit order equals byte order.
+      this.sorted = [...names].sort();
+    }
+  }
+
+  /** Position of `name` in `names`, -1 when absent. */
+  indexOf(name: string): number {
+    const m = this.index;
+    if (m !== undefined) {
+      const i = m.get(name);
+      return i === undefined ? -1 : i;
+    }
+    const names = this.names;
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const n = names[mid]!;
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 }
 
@@ -274,8 +304,8 @@ export class NixAttrs {
   get(name: string): Lazy | undefined {
     if (this.flat !== undefined) return this.flat.get(name);
     if (this.depth < 0) {
-      const i = (this.p as AttrShape).index.get(name);
-      return i === undefined ? undefined : (this.q as readonly Lazy[])[i];
+      const i = (this.p as AttrShape).indexOf(name);
+      return i < 0 ? undefined : (this.q as readonly Lazy[])[i];
     }
     const v = (this.q as NixAttrs).get(name);
     return v !== undefined ? v : (this.p as NixAttrs).get(name);
@@ -283,7 +313,7 @@ export class NixAttrs {
 
   has(name: string): boolean {
     if (this.flat !== undefined) return this.flat.has(name);
-    if (this.depth < 0) return (this.p as AttrShape).index.has(name);
+    if (this.depth < 0) return (this.p as AttrShape).indexOf(name) >= 0;
     return (this.q as NixAttrs).has(name) || (this.p as NixAttrs).has(name);
   }
 
