@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
-import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value, envSlot1, envSlots } from "./values.js";
+import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -47,7 +47,7 @@ function forceSlot(ev: EvalCore, l: Lazy): Value {
 function slotValue(ev: EvalCore, env: Env, level: number, displ: number): Value {
   let en = env;
   for (let l = level; l > 0; l--) en = en.up!;
-  const x = en.vals[displ]!;
+  const x = (displ === 0 ? en.v0 : en.vals[displ - 1])!;
   if (x instanceof Thunk) return x.b === FORCED ? (x.a as Value) : ev.forceThunk(x);
   return x;
 }
@@ -79,20 +79,16 @@ function build(e: Expr, depth: number): Code {
       const r = e.resolution!;
       if (r.kind !== "static") return (ev, env) => ev.force(ev.lookupVar(e, env));
       const d = r.displ;
+      const d1 = d - 1;
+      // Slot 0 is a field of the env, the others are in its `vals` (values.ts Env).
       switch (r.level) {
         case 0:
-          return (ev, env) => forceSlot(ev, env.vals[d]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.v0!) : (ev, env) => forceSlot(ev, env.vals[d1]!);
         case 1:
-          return (ev, env) => forceSlot(ev, env.up!.vals[d]!);
-        case 2:
-          return (ev, env) => forceSlot(ev, env.up!.up!.vals[d]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.up!.v0!) : (ev, env) => forceSlot(ev, env.up!.vals[d1]!);
         default: {
           const level = r.level;
-          return (ev, env) => {
-            let en = env;
-            for (let l = level; l > 0; l--) en = en.up!;
-            return forceSlot(ev, en.vals[d]!);
-          };
+          return (ev, env) => slotValue(ev, env, level, d);
         }
       }
     }
@@ -165,7 +161,7 @@ function build(e: Expr, depth: number): Code {
       const body = child(e.body, depth);
       const attrs = e.attrs;
       const prevWith = e.prevWith ?? -1;
-      return (ev, env) => body(ev, new Env(env, envSlot1(ev.maybeThunk(attrs, env)), prevWith));
+      return (ev, env) => body(ev, new Env(env, ev.maybeThunk(attrs, env), NO_SLOTS, prevWith));
     }
     default:
       // Rare kinds (hasAttr, float, path, assert, __curPos): the reference implementation.
@@ -247,12 +243,11 @@ function buildLet(e: ELet, body: Code): Code {
   const defs: readonly AttrDef[] = [...attrs.attrs.values()];
   const plain = attrs.inheritFromExprs === undefined || attrs.inheritFromExprs.length === 0;
   return (ev, env) => {
-    const env2 = new Env(env, envSlots(defs.length));
+    const env2 = Env.sized(env, defs.length);
     if (plain) {
-      const vals = env2.vals;
       for (let i = 0; i < defs.length; i++) {
         const def = defs[i]!;
-        vals[def.displ!] = ev.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+        env2.set(def.displ!, ev.maybeThunk(def.expr, def.kind === "inherited" ? env : env2));
       }
     } else ev.fillLetEnv(attrs, env, env2);
     return body(ev, env2);

@@ -29,8 +29,7 @@ import {
   type NixInt,
   intToBig,
   mkInt,
-  envSlot1,
-  envSlots,
+  NO_SLOTS,
 } from "./values.js";
 
 export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
@@ -220,7 +219,7 @@ export class EvalCore {
         if (r.kind === "static") {
           let en = env;
           for (let l = r.level; l > 0; l--) en = en.up!;
-          const v = en.vals[r.displ];
+          const v = en.get(r.displ);
           if (v !== undefined) return v;
         }
         return new Thunk(e, env);
@@ -278,13 +277,14 @@ export class EvalCore {
 
   /** `inherit (src) …` in a let: the defs of `attrs` into the new env `env2`. */
   fillLetEnv(attrs: EAttrs, env: Env, env2: Env): void {
-    const vals = env2.vals;
     const sources = this.inheritSources(attrs, env2);
     for (const def of attrs.attrs.values()) {
-      vals[def.displ!] =
+      env2.set(
+        def.displ!,
         sources !== undefined && def.kind === "inheritedFrom"
           ? this.inheritedFrom(def.expr, sources, env2)
-          : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+          : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2),
+      );
     }
   }
 
@@ -298,9 +298,9 @@ export class EvalCore {
     const r = e.resolution!;
     let en = env;
     for (let l = r.level; l > 0; l--) en = en.up!;
-    if (r.kind === "static") return en.vals[r.displ]!;
+    if (r.kind === "static") return en.get(r.displ)!;
     for (;;) {
-      const attrs = this.force(en.vals[0]!);
+      const attrs = this.force(en.v0!);
       if (!(attrs instanceof NixAttrs)) throw this.typeError("a set", attrs, e.pos, "while evaluating the first subexpression of a with expression");
       const v = attrs.get(e.name);
       if (v !== undefined) return v;
@@ -378,14 +378,16 @@ export class EvalCore {
         return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
       }
       if (!e.attrs.has("__overrides")) {
-        // The rec env's slots are in definition order too (bind.ts): the set shares them.
-        const env2 = new Env(env, envSlots(defs.length));
-        const vals = env2.vals;
+        // The rec env's slots are in definition order too (bind.ts): the set has the same values.
+        const env2 = Env.sized(env, defs.length);
+        const vals = new Array<Lazy>(defs.length);
         const sources = this.inheritSources(e, env2);
         for (let i = 0; i < defs.length; i++) {
           const def = defs[i]!;
           const en = def.kind === "inherited" ? env : env2;
-          vals[def.displ!] = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, en) : this.maybeThunk(def.expr, en);
+          const v = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, en) : this.maybeThunk(def.expr, en);
+          env2.set(def.displ!, v);
+          vals[def.displ!] = v;
         }
         return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
       }
@@ -393,8 +395,7 @@ export class EvalCore {
     const map = new Map<string, Lazy>();
     let dynEnv = env;
     if (e.rec) {
-      const env2 = new Env(env, envSlots(e.attrs.size));
-      const vals = env2.vals;
+      const env2 = Env.sized(env, e.attrs.size);
       const overrides = e.attrs.get("__overrides");
       const sources = this.inheritSources(e, env2);
       for (const [name, def] of e.attrs) {
@@ -406,17 +407,17 @@ export class EvalCore {
             : overrides === undefined
               ? this.maybeThunk(def.expr, en)
               : new Thunk(def.expr, en);
-        vals[def.displ!] = v;
+        env2.set(def.displ!, v);
         map.set(name, v);
       }
       dynEnv = env2;
       if (overrides !== undefined) {
-        const ov = this.force(vals[overrides.displ!]!);
+        const ov = this.force(env2.get(overrides.displ!)!);
         if (!(ov instanceof NixAttrs)) throw this.typeError("a set", ov, overrides.pos, "while evaluating the `__overrides` attribute");
         for (const [name, v] of ov.map) {
           map.set(name, v);
           const def = e.attrs.get(name);
-          if (def !== undefined) vals[def.displ!] = v;
+          if (def !== undefined) env2.set(def.displ!, v);
         }
       }
     } else {
@@ -475,7 +476,7 @@ export class EvalCore {
         // `a: b: …` given several arguments: enter the inner lambda without making it a value
         // (what calling the outer one would return at once, at no call depth).
         while (i + 1 < n && le.formals === undefined && le.body.kind === "lambda") {
-          lenv = new Env(lenv, envSlot1(args[i]!));
+          lenv = new Env(lenv, args[i]!, NO_SLOTS);
           le = le.body;
           i++;
         }
@@ -538,7 +539,7 @@ export class EvalCore {
   call2(f: Value, a: Lazy, b: Lazy, pos: Pos): Value {
     if (f instanceof NixLambda) {
       const e = f.expr;
-      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, envSlot1(a)), b, pos);
+      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, a, NO_SLOTS), b, pos);
       return this.call1(this.applyLambda(e, f.env, a, pos), b, pos);
     }
     return this.callFunction(f, [a, b], pos);
@@ -553,13 +554,12 @@ export class EvalCore {
     let env: Env;
     const formals = e.formals;
     if (formals === undefined) {
-      env = new Env(closure, envSlot1(arg));
+      env = new Env(closure, arg, NO_SLOTS);
     } else {
       const entries = formals.entries;
       const hasArg = e.arg !== undefined ? 1 : 0;
-      const vals = envSlots(entries.length + hasArg);
-      env = new Env(closure, vals);
-      if (hasArg) vals[0] = arg;
+      env = Env.sized(closure, entries.length + hasArg);
+      if (hasArg) env.v0 = arg;
       const attrs = this.force(arg);
       if (!(attrs instanceof NixAttrs)) {
         throw this.typeError("a set", attrs, pos, `while evaluating the value passed for the lambda argument`);
@@ -569,10 +569,10 @@ export class EvalCore {
         const fm = entries[k]!;
         const v = attrs.get(fm.name);
         if (v !== undefined) {
-          vals[k + hasArg] = v;
+          env.set(k + hasArg, v);
           used++;
         } else if (fm.default !== undefined) {
-          vals[k + hasArg] = this.maybeThunk(fm.default, env);
+          env.set(k + hasArg, this.maybeThunk(fm.default, env));
         } else {
           throw new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, pos).addTrace(
             `from call site`,

@@ -48,32 +48,57 @@ export class NixPath {
   constructor(readonly path: string) {}
 }
 
-/** A runtime environment: one per scope instance (let, rec, lambda call, with). */
+/** The slots beyond the first of an env that has at most one (shared, never written). */
+export const NO_SLOTS: Lazy[] = [];
+
+/**
+ * A runtime environment: one per scope instance (let, rec, lambda call, with). Slot 0 is a field
+ * of its own and the others are in `vals` (slot d at d - 1), so the commonest env, a lambda's
+ * one argument, is a single small object with no array.
+ */
 export class Env {
   constructor(
     readonly up: Env | null,
+    /** Slot 0; undefined while unset. */
+    public v0: Lazy | undefined,
+    /** Slots 1.. (slot d at index d - 1); NO_SLOTS for an env of one slot or none. */
     readonly vals: Lazy[],
     /** For a `with` env: distance to the next enclosing with env, -1 when none; -2 for other envs. */
     readonly prevWith: number = -2,
   ) {}
+
+  /** An env of `n` unset slots. */
+  static sized(up: Env | null, n: number): Env {
+    return new Env(up, undefined, n > 1 ? envSlots(n - 1) : NO_SLOTS);
+  }
+
+  /** An env holding `slots` (slot d = slots[d]). */
+  static fromSlots(up: Env | null, slots: readonly Lazy[]): Env {
+    const env = Env.sized(up, slots.length);
+    for (let d = 0; d < slots.length; d++) env.set(d, slots[d]!);
+    return env;
+  }
+
+  /** Slot `d`; undefined while unset. */
+  get(d: number): Lazy | undefined {
+    return d === 0 ? this.v0 : this.vals[d - 1];
+  }
+
+  set(d: number, v: Lazy): void {
+    if (d === 0) this.v0 = v;
+    else this.vals[d - 1] = v;
+  }
 }
 
 /**
- * A new env's slots, all unset. Every env's array gets the same elements kind (holey, any
+ * A new env's slots 1.., all unset. Every env's array gets the same elements kind (holey, any
  * value) whatever its slots hold, so compiled slot reads see one array map and need not
- * deoptimise when, say, an argument is a small int in one call and a thunk in the next.
+ * deoptimise when, say, a slot is a small int in one env and a thunk in the next.
  */
 export function envSlots(n: number): Lazy[] {
   const a = new Array<Lazy>(n);
   // A non-Smi store makes it HOLEY_ELEMENTS (and, by allocation-site feedback, later arrays).
   if (n > 0) a[0] = undefined as unknown as Lazy;
-  return a;
-}
-
-/** The slots of a one-variable env (a lambda's argument, a `with`'s set). */
-export function envSlot1(v: Lazy): Lazy[] {
-  const a = envSlots(1);
-  a[0] = v;
   return a;
 }
 
