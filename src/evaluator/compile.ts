@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
-import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, SPECULATED, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -66,6 +66,47 @@ function operandOf(e: Expr): Operand | undefined {
   if (e.kind === "int" || e.kind === "string") return { level: -1, displ: 0, value: e.value };
   if (e.kind === "var" && e.resolution!.kind === "static") return { level: e.resolution!.level, displ: e.resolution!.displ, value: null };
   return undefined;
+}
+
+/** A call `f a b` of a static variable on two operands: computed ahead when it is safe-int arithmetic (speculate). */
+export interface Speculation {
+  readonly f: Operand;
+  readonly a: Operand;
+  readonly b: Operand;
+}
+
+export function speculationOf(e: Expr & { kind: "call" }): Speculation | null {
+  if (e.args.length !== 2) return null;
+  const f = operandOf(e.fn);
+  const a = operandOf(e.args[0]!);
+  const b = operandOf(e.args[1]!);
+  return f !== undefined && f.level >= 0 && a !== undefined && b !== undefined ? { f, a, b } : null;
+}
+
+/** An operand's value if it is there without forcing anything (a literal, a set slot holding a value or a forced thunk). */
+function peek(o: Operand, env: Env): Value | undefined {
+  if (o.level < 0) return o.value;
+  let en = env;
+  for (let l = o.level; l > 0; l--) en = en.up!;
+  const x = o.displ === 0 ? en.v0 : en.vals[o.displ - 1];
+  if (x instanceof Thunk) return x.b === FORCED || x.b === SPECULATED ? (x.a as Value) : undefined;
+  return x;
+}
+
+/**
+ * The thunk of `n - 1` (and the like) with its value already computed, when `f` is an integer
+ * builtin and both operands are known safe ints, so that computing it cannot fail (no overflow,
+ * no division by zero) and has no effect; undefined otherwise. Saves building and later forcing
+ * an expression thunk (`fib (n - 1)`).
+ */
+export function speculate(sp: Speculation, env: Env): Thunk | undefined {
+  const f = peek(sp.f, env);
+  if (!(f instanceof PrimOp) || f.intOp === 0) return undefined;
+  const a = peek(sp.a, env);
+  const b = peek(sp.b, env);
+  if (typeof a !== "number" || typeof b !== "number") return undefined;
+  const r = safeIntOp(f.intOp, a, b);
+  return r === undefined ? undefined : new Thunk(r, SPECULATED);
 }
 
 function build(e: Expr, depth: number): Code {
@@ -181,6 +222,18 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       const f = fn(ev, env);
       // Arithmetic and comparisons force their arguments in order anyway: no thunks.
       if (f instanceof PrimOp && f.strict && f.arity === 1) return ev.callPrimOp(f, [xc(ev, env)], pos);
+      if (f instanceof NixLambda && f.expr.formals === undefined) {
+        // EvalCore.applyLambda's plain-argument case, inline: the commonest call, two frames fewer.
+        const body = f.expr.body;
+        const env2 = new Env(f.env, ev.maybeThunk(x, env), NO_SLOTS);
+        if (++ev.callDepth > ev.maxCallDepth) throw ev.callDepthError(pos);
+        try {
+          const c = body.code;
+          return (c !== undefined ? c : codeOf(body))(ev, env2);
+        } finally {
+          ev.callDepth--;
+        }
+      }
       return ev.call1(f, ev.maybeThunk(x, env), pos);
     };
   }

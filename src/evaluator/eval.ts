@@ -8,7 +8,7 @@
  */
 import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
-import { type Code, codeOf } from "./compile.js";
+import { type Code, codeOf, speculate, speculationOf } from "./compile.js";
 import {
   AttrShape,
   Env,
@@ -30,6 +30,7 @@ import {
   intToBig,
   mkInt,
   NO_SLOTS,
+  SPECULATED,
 } from "./values.js";
 
 export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
@@ -181,6 +182,10 @@ export class EvalCore {
     const a = t.a;
     const b = t.b;
     let v: Value;
+    if (b === SPECULATED) {
+      t.b = FORCED;
+      return a as Value;
+    }
     if (b instanceof Env) {
       t.b = BLACKHOLE_EXPR;
       try {
@@ -226,6 +231,15 @@ export class EvalCore {
       }
       case "lambda":
         return new NixLambda(e, env);
+      case "call": {
+        let sp = e.spec;
+        if (sp === undefined) sp = e.spec = speculationOf(e);
+        if (sp !== null) {
+          const t = speculate(sp, env);
+          if (t !== undefined) return t;
+        }
+        return new Thunk(e, env);
+      }
       default:
         return new Thunk(e, env);
     }
@@ -586,15 +600,18 @@ export class EvalCore {
         throw new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, pos);
       }
     }
-    if (++this.callDepth > this.maxCallDepth) {
-      this.callDepth = 0;
-      throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
-    }
+    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return this.eval(e.body, env);
     } finally {
       this.callDepth--;
     }
+  }
+
+  /** Nix's max-call-depth error (the depth is reset, so the error can be reported). */
+  callDepthError(pos: Pos): RecursionError {
+    this.callDepth = 0;
+    return new RecursionError("stack overflow; max-call-depth exceeded", pos);
   }
 
   // ---------- operators ----------

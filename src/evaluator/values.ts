@@ -158,10 +158,18 @@ export const BLACKHOLE_APP: object = Object.freeze({ blackhole: "app" });
 export const FORCED: object = Object.freeze({ forced: true });
 
 /**
+ * In `b` of a thunk whose value `a` was computed ahead, because that could neither fail nor
+ * diverge (safe-int arithmetic on known values, compile.ts speculate): forcing it only flips `b`
+ * to FORCED, and until then it is unforced to all that looks (the printer's `<CODE>`), as in Nix.
+ */
+export const SPECULATED: object = Object.freeze({ speculated: true });
+
+/**
  * A suspended computation; see EvalCore.force. Two fields only (millions of these are live
  * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
  * application thunk (`f x`, e.g. genList/map elements) has `a` = function, `b` = argument (never
- * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value.
+ * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value
+ * (SPECULATED: `a` is the value already, not yet asked for).
  */
 export class Thunk {
   constructor(
