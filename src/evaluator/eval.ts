@@ -201,7 +201,9 @@ export class EvalCore {
       if (b === FORCED) return a as Value;
       t.b = BLACKHOLE_APP;
       try {
-        v = this.call1(this.force(a as Lazy), b as Lazy, noPos);
+        const f = this.force(a as Lazy);
+        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda.
+        v = f instanceof NixLambda && f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, noPos) : this.call1(f, b as Lazy, noPos);
       } catch (err) {
         t.b = b;
         throw err;
@@ -603,6 +605,19 @@ export class EvalCore {
     if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return this.eval(e.body, env);
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  /** `f arg` for a lambda `x: …` (no formals): applyLambda's plain case, for the hottest callers. */
+  applyPlain(f: NixLambda, arg: Lazy, pos: Pos): Value {
+    const body = f.expr.body;
+    const env = new Env(f.env, arg, NO_SLOTS);
+    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
+    try {
+      const c = body.code;
+      return (c !== undefined ? c : codeOf(body))(this, env);
     } finally {
       this.callDepth--;
     }
