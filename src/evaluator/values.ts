@@ -48,8 +48,8 @@ export class NixPath {
   constructor(readonly path: string) {}
 }
 
-/** The slots beyond the first of an env that has at most one (shared, never written). */
-export const NO_SLOTS: Lazy[] = [];
+/** The slots beyond the first of an env that has at most one (shared; frozen, so a stray write throws). */
+export const NO_SLOTS: Lazy[] = Object.freeze([]) as unknown as Lazy[];
 
 /**
  * A runtime environment: one per scope instance (let, rec, lambda call, with). Slot 0 is a field
