@@ -17,7 +17,7 @@
  */
 
 import type { AttrShape, PosSource } from "./values.js";
-import type { Code } from "./compile.js";
+import type { Code, Speculation } from "./compile.js";
 
 /** A source position. `file` is an absolute path, or "«string»" / "«stdin»" / "«none»". */
 export interface Pos {
@@ -194,6 +194,8 @@ export interface ECall extends Node {
   readonly kind: "call";
   readonly fn: Expr;
   readonly args: Expr[];
+  /** Set on first use by EvalCore.maybeThunk: how to compute it ahead (compile.ts speculationOf), null if never. */
+  spec?: Speculation | null;
 }
 
 /** `let ... in body`. Bindings are in `attrs` (never rec-flagged, always recursive). */

@@ -12,7 +12,7 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
-import { Env, FORCED, type Lazy, NixLambda, PrimOp, Thunk, type Value } from "./values.js";
+import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, SPECULATED, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
@@ -43,6 +43,72 @@ function forceSlot(ev: EvalCore, l: Lazy): Value {
   return l;
 }
 
+/** The forced value of slot `displ` of the env `level` scopes up. */
+function slotValue(ev: EvalCore, env: Env, level: number, displ: number): Value {
+  let en = env;
+  for (let l = level; l > 0; l--) en = en.up!;
+  const x = (displ === 0 ? en.v0 : en.vals[displ - 1])!;
+  if (x instanceof Thunk) return x.b === FORCED ? (x.a as Value) : ev.forceThunk(x);
+  return x;
+}
+
+/**
+ * A call argument read in place, without a closure of its own: an int or string literal
+ * (`level` -1, `value`), or a static variable (its slot).
+ */
+interface Operand {
+  readonly level: number;
+  readonly displ: number;
+  readonly value: Value;
+}
+
+function operandOf(e: Expr): Operand | undefined {
+  if (e.kind === "int" || e.kind === "string") return { level: -1, displ: 0, value: e.value };
+  if (e.kind === "var" && e.resolution!.kind === "static") return { level: e.resolution!.level, displ: e.resolution!.displ, value: null };
+  return undefined;
+}
+
+/** A call `f a b` of a static variable on two operands: computed ahead when it is safe-int arithmetic (speculate). */
+export interface Speculation {
+  readonly f: Operand;
+  readonly a: Operand;
+  readonly b: Operand;
+}
+
+export function speculationOf(e: Expr & { kind: "call" }): Speculation | null {
+  if (e.args.length !== 2) return null;
+  const f = operandOf(e.fn);
+  const a = operandOf(e.args[0]!);
+  const b = operandOf(e.args[1]!);
+  return f !== undefined && f.level >= 0 && a !== undefined && b !== undefined ? { f, a, b } : null;
+}
+
+/** An operand's value if it is there without forcing anything (a literal, a set slot holding a value or a forced thunk). */
+function peek(o: Operand, env: Env): Value | undefined {
+  if (o.level < 0) return o.value;
+  let en = env;
+  for (let l = o.level; l > 0; l--) en = en.up!;
+  const x = o.displ === 0 ? en.v0 : en.vals[o.displ - 1];
+  if (x instanceof Thunk) return x.b === FORCED || x.b === SPECULATED ? (x.a as Value) : undefined;
+  return x;
+}
+
+/**
+ * The thunk of `n - 1` (and the like) with its value already computed, when `f` is an integer
+ * builtin and both operands are known safe ints, so that computing it cannot fail (no overflow,
+ * no division by zero) and has no effect; undefined otherwise. Saves building and later forcing
+ * an expression thunk (`fib (n - 1)`).
+ */
+export function speculate(sp: Speculation, env: Env): Thunk | undefined {
+  const f = peek(sp.f, env);
+  if (!(f instanceof PrimOp) || f.intOp === 0) return undefined;
+  const a = peek(sp.a, env);
+  const b = peek(sp.b, env);
+  if (typeof a !== "number" || typeof b !== "number") return undefined;
+  const r = safeIntOp(f.intOp, a, b);
+  return r === undefined ? undefined : new Thunk(r, SPECULATED);
+}
+
 function build(e: Expr, depth: number): Code {
   switch (e.kind) {
     case "int":
@@ -54,20 +120,16 @@ function build(e: Expr, depth: number): Code {
       const r = e.resolution!;
       if (r.kind !== "static") return (ev, env) => ev.force(ev.lookupVar(e, env));
       const d = r.displ;
+      const d1 = d - 1;
+      // Slot 0 is a field of the env, the others are in its `vals` (values.ts Env).
       switch (r.level) {
         case 0:
-          return (ev, env) => forceSlot(ev, env.vals[d]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.v0!) : (ev, env) => forceSlot(ev, env.vals[d1]!);
         case 1:
-          return (ev, env) => forceSlot(ev, env.up!.vals[d]!);
-        case 2:
-          return (ev, env) => forceSlot(ev, env.up!.up!.vals[d]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.up!.v0!) : (ev, env) => forceSlot(ev, env.up!.vals[d1]!);
         default: {
           const level = r.level;
-          return (ev, env) => {
-            let en = env;
-            for (let l = level; l > 0; l--) en = en.up!;
-            return forceSlot(ev, en.vals[d]!);
-          };
+          return (ev, env) => slotValue(ev, env, level, d);
         }
       }
     }
@@ -140,7 +202,7 @@ function build(e: Expr, depth: number): Code {
       const body = child(e.body, depth);
       const attrs = e.attrs;
       const prevWith = e.prevWith ?? -1;
-      return (ev, env) => body(ev, new Env(env, [ev.maybeThunk(attrs, env)], prevWith));
+      return (ev, env) => body(ev, new Env(env, ev.maybeThunk(attrs, env), NO_SLOTS, prevWith));
     }
     default:
       // Rare kinds (hasAttr, float, path, assert, __curPos): the reference implementation.
@@ -160,11 +222,46 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       const f = fn(ev, env);
       // Arithmetic and comparisons force their arguments in order anyway: no thunks.
       if (f instanceof PrimOp && f.strict && f.arity === 1) return ev.callPrimOp(f, [xc(ev, env)], pos);
+      if (f instanceof NixLambda && f.expr.formals === undefined) {
+        // EvalCore.applyLambda's plain-argument case, inline: the commonest call, two frames fewer.
+        const body = f.expr.body;
+        const env2 = new Env(f.env, ev.maybeThunk(x, env), NO_SLOTS);
+        if (++ev.callDepth > ev.maxCallDepth) throw ev.callDepthError(pos);
+        try {
+          const c = body.code;
+          return (c !== undefined ? c : codeOf(body))(ev, env2);
+        } finally {
+          ev.callDepth--;
+        }
+      }
       return ev.call1(f, ev.maybeThunk(x, env), pos);
     };
   }
   if (args.length === 2) {
     const [x, y] = argExprs as [Expr, Expr];
+    const fo = operandOf(e.fn);
+    const xo = operandOf(x);
+    const yo = operandOf(y);
+    if (fo !== undefined && fo.level >= 0 && xo !== undefined && yo !== undefined) {
+      // `n - 1`, `a < b`, `f x y` on variables and literals (most arithmetic): one closure, no child calls.
+      const { level: fl, displ: fd } = fo;
+      const { level: xl, displ: xd, value: xv } = xo;
+      const { level: yl, displ: yd, value: yv } = yo;
+      return (ev, env) => {
+        const f = slotValue(ev, env, fl, fd);
+        if (f instanceof PrimOp && f.strict && f.arity === 2) {
+          const a = xl < 0 ? xv : slotValue(ev, env, xl, xd);
+          const b = yl < 0 ? yv : slotValue(ev, env, yl, yd);
+          if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
+            const r = safeIntOp(f.intOp, a, b);
+            if (r !== undefined) return r;
+          }
+          const fn2 = f.fn2;
+          return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
+        }
+        return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
+      };
+    }
     const [xc, yc] = args as [Code, Code];
     return (ev, env) => {
       const f = fn(ev, env);
@@ -199,12 +296,11 @@ function buildLet(e: ELet, body: Code): Code {
   const defs: readonly AttrDef[] = [...attrs.attrs.values()];
   const plain = attrs.inheritFromExprs === undefined || attrs.inheritFromExprs.length === 0;
   return (ev, env) => {
-    const env2 = new Env(env, new Array<Lazy>(defs.length));
+    const env2 = Env.sized(env, defs.length);
     if (plain) {
-      const vals = env2.vals;
       for (let i = 0; i < defs.length; i++) {
         const def = defs[i]!;
-        vals[def.displ!] = ev.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+        env2.set(def.displ!, ev.maybeThunk(def.expr, def.kind === "inherited" ? env : env2));
       }
     } else ev.fillLetEnv(attrs, env, env2);
     return body(ev, env2);

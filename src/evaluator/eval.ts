@@ -8,7 +8,7 @@
  */
 import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
-import { type Code, codeOf } from "./compile.js";
+import { type Code, codeOf, speculate, speculationOf } from "./compile.js";
 import {
   AttrShape,
   Env,
@@ -29,6 +29,8 @@ import {
   type NixInt,
   intToBig,
   mkInt,
+  NO_SLOTS,
+  SPECULATED,
 } from "./values.js";
 
 export const noPos: Pos = { file: NONE_FILE, line: 0, column: 0 };
@@ -180,6 +182,10 @@ export class EvalCore {
     const a = t.a;
     const b = t.b;
     let v: Value;
+    if (b === SPECULATED) {
+      t.b = FORCED;
+      return a as Value;
+    }
     if (b instanceof Env) {
       t.b = BLACKHOLE_EXPR;
       try {
@@ -195,7 +201,9 @@ export class EvalCore {
       if (b === FORCED) return a as Value;
       t.b = BLACKHOLE_APP;
       try {
-        v = this.call1(this.force(a as Lazy), b as Lazy, noPos);
+        const f = this.force(a as Lazy);
+        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda.
+        v = f instanceof NixLambda && f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, noPos) : this.call1(f, b as Lazy, noPos);
       } catch (err) {
         t.b = b;
         throw err;
@@ -218,13 +226,22 @@ export class EvalCore {
         if (r.kind === "static") {
           let en = env;
           for (let l = r.level; l > 0; l--) en = en.up!;
-          const v = en.vals[r.displ];
+          const v = en.get(r.displ);
           if (v !== undefined) return v;
         }
         return new Thunk(e, env);
       }
       case "lambda":
         return new NixLambda(e, env);
+      case "call": {
+        let sp = e.spec;
+        if (sp === undefined) sp = e.spec = speculationOf(e);
+        if (sp !== null) {
+          const t = speculate(sp, env);
+          if (t !== undefined) return t;
+        }
+        return new Thunk(e, env);
+      }
       default:
         return new Thunk(e, env);
     }
@@ -276,13 +293,14 @@ export class EvalCore {
 
   /** `inherit (src) …` in a let: the defs of `attrs` into the new env `env2`. */
   fillLetEnv(attrs: EAttrs, env: Env, env2: Env): void {
-    const vals = env2.vals;
     const sources = this.inheritSources(attrs, env2);
     for (const def of attrs.attrs.values()) {
-      vals[def.displ!] =
+      env2.set(
+        def.displ!,
         sources !== undefined && def.kind === "inheritedFrom"
           ? this.inheritedFrom(def.expr, sources, env2)
-          : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2);
+          : this.maybeThunk(def.expr, def.kind === "inherited" ? env : env2),
+      );
     }
   }
 
@@ -296,9 +314,9 @@ export class EvalCore {
     const r = e.resolution!;
     let en = env;
     for (let l = r.level; l > 0; l--) en = en.up!;
-    if (r.kind === "static") return en.vals[r.displ]!;
+    if (r.kind === "static") return en.get(r.displ)!;
     for (;;) {
-      const attrs = this.force(en.vals[0]!);
+      const attrs = this.force(en.v0!);
       if (!(attrs instanceof NixAttrs)) throw this.typeError("a set", attrs, e.pos, "while evaluating the first subexpression of a with expression");
       const v = attrs.get(e.name);
       if (v !== undefined) return v;
@@ -376,14 +394,16 @@ export class EvalCore {
         return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
       }
       if (!e.attrs.has("__overrides")) {
-        // The rec env's slots are in definition order too (bind.ts): the set shares them.
-        const env2 = new Env(env, new Array<Lazy>(defs.length));
-        const vals = env2.vals;
+        // The rec env's slots are in definition order too (bind.ts): the set has the same values.
+        const env2 = Env.sized(env, defs.length);
+        const vals = new Array<Lazy>(defs.length);
         const sources = this.inheritSources(e, env2);
         for (let i = 0; i < defs.length; i++) {
           const def = defs[i]!;
           const en = def.kind === "inherited" ? env : env2;
-          vals[def.displ!] = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, en) : this.maybeThunk(def.expr, en);
+          const v = sources !== undefined && def.kind === "inheritedFrom" ? this.inheritedFrom(def.expr, sources, en) : this.maybeThunk(def.expr, en);
+          env2.set(def.displ!, v);
+          vals[def.displ!] = v;
         }
         return NixAttrs.fromShape(lit.shape, vals, lit.posSources);
       }
@@ -391,8 +411,7 @@ export class EvalCore {
     const map = new Map<string, Lazy>();
     let dynEnv = env;
     if (e.rec) {
-      const env2 = new Env(env, new Array<Lazy>(e.attrs.size));
-      const vals = env2.vals;
+      const env2 = Env.sized(env, e.attrs.size);
       const overrides = e.attrs.get("__overrides");
       const sources = this.inheritSources(e, env2);
       for (const [name, def] of e.attrs) {
@@ -404,17 +423,17 @@ export class EvalCore {
             : overrides === undefined
               ? this.maybeThunk(def.expr, en)
               : new Thunk(def.expr, en);
-        vals[def.displ!] = v;
+        env2.set(def.displ!, v);
         map.set(name, v);
       }
       dynEnv = env2;
       if (overrides !== undefined) {
-        const ov = this.force(vals[overrides.displ!]!);
+        const ov = this.force(env2.get(overrides.displ!)!);
         if (!(ov instanceof NixAttrs)) throw this.typeError("a set", ov, overrides.pos, "while evaluating the `__overrides` attribute");
         for (const [name, v] of ov.map) {
           map.set(name, v);
           const def = e.attrs.get(name);
-          if (def !== undefined) vals[def.displ!] = v;
+          if (def !== undefined) env2.set(def.displ!, v);
         }
       }
     } else {
@@ -473,7 +492,7 @@ export class EvalCore {
         // `a: b: …` given several arguments: enter the inner lambda without making it a value
         // (what calling the outer one would return at once, at no call depth).
         while (i + 1 < n && le.formals === undefined && le.body.kind === "lambda") {
-          lenv = new Env(lenv, [args[i]!]);
+          lenv = new Env(lenv, args[i]!, NO_SLOTS);
           le = le.body;
           i++;
         }
@@ -536,7 +555,7 @@ export class EvalCore {
   call2(f: Value, a: Lazy, b: Lazy, pos: Pos): Value {
     if (f instanceof NixLambda) {
       const e = f.expr;
-      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, [a]), b, pos);
+      if (e.formals === undefined && e.body.kind === "lambda") return this.applyLambda(e.body, new Env(f.env, a, NO_SLOTS), b, pos);
       return this.call1(this.applyLambda(e, f.env, a, pos), b, pos);
     }
     return this.callFunction(f, [a, b], pos);
@@ -551,13 +570,12 @@ export class EvalCore {
     let env: Env;
     const formals = e.formals;
     if (formals === undefined) {
-      env = new Env(closure, [arg]);
+      env = new Env(closure, arg, NO_SLOTS);
     } else {
       const entries = formals.entries;
       const hasArg = e.arg !== undefined ? 1 : 0;
-      const vals = new Array<Lazy>(entries.length + hasArg);
-      env = new Env(closure, vals);
-      if (hasArg) vals[0] = arg;
+      env = Env.sized(closure, entries.length + hasArg);
+      if (hasArg) env.v0 = arg;
       const attrs = this.force(arg);
       if (!(attrs instanceof NixAttrs)) {
         throw this.typeError("a set", attrs, pos, `while evaluating the value passed for the lambda argument`);
@@ -567,10 +585,10 @@ export class EvalCore {
         const fm = entries[k]!;
         const v = attrs.get(fm.name);
         if (v !== undefined) {
-          vals[k + hasArg] = v;
+          env.set(k + hasArg, v);
           used++;
         } else if (fm.default !== undefined) {
-          vals[k + hasArg] = this.maybeThunk(fm.default, env);
+          env.set(k + hasArg, this.maybeThunk(fm.default, env));
         } else {
           throw new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, pos).addTrace(
             `from call site`,
@@ -584,15 +602,31 @@ export class EvalCore {
         throw new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, pos);
       }
     }
-    if (++this.callDepth > this.maxCallDepth) {
-      this.callDepth = 0;
-      throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
-    }
+    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return this.eval(e.body, env);
     } finally {
       this.callDepth--;
     }
+  }
+
+  /** `f arg` for a lambda `x: …` (no formals): applyLambda's plain case, for the hottest callers. */
+  applyPlain(f: NixLambda, arg: Lazy, pos: Pos): Value {
+    const body = f.expr.body;
+    const env = new Env(f.env, arg, NO_SLOTS);
+    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
+    try {
+      const c = body.code;
+      return (c !== undefined ? c : codeOf(body))(this, env);
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  /** Nix's max-call-depth error (the depth is reset, so the error can be reported). */
+  callDepthError(pos: Pos): RecursionError {
+    this.callDepth = 0;
+    return new RecursionError("stack overflow; max-call-depth exceeded", pos);
   }
 
   // ---------- operators ----------

@@ -67,6 +67,8 @@ export class Evaluator extends EvalCore {
   /** Names of the base environment in slot order (for the binder). */
   readonly baseNames: string[] = [];
   readonly baseEnv: Env;
+  /** The base env's slots, in order (scopedImport extends a copy). */
+  private readonly baseSlots: Lazy[] = [];
   /** The `builtins` attribute set. */
   readonly builtins: NixAttrs;
   /** Parsed sources by file name (for error excerpts). */
@@ -86,8 +88,7 @@ export class Evaluator extends EvalCore {
     setStoreLocation(options.store.storeDir, (p) => options.store.toRealPath(p));
     const builtinsMap = new Map<string, Lazy>();
     this.builtins = new NixAttrs(builtinsMap);
-    const vals: Lazy[] = [];
-    this.baseEnv = new Env(null, vals);
+    const vals = this.baseSlots;
     const addBase = (name: string, v: Lazy): void => {
       this.baseNames.push(name);
       vals.push(v);
@@ -115,6 +116,7 @@ export class Evaluator extends EvalCore {
     define("true", true);
     define("false", false);
     define("null", null);
+    this.baseEnv = Env.fromSlots(null, vals);
   }
 
   // ---------- parsing and importing ----------
@@ -165,10 +167,10 @@ export class Evaluator extends EvalCore {
     const text = readSourceFile(p);
     const names = scope.keys();
     const { expr } = this.parse(text, p, dirname(p), names);
-    const vals = [...this.baseEnv.vals];
+    const vals = [...this.baseSlots];
     for (const n of names) vals.push(scope.get(n)!);
     // Shadowing: names already in the base env are resolved by the binder to their last slot.
-    return this.eval(expr, new Env(null, vals));
+    return this.eval(expr, Env.fromSlots(null, vals));
   }
 
   // ---------- store ----------

@@ -48,14 +48,58 @@ export class NixPath {
   constructor(readonly path: string) {}
 }
 
-/** A runtime environment: one per scope instance (let, rec, lambda call, with). */
+/** The slots beyond the first of an env that has at most one (shared; frozen, so a stray write throws). */
+export const NO_SLOTS: Lazy[] = Object.freeze([]) as unknown as Lazy[];
+
+/**
+ * A runtime environment: one per scope instance (let, rec, lambda call, with). Slot 0 is a field
+ * of its own and the others are in `vals` (slot d at d - 1), so the commonest env, a lambda's
+ * one argument, is a single small object with no array.
+ */
 export class Env {
   constructor(
     readonly up: Env | null,
+    /** Slot 0; undefined while unset. */
+    public v0: Lazy | undefined,
+    /** Slots 1.. (slot d at index d - 1); NO_SLOTS for an env of one slot or none. */
     readonly vals: Lazy[],
     /** For a `with` env: distance to the next enclosing with env, -1 when none; -2 for other envs. */
     readonly prevWith: number = -2,
   ) {}
+
+  /** An env of `n` unset slots. */
+  static sized(up: Env | null, n: number): Env {
+    return new Env(up, undefined, n > 1 ? envSlots(n - 1) : NO_SLOTS);
+  }
+
+  /** An env holding `slots` (slot d = slots[d]). */
+  static fromSlots(up: Env | null, slots: readonly Lazy[]): Env {
+    const env = Env.sized(up, slots.length);
+    for (let d = 0; d < slots.length; d++) env.set(d, slots[d]!);
+    return env;
+  }
+
+  /** Slot `d`; undefined while unset. */
+  get(d: number): Lazy | undefined {
+    return d === 0 ? this.v0 : this.vals[d - 1];
+  }
+
+  set(d: number, v: Lazy): void {
+    if (d === 0) this.v0 = v;
+    else this.vals[d - 1] = v;
+  }
+}
+
+/**
+ * A new env's slots 1.., all unset. Every env's array gets the same elements kind (holey, any
+ * value) whatever its slots hold, so compiled slot reads see one array map and need not
+ * deoptimise when, say, a slot is a small int in one env and a thunk in the next.
+ */
+export function envSlots(n: number): Lazy[] {
+  const a = new Array<Lazy>(n);
+  // A non-Smi store makes it HOLEY_ELEMENTS (and, by allocation-site feedback, later arrays).
+  if (n > 0) a[0] = undefined as unknown as Lazy;
+  return a;
 }
 
 export class NixLambda {
@@ -114,10 +158,18 @@ export const BLACKHOLE_APP: object = Object.freeze({ blackhole: "app" });
 export const FORCED: object = Object.freeze({ forced: true });
 
 /**
+ * In `b` of a thunk whose value `a` was computed ahead, because that could neither fail nor
+ * diverge (safe-int arithmetic on known values, compile.ts speculate): forcing it only flips `b`
+ * to FORCED, and until then it is unforced to all that looks (the printer's `<CODE>`), as in Nix.
+ */
+export const SPECULATED: object = Object.freeze({ speculated: true });
+
+/**
  * A suspended computation; see EvalCore.force. Two fields only (millions of these are live
  * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
  * application thunk (`f x`, e.g. genList/map elements) has `a` = function, `b` = argument (never
- * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value.
+ * an Env). While forced, `b` is a BLACKHOLE_* marker; once forced, `b` is FORCED and `a` the value
+ * (SPECULATED: `a` is the value already, not yet asked for).
  */
 export class Thunk {
   constructor(
@@ -150,15 +202,45 @@ const noSources: readonly PosSource[] = [];
 
 /**
  * The names of an attribute-set literal, shared by every set it makes: such a set is just a
- * values array in `names` order (no Map of its own), like a hidden class.
+ * values array in `names` order (no Map of its own), like a hidden class. Also the names of a
+ * set built already sorted (listToAttrs): then looked up by binary search, as Nix does, with no Map.
  */
 export class AttrShape {
-  readonly index: Map<string, number>;
+  private readonly index: Map<string, number> | undefined;
   readonly sorted: readonly string[];
-  constructor(readonly names: readonly string[]) {
-    this.index = new Map(names.map((n, i) => [n, i]));
-    // Byte strings: JS code unit order equals byte order.
-    this.sorted = [...names].sort();
+  /** `isSorted`: `names` are distinct and in byte order. */
+  constructor(
+    readonly names: readonly string[],
+    isSorted = false,
+  ) {
+    if (isSorted) {
+      this.index = undefined;
+      this.sorted = names;
+    } else {
+      this.index = new Map(names.map((n, i) => [n, i]));
+      // Byte strings: JS code unit order equals byte order.
+      this.sorted = [...names].sort();
+    }
+  }
+
+  /** Position of `name` in `names`, -1 when absent. */
+  indexOf(name: string): number {
+    const m = this.index;
+    if (m !== undefined) {
+      const i = m.get(name);
+      return i === undefined ? -1 : i;
+    }
+    const names = this.names;
+    let lo = 0;
+    let hi = names.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const n = names[mid]!;
+      if (n === name) return mid;
+      if (n < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 }
 
@@ -255,8 +337,8 @@ export class NixAttrs {
   get(name: string): Lazy | undefined {
     if (this.flat !== undefined) return this.flat.get(name);
     if (this.depth < 0) {
-      const i = (this.p as AttrShape).index.get(name);
-      return i === undefined ? undefined : (this.q as readonly Lazy[])[i];
+      const i = (this.p as AttrShape).indexOf(name);
+      return i < 0 ? undefined : (this.q as readonly Lazy[])[i];
     }
     const v = (this.q as NixAttrs).get(name);
     return v !== undefined ? v : (this.p as NixAttrs).get(name);
@@ -264,7 +346,7 @@ export class NixAttrs {
 
   has(name: string): boolean {
     if (this.flat !== undefined) return this.flat.has(name);
-    if (this.depth < 0) return (this.p as AttrShape).index.has(name);
+    if (this.depth < 0) return (this.p as AttrShape).indexOf(name) >= 0;
     return (this.q as NixAttrs).has(name) || (this.p as NixAttrs).has(name);
   }
 

@@ -4,7 +4,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { type Lazy, NixAttrs, NixPath, type Value } from "../values.js";
+import { AttrShape, type Lazy, NixAttrs, NixPath, type Value } from "../values.js";
 import { applyLazy } from "./lists.js";
 
 /** Nix's position attrset { file, line, column }. */
@@ -61,18 +61,53 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__listToAttrs", 1, ([l], pos) => {
     const xs = ev.forceList(l!, pos, "while evaluating the argument passed to builtins.listToAttrs");
-    const m = new Map<string, Lazy>();
+    // As Nix: gather, then sort (no hash map of all names). Every element with a value is kept
+    // here; of equal names the first wins when sorting below, which is what skipping seen names does.
+    const names = new Array<string>(xs.length);
+    const vals = new Array<Lazy>(xs.length);
+    let n = 0;
+    // The names so far, made only if an element has no value (then it matters whether its name is new).
+    let seen: Set<string> | undefined;
     for (const x of xs) {
       const e = ev.forceAttrs(x, pos, "while evaluating an element of the list passed to builtins.listToAttrs");
-      const n = e.get("name");
-      if (n === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
-      const name = ev.forceStringNoCtx(n, pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
-      if (m.has(name)) continue;
+      const nm = e.get("name");
+      if (nm === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+      const name = ev.forceStringNoCtx(nm, pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
       const v = e.get("value");
-      if (v === undefined) throw new EvalError("attribute 'value' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
-      m.set(name, v);
+      if (v === undefined) {
+        // Only a name not seen before needs its value.
+        seen ??= new Set(names.slice(0, n));
+        if (!seen.has(name)) throw new EvalError("attribute 'value' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+        continue;
+      }
+      seen?.add(name);
+      names[n] = name;
+      vals[n] = v;
+      n++;
     }
-    return new NixAttrs(m);
+    names.length = n;
+    vals.length = n;
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = names[i - 1]! < names[i]!;
+    if (sorted) return NixAttrs.fromShape(new AttrShape(names, true), vals, []);
+    // Stable (TimSort): of equal names, the first in the list comes first.
+    const order = new Array<number>(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => {
+      const x = names[a]!;
+      const y = names[b]!;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    const outNames: string[] = [];
+    const outVals: Lazy[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = order[i]!;
+      const name = names[k]!;
+      if (outNames.length > 0 && outNames[outNames.length - 1] === name) continue;
+      outNames.push(name);
+      outVals.push(vals[k]!);
+    }
+    return NixAttrs.fromShape(new AttrShape(outNames, true), outVals, []);
   });
   def("__intersectAttrs", 2, ([a, b], pos) => {
     const x = attrs(a!, pos, "intersectAttrs");

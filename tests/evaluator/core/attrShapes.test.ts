@@ -15,6 +15,11 @@ const cases: string[] = [
   "let s = rec { a = 1; b = a; __overrides = { a = 5; }; }; in [ s.a s.b ]",
   "builtins.toJSON { b = [ { y = 1; x = 2; } ]; a = { }; }",
   "builtins.zipAttrsWith (n: vs: vs) [ { a = 1; b = 2; } { b = 3; c = 4; } ]",
+  // listToAttrs gathers and sorts (binary-search lookups): first of equal names wins, a repeated name needs no value.
+  "let s = builtins.listToAttrs (map (i: { name = \"k${toString (i - i / 7 * 7)}\"; value = i; }) (builtins.genList (x: x) 50)); in [ s s.k3 (s ? k9) (s ? k0) (s.k9 or 0) (builtins.attrNames s) (s // { k1 = 0; }) (builtins.attrValues s) ]",
+  "builtins.listToAttrs [ { name = \"b\"; value = 1; } { name = \"a\"; value = 2; } { name = \"b\"; } { name = \"c\"; value = 4; } ]",
+  "let s = builtins.listToAttrs [ { name = \"a\"; value = 1; } { name = \"b\"; value = 2; } ]; in [ s (s ? a) s.b (s == { a = 1; b = 2; }) (builtins.mapAttrs (n: v: v + 1) s) ]",
+  "builtins.listToAttrs [ ]",
 ];
 
 describe.skipIf(!haveTools("nix-instantiate"))("attribute-set literals vs Nix 2.8", () => {
