@@ -10,7 +10,7 @@
  * Children deeper than MAX_INLINE_DEPTH below the node being compiled are compiled when first
  * evaluated instead: compiling never recurses deeper than that, however deep the expression.
  */
-import type { AttrDef, EAttrs, ELet, Expr } from "./ast.js";
+import type { AttrDef, EAttrs, ELet, Expr, Pos } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
 import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, SPECULATED, Thunk, type Value } from "./values.js";
 
@@ -107,6 +107,16 @@ export function speculate(sp: Speculation, env: Env): Thunk | undefined {
   if (typeof a !== "number" || typeof b !== "number") return undefined;
   const r = safeIntOp(f.intOp, a, b);
   return r === undefined ? undefined : new Thunk(r, SPECULATED);
+}
+
+/** A strict two-argument builtin on its forced arguments: safe-int arithmetic inline, else the builtin. */
+function strictPrimOp2(ev: EvalCore, f: PrimOp, a: Value, b: Value, pos: Pos): Value {
+  if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
+    const r = safeIntOp(f.intOp, a, b);
+    if (r !== undefined) return r;
+  }
+  const fn2 = f.fn2;
+  return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
 }
 
 function build(e: Expr, depth: number): Code {
@@ -250,14 +260,7 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       return (ev, env) => {
         const f = slotValue(ev, env, fl, fd);
         if (f instanceof PrimOp && f.strict && f.arity === 2) {
-          const a = xl < 0 ? xv : slotValue(ev, env, xl, xd);
-          const b = yl < 0 ? yv : slotValue(ev, env, yl, yd);
-          if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
-            const r = safeIntOp(f.intOp, a, b);
-            if (r !== undefined) return r;
-          }
-          const fn2 = f.fn2;
-          return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
+          return strictPrimOp2(ev, f, xl < 0 ? xv : slotValue(ev, env, xl, xd), yl < 0 ? yv : slotValue(ev, env, yl, yd), pos);
         }
         return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
       };
@@ -267,13 +270,7 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       const f = fn(ev, env);
       if (f instanceof PrimOp && f.strict && f.arity === 2) {
         const a = xc(ev, env);
-        const b = yc(ev, env);
-        if (typeof a === "number" && typeof b === "number" && f.intOp !== 0) {
-          const r = safeIntOp(f.intOp, a, b);
-          if (r !== undefined) return r;
-        }
-        const fn2 = f.fn2;
-        return fn2 !== undefined ? ev.callPrimOp2(f, fn2, a, b, pos) : ev.callPrimOp(f, [a, b], pos);
+        return strictPrimOp2(ev, f, a, yc(ev, env), pos);
       }
       return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
     };
