@@ -5,8 +5,9 @@
 // Packages in node_modules stay external. Two source rewrites keep the bundle behaving as tsc's output:
 //  - import.meta.url in each module is the URL of that module's file in dist/, so paths built from it
 //    (package.json, workers, bin/) are the same as in the unbundled build;
-//  - src/deferred.ts gets the bundle's own loader (deferredBundle.ts), which requires each deferred
-//    module's chunk; deferred.json (written here from esbuild's metafile) names those chunks.
+//  - src/deferred.ts gets a bundle's own loader: in the ES-module bundle deferredBundle.ts, which
+//    requires each deferred module's chunk (deferred.json, written here from esbuild's metafile, names
+//    them); in the CommonJS bundles below deferredCjs.ts, which has them bundled in.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { build } from "esbuild";
@@ -122,6 +123,4 @@ const deferredChunks = Object.fromEntries(
     return [name, chunkOf[spec]];
   }),
 );
-// Which sources each output holds (tests map the chunks a command loaded back to modules).
-await writeFile(join(outdir, "meta.json"), JSON.stringify(Object.fromEntries(Object.entries(metafile.outputs).filter(([f]) => f.endsWith(".js")).map(([f, o]) => [f.split("/").pop(), Object.keys(o.inputs)]))));
 await writeFile(join(outdir, "deferred.json"), `${JSON.stringify(deferredChunks, null, 2)}\n`);

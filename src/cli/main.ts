@@ -34,4 +34,3 @@ export async function main(argv: string[]): Promise<void> {
     else if (!reportKnownError(err)) throw err;
   }
 }
-

@@ -16,3 +16,10 @@ export function writeOutput(fd: 1 | 2, data: Buffer): void {
     (fd === 1 ? process.stdout : process.stderr).write(data.subarray(done));
   }
 }
+
+/** A command's buffered result (strings of one char per byte, as "latin1"): written out, its exit code set. */
+export function writeResult(r: { readonly stdout: string; readonly stderr: string; readonly exitCode: number }): void {
+  writeOutput(1, Buffer.from(r.stdout, "latin1"));
+  writeOutput(2, Buffer.from(r.stderr, "latin1"));
+  process.exitCode = r.exitCode;
+}

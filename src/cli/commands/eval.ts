@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { writeOutput } from "../writeOutput.js";
+import { writeResult } from "../writeOutput.js";
 
 interface EvalFlags {
   expr?: string;
@@ -61,8 +61,6 @@ export function registerEval(program: Command): void {
         cwd: process.cwd(),
         env: { ...process.env },
       });
-      writeOutput(1, Buffer.from(r.stdout, "latin1"));
-      writeOutput(2, Buffer.from(r.stderr, "latin1"));
-      process.exitCode = r.exitCode;
+      writeResult(r);
     });
 }

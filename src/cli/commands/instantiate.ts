@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { parseInstantiateArgs } from "../../evaluator/cli/parseArgs.js";
 import { reportErrors } from "../reportError.js";
-import { writeOutput } from "../writeOutput.js";
+import { writeResult } from "../writeOutput.js";
 
 /** `nixoci instantiate`: nix-instantiate (evaluate, --eval, --parse, write .drv files). */
 export function registerInstantiate(program: Command): void {
@@ -29,14 +29,12 @@ export async function runInstantiateCommand(args: string[]): Promise<void> {
   // Loaded on use: keeps other commands' start-up free of the evaluator.
   const { runInstantiateCli } = await import("../../evaluator/cli/runInstantiate.js");
   const r = await runInstantiateCli(options);
-  writeOutput(1, Buffer.from(r.stdout, "latin1"));
-  writeOutput(2, Buffer.from(r.stderr, "latin1"));
-  process.exitCode = r.exitCode;
+  writeResult(r);
 }
 
 /**
- * `nixoci instantiate ARGS` without commander (main.ts, and bin/nixoci.cjs from a CommonJS bundle
- * of its own): commander would only have dropped a leading "--". Errors end as main() ends them.
+ * `nixoci instantiate ARGS` without commander (bin/nixoci.cjs runs it from a CommonJS bundle of its
+ * own): commander would only have dropped a leading "--". Errors end as main() ends them.
  */
 export function instantiatePlain(args: readonly string[]): Promise<void> {
   return reportErrors(() => runInstantiateCommand(args[0] === "--" ? args.slice(1) : [...args]));
