@@ -259,14 +259,17 @@ export class EvalCore {
   interpret(e: Expr, env: Env): Value {
     switch (e.kind) {
       case "hasAttr": {
+        // `s ? a.b` forces `s` and `s.a`, never the last value: `{ a = throw ""; } ? a` is true.
         let v = this.eval(e.expr, env);
-        for (const a of e.path) {
+        const path = e.path;
+        for (let i = 0; ; i++) {
           if (!(v instanceof NixAttrs)) return false;
+          const a = path[i]!;
           const x = v.get(a.name !== undefined ? a.name : this.evalAttrName(a.expr, env));
           if (x === undefined) return false;
+          if (i === path.length - 1) return true;
           v = this.force(x);
         }
-        return true;
       }
       case "float":
         return new NixFloat(e.value);

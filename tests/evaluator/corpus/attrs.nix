@@ -12,6 +12,8 @@
   hasAttr = { a = { b = 1; }; } ? a.b;
   hasAttrMissing = { a = 1; } ? b;
   hasAttrOnNonSet = 1 ? a;
+  # `?` forces the sets on its path, never the value it finds.
+  hasAttrValueUnforced = [ ({ a = throw "unforced"; } ? a) ({ a = { b = abort "unforced"; }; } ? a.b) ({ a = 1; } ? a.b) ];
   update = { a = 1; b = 2; } // { b = 3; c = 4; };
   updateShallow = { a = { x = 1; }; } // { a = { y = 2; }; };
   updateChain = { a = 1; } // { b = 2; } // { a = 3; };
