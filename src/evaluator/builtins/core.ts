@@ -5,6 +5,7 @@ import type { Pos } from "../ast.js";
 import { addInt, divInt, isFunction, mulInt, subInt, typeOf } from "../eval.js";
 import { AbortError, AssertionError, EvalError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
+import { formatGeneral } from "../lib/float.js";
 import { printValue } from "../print.js";
 import { type Lazy, NixAttrs, NixFloat, type NixInt, NixLambda, NixPath, NixString, PrimOp, PrimOpApp, type Value, fromBytes, intToBig, isInt, mkInt } from "../values.js";
 
@@ -137,17 +138,25 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   bit("__bitXor", (a, b) => a ^ b);
   const lessThan = (a: Lazy, b: Lazy, pos: Pos): boolean => ev.lessThan(ev.force(a), ev.force(b), pos);
   def("__lessThan", 2, (args, pos) => lessThan(args[0]!, args[1]!, pos), true, lessThan);
+  // As current Nix: the argument goes through a double; an int comes back unchanged, but one the
+  // double cannot hold exactly is an error (Nix 2.8's result was undefined, NixOS/nix#12899).
+  const bug = "Due to a bug (see https://github.com/NixOS/nix/issues/12899)";
+  const future = "Future Nix versions might implement the correct behavior.";
   const round = (name: string, f: (x: number) => number): void =>
     def(name, 1, ([x], pos) => {
       const v = ev.force(x!);
-      if (typeof v === "number" || typeof v === "bigint") return v;
-      if (!(v instanceof NixFloat)) throw ev.typeError("a float", v, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`);
-      const r = f(v.value);
-      // Nix converts through a double → int64 cast; out-of-range values are errors in current Nix.
-      if (!Number.isFinite(r) || r >= 2 ** 63 || r < -(2 ** 63)) {
-        throw new EvalError(`float ${v.value} does not fit in a 64-bit integer`, pos);
+      const intArg = typeof v === "number" || typeof v === "bigint";
+      if (!intArg && !(v instanceof NixFloat)) throw ev.typeError("a float", v, pos, `while evaluating the first argument passed to builtins.${name.slice(2)}`);
+      // Number(bigint) rounds to nearest, as C++'s int64 → double conversion does.
+      const r = f(intArg ? Number(v) : v.value);
+      if (!(r >= -(2 ** 63) && r < 2 ** 63)) {
+        if (intArg) throw new EvalError(`${bug} the NixInt argument ${v} caused undefined behavior in previous Nix versions.\n\t${future}`, pos);
+        throw new EvalError(`NixFloat argument ${formatGeneral(v.value)} is not in the range of NixInt`, pos);
       }
-      return mkInt(BigInt(r));
+      if (intArg && BigInt(r) !== BigInt(v)) {
+        throw new EvalError(`${bug} a loss of precision occurred in previous Nix versions because the NixInt argument ${v} was rounded to ${BigInt(r)}.\n\t${future}`, pos);
+      }
+      return intArg ? v : mkInt(BigInt(r));
     });
   round("__ceil", Math.ceil);
   round("__floor", Math.floor);

@@ -21,6 +21,7 @@ const cases: string[] = [
   "[ (builtins.ceil 9007199254740993.0) (builtins.floor (-1.0e18)) (builtins.length (builtins.genList (x: x) 3)) (builtins.elemAt [ 1 2 3 ] 2) ]",
   `builtins.genericClosure { startSet = [ { key = 9007199254740993; } { key = ${S} + 2; } { key = 2; } { key = 2.0; } ]; operator = _: [ ]; }`,
   "builtins.substring 1 9223372036854775807 \"hello\"",
+  "[ (builtins.floor 9007199254740992) (builtins.ceil (-9007199254740992)) (builtins.floor (-4611686018427387904)) ]",
 ];
 // Nix 2.8 wraps around on overflow; current Nix (its lang suite: eval-fail-overflowing-*) reports it.
 const overflows: [string, string][] = [
@@ -31,6 +32,17 @@ const overflows: [string, string][] = [
   ["builtins.mul 3037000500 3037000500", "integer overflow in multiplying 3037000500 * 3037000500"],
   ["builtins.add 9007199254740991 9223372036854775000", "integer overflow in adding 9007199254740991 + 9223372036854775000"],
   ["1 / 0", "division by zero"],
+  // floor/ceil take their argument through a double: an int the double does not hold exactly is
+  // an error in current Nix (its result was undefined in Nix 2.8, NixOS/nix#12899). (First lines.)
+  [
+    "builtins.floor 9223372036854775807",
+    "Due to a bug (see https://github.com/NixOS/nix/issues/12899) the NixInt argument 9223372036854775807 caused undefined behavior in previous Nix versions.",
+  ],
+  [
+    "builtins.ceil 9007199254740993",
+    "Due to a bug (see https://github.com/NixOS/nix/issues/12899) a loss of precision occurred in previous Nix versions because the NixInt argument 9007199254740993 was rounded to 9007199254740992.",
+  ],
+  ["builtins.floor 1.0e300", "NixFloat argument 1e+300 is not in the range of NixInt"],
 ];
 
 describe.skipIf(!haveTools("nix-instantiate"))("integers at the edges of the number representation, vs Nix 2.8", () => {
