@@ -9,6 +9,7 @@
 import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
 import { type Code, codeOf, speculate, speculationOf } from "./compile.js";
+import { printForError } from "./printForError.js";
 import {
   AttrShape,
   Env,
@@ -517,7 +518,7 @@ export class EvalCore {
         f = this.callFunction(functor, [f, args[i]!], pos);
         i++;
       } else {
-        throw new EvalError(`attempt to call something which is not a function but ${showType(f)}`, pos);
+        throw new EvalError(`attempt to call something which is not a function but ${showType(f)}: ${printForError(f)}`, pos);
       }
     }
     return f;
@@ -761,7 +762,7 @@ export class EvalCore {
         return s;
       }
     }
-    throw new EvalError(`cannot coerce ${showType(v)} to a string`, pos);
+    throw new EvalError(`cannot coerce ${showType(v)} to a string: ${printForError(v)}`, pos);
   }
 
   /** Set by the evaluator (lib/float's formatFloatToString). */
@@ -843,14 +844,13 @@ export class EvalCore {
         if (!this.eqLazy(a[i]!, b[i]!, pos)) return this.lessThan(this.force(a[i]!), this.force(b[i]!), pos);
       }
     }
-    if (typeOf(a) === typeOf(b) && !(typeof a === "number" || typeof a === "bigint" || a instanceof NixFloat)) {
-      throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
-    }
-    throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}`, pos);
+    const values = `${printForError(a)} and ${printForError(b)}`;
+    if (typeOf(a) === typeOf(b)) throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}; values of that type are incomparable (values are ${values})`, pos);
+    throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}; values are ${values}`, pos);
   }
 
   typeError(expected: string, v: Value, pos: Pos | undefined, ctx?: string): EvalError {
-    const err = new EvalError(`expected ${expected} but found ${showType(v)}`, pos);
+    const err = new EvalError(`expected ${expected} but found ${showType(v)}: ${printForError(v)}`, pos);
     if (ctx !== undefined) err.addTrace(ctx, pos);
     return err;
   }

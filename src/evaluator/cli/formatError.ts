@@ -29,7 +29,8 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
   const blocks: string[] = [];
   for (const f of [...err.frames].reverse()) {
     const lines = located(`${ELLIPSIS} ${f.message}`, f.pos, sources).split("\n");
-    blocks.push(lines.map((l, i) => (i === 0 ? pad + l : pad + "  " + l).replace(/\s+$/, "")).join("\n"));
+    // Nix indents a frame's "at" line two more than the error's; the code excerpt lines alike.
+    blocks.push(lines.map((l, i) => (i === 1 ? pad + "  " + l : pad + l).replace(/\s+$/, "")).join("\n"));
   }
   const last = located(err.message, err.pos, sources).split("\n");
   blocks.push(last.map((l, i) => (i === 0 ? `${pad}error: ${l}` : pad + l).replace(/\s+$/, "")).join("\n"));
