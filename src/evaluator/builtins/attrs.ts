@@ -50,7 +50,10 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     if (!s.has(name)) return null;
     return posToAttrs(s.posOf(name));
   });
-  def("__hasAttr", 2, ([n, a], pos) => attrs(a!, pos, "hasAttr", "second").has(str(n!, pos, "hasAttr")));
+  def("__hasAttr", 2, ([n, a], pos) => {
+    const name = str(n!, pos, "hasAttr");
+    return attrs(a!, pos, "hasAttr", "second").has(name);
+  });
   def("removeAttrs", 2, ([a, l], pos) => {
     const s = attrs(a!, pos, "removeAttrs");
     const names = ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.removeAttrs");
@@ -139,6 +142,7 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     return new NixAttrs(m, s.posSources);
   });
   def("__zipAttrsWith", 2, ([f, l], pos) => {
+    ev.forceFunction(f!, pos, "while evaluating the first argument passed to builtins.zipAttrsWith");
     const xs = ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.zipAttrsWith");
     const groups = new Map<string, Lazy[]>();
     for (const x of xs) {

@@ -67,7 +67,11 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   const noSuch = (p: string, pos: Pos, what = "opening file"): EvalError => new EvalError(`${what} '${p}': No such file or directory`, pos);
 
   def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos, "import"), pos));
-  def("scopedImport", 2, ([s, a], pos) => ev.scopedImport(ev.forceAttrs(s!, pos), path(a!, pos, "scopedImport"), pos));
+  // The path first, as Nix does.
+  def("scopedImport", 2, ([s, a], pos) => {
+    const file = path(a!, pos, "scopedImport");
+    return ev.scopedImport(ev.forceAttrs(s!, pos), file, pos);
+  });
   def("__readFile", 1, ([a], pos) => {
     const p = path(a!, pos, "readFile");
     // Files added by this evaluation to a store that only computes paths (--eval) are read from memory.

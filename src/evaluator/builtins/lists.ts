@@ -47,10 +47,11 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     if (v instanceof NixLambda || v instanceof PrimOp || v instanceof PrimOpApp) return v;
     return ev.forceFunction(v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
   };
-  const callBool = (f: Value, x: Lazy, pos: Pos, fn: string): boolean => {
+  /** `f x`, which must be a Boolean; `what` names f in the error ("filtering function"). */
+  const callBool = (f: Value, x: Lazy, pos: Pos, fn: string, what: string): boolean => {
     const r = ev.call1(f, x, pos);
     if (typeof r === "boolean") return r;
-    throw ev.typeError("a Boolean", r, pos, `while evaluating the return value of the filtering function passed to builtins.${fn}`);
+    throw ev.typeError("a Boolean", r, pos, `while evaluating the return value of the ${what} passed to builtins.${fn}`);
   };
 
   def("map", 2, ([f, l], pos) => {
@@ -66,7 +67,7 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     if (xs.length === 0) return xs;
     const fn = fun(f!, pos, "filter");
     const out: Lazy[] = [];
-    for (const x of xs) if (callBool(fn, x, pos, "filter")) out.push(x);
+    for (const x of xs) if (callBool(fn, x, pos, "filter", "filtering function")) out.push(x);
     return out.length === xs.length ? xs : out;
   });
   def("__elem", 2, ([x, l], pos) => {
@@ -91,25 +92,30 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     if (xs.length === 0) throw new EvalError("'builtins.tail' called on an empty list", pos);
     return xs.slice(1);
   });
+  // The index is forced first, as in Nix.
   def("__elemAt", 2, ([l, n], pos) => {
-    const xs = list(l!, pos, "elemAt");
-    const i = ev.forceInt(n!, pos, "while evaluating the second argument passed to builtins.elemAt");
-    if (i < 0 || i >= xs.length) throw new EvalError(`list index ${i} is out of bounds`, pos);
+    const i = ev.forceInt(n!, pos, "while evaluating the second argument passed to 'builtins.elemAt'");
+    const v = ev.force(l!);
+    if (!Array.isArray(v)) throw ev.typeError("a list", v, pos, "while evaluating the first argument passed to 'builtins.elemAt'");
+    const xs = v;
+    if (i < 0 || i >= xs.length) throw new EvalError(`'builtins.elemAt' called with index ${i} on a list of size ${xs.length}`, pos);
     return ev.force(xs[Number(i)]!);
   });
+  // Nix forces the function before the list in foldl', any, all, partition, groupBy, concatMap
+  // (but the list first, and the function only if it is not empty, in map, filter, sort).
   def("__foldl'", 3, ([f, z, l], pos) => {
+    const fn = fun(f!, pos, "foldlStrict");
     const xs = list(l!, pos, "foldlStrict", "third");
     if (xs.length === 0) return ev.force(z!);
-    const fn = fun(f!, pos, "foldlStrict");
     let acc: Lazy = z!;
     for (let i = 0; i < xs.length; i++) acc = ev.call2(fn, acc, xs[i]!, pos);
     return ev.force(acc);
   });
   const anyAll = (name: string, want: boolean): void =>
     def(name, 2, ([f, l], pos) => {
-      const xs = list(l!, pos, name.slice(2), "second");
       const fn = fun(f!, pos, name.slice(2));
-      for (const x of xs) if (callBool(fn, x, pos, name.slice(2)) === want) return want;
+      const xs = list(l!, pos, name.slice(2), "second");
+      for (const x of xs) if (callBool(fn, x, pos, name.slice(2), "function") === want) return want;
       return !want;
     });
   anyAll("__any", true);
@@ -155,16 +161,16 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     return stableSort<Lazy>(vals, less);
   });
   def("__partition", 2, ([f, l], pos) => {
-    const xs = list(l!, pos, "partition", "second");
     const fn = fun(f!, pos, "partition");
+    const xs = list(l!, pos, "partition", "second");
     const right: Lazy[] = [];
     const wrong: Lazy[] = [];
-    for (const x of xs) (callBool(fn, x, pos, "partition") ? right : wrong).push(x);
+    for (const x of xs) (callBool(fn, x, pos, "partition", "partition function") ? right : wrong).push(x);
     return new NixAttrs(new Map<string, Lazy>([["right", right], ["wrong", wrong]]));
   });
   def("__groupBy", 2, ([f, l], pos) => {
-    const xs = list(l!, pos, "groupBy", "second");
     const fn = fun(f!, pos, "groupBy");
+    const xs = list(l!, pos, "groupBy", "second");
     const groups = new Map<string, Lazy[]>();
     for (const x of xs) {
       const k = ev.forceString(ev.callFunction(fn, [x], pos), pos, "while evaluating the return value of the grouping function passed to builtins.groupBy");
@@ -175,8 +181,8 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     return new NixAttrs(new Map<string, Lazy>(groups));
   });
   def("__concatMap", 2, ([f, l], pos) => {
-    const xs = list(l!, pos, "concatMap", "second");
     const fn = fun(f!, pos, "concatMap");
+    const xs = list(l!, pos, "concatMap", "second");
     const out: Lazy[] = [];
     for (const x of xs) {
       const r = ev.callFunction(fn, [x], pos);
