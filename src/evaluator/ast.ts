@@ -255,6 +255,8 @@ export interface EConcatStrings extends Node {
   readonly kind: "concatStrings";
   readonly forceString: boolean;
   readonly parts: Expr[];
+  /** Where each part starts, as Nix reports it in errors: an operand's first token, an interpolation's `${`. */
+  readonly partPos?: Pos[];
 }
 
 /** `__curPos` */

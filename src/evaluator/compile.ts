@@ -12,11 +12,14 @@
  */
 import type { AttrDef, EAttrs, ELet, Expr, Pos } from "./ast.js";
 import { type EvalCore, IntOp, safeIntOp } from "./eval.js";
+import { EvalError } from "./evalError.js";
 import { Env, FORCED, type Lazy, NO_SLOTS, NixLambda, PrimOp, SPECULATED, Thunk, type Value } from "./values.js";
 
 export type Code = (ev: EvalCore, env: Env) => Value;
 
 const MAX_INLINE_DEPTH = 64;
+const OPERAND_OF_PLUS = "in an operand of '+'";
+const BRANCH_CONDITION = "while evaluating a branch condition";
 
 /** The closure of `e`, compiling it (and its children up to a depth) on first use. */
 export function codeOf(e: Expr): Code {
@@ -35,6 +38,39 @@ function compileNode(e: Expr, depth: number): Code {
   const c = build(e, depth);
   e.code = c;
   return c;
+}
+
+/** Nix's frame `ctx` at `pos`, added to an evaluation error passing through (an operand's "in the left operand of '&&'"). */
+export function withFrame(err: unknown, ctx: string, pos: Pos | undefined): unknown {
+  if (err instanceof EvalError) err.addTrace(ctx, pos);
+  return err;
+}
+
+/** `c`, with the frame `ctx` at the position of `e` on its errors. */
+function framed(c: Code, e: Expr, ctx: string): Code {
+  const pos = e.pos;
+  return (ev, env) => {
+    try {
+      return c(ev, env);
+    } catch (err) {
+      throw withFrame(err, ctx, pos);
+    }
+  };
+}
+
+/** A Boolean operand of `&&`, `||`, `->`, `!`, `if`: its errors, and a non-Boolean, get the frame `ctx`. */
+function boolOperand(c: Code, e: Expr, ctx: string): (ev: EvalCore, env: Env) => boolean {
+  const pos = e.pos;
+  return (ev, env) => {
+    let v: Value;
+    try {
+      v = c(ev, env);
+    } catch (err) {
+      throw withFrame(err, ctx, pos);
+    }
+    if (v === true || v === false) return v;
+    throw ev.typeError("a Boolean", v, pos, ctx);
+  };
 }
 
 /** The value in an env slot, forced. */
@@ -155,15 +191,29 @@ function build(e: Expr, depth: number): Code {
       return (ev, env) => ev.evalSelectFrom(e, base(ev, env), env);
     }
     case "concatStrings": {
-      const parts = e.parts.map((p) => child(p, depth));
+      // Each operand's errors get Nix's "in an operand of '+'" (interpolations too, as in Nix).
+      const parts = e.parts.map((p) => framed(child(p, depth), p, OPERAND_OF_PLUS));
       if (!e.forceString && parts.length === 2) {
-        // `a + b`: two small ints need no more than this.
-        const [l, r] = parts as [Code, Code];
-        const pos = e.pos;
+        // `a + b`: two small ints need no more than this (and no wrapper calls: the frames inline).
+        const l = child(e.parts[0]!, depth);
+        const r = child(e.parts[1]!, depth);
+        const lp = e.parts[0]!.pos;
+        const rp = e.parts[1]!.pos;
+        const pos = e.partPos !== undefined ? e.partPos[1]! : rp;
         return (ev, env) => {
-          const a = l(ev, env);
+          let a: Value;
+          try {
+            a = l(ev, env);
+          } catch (err) {
+            throw withFrame(err, OPERAND_OF_PLUS, lp);
+          }
           if (typeof a === "number") {
-            const b = r(ev, env);
+            let b: Value;
+            try {
+              b = r(ev, env);
+            } catch (err) {
+              throw withFrame(err, OPERAND_OF_PLUS, rp);
+            }
             if (typeof b === "number") {
               const s = safeIntOp(IntOp.add, a, b);
               if (s !== undefined) return s;
@@ -181,10 +231,15 @@ function build(e: Expr, depth: number): Code {
       const els = child(e.else, depth);
       const condPos = e.cond.pos;
       return (ev, env) => {
-        const c = cond(ev, env);
+        let c: Value;
+        try {
+          c = cond(ev, env);
+        } catch (err) {
+          throw withFrame(err, BRANCH_CONDITION, condPos);
+        }
         if (c === true) return then(ev, env);
         if (c === false) return els(ev, env);
-        throw ev.typeError("a Boolean", c, condPos, "while evaluating a branch condition");
+        throw ev.typeError("a Boolean", c, condPos, BRANCH_CONDITION);
       };
     }
     case "lambda":
@@ -202,9 +257,8 @@ function build(e: Expr, depth: number): Code {
     case "attrs":
       return (ev, env) => ev.evalAttrs(e, env);
     case "not": {
-      const x = child(e.expr, depth);
-      const pos = e.expr.pos;
-      return (ev, env) => !ev.boolOf(x(ev, env), pos, "in the argument of the not operator");
+      const x = boolOperand(child(e.expr, depth), e.expr, "in the argument of '!'");
+      return (ev, env) => !x(ev, env);
     }
     case "binary":
       return buildBinary(e, depth);
@@ -240,6 +294,8 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
         try {
           const c = body.code;
           return (c !== undefined ? c : codeOf(body))(ev, env2);
+        } catch (err) {
+          throw ev.showTrace ? ev.lambdaCallFrames(err, f.expr, pos) : err;
         } finally {
           ev.callDepth--;
         }
@@ -305,28 +361,54 @@ function buildLet(e: ELet, body: Code): Code {
 }
 
 function buildBinary(e: Expr & { kind: "binary" }, depth: number): Code {
+  const op = e.op;
+  // Nix's frames for errors in an operand: "in the left operand of '&&'" at the operand.
   const l = child(e.left, depth);
   const r = child(e.right, depth);
   const pos = e.pos;
-  const lp = e.left.pos;
-  const rp = e.right.pos;
-  switch (e.op) {
+  switch (op) {
     case "==":
-      return (ev, env) => ev.eqValues(l(ev, env), r(ev, env), pos);
-    case "!=":
-      return (ev, env) => !ev.eqValues(l(ev, env), r(ev, env), pos);
+    case "!=": {
+      // Inline rather than by `framed`: `n == 0` is hot.
+      const lctx = `in the left operand of '${op}'`;
+      const rctx = `in the right operand of '${op}'`;
+      const lp = e.left.pos;
+      const rp = e.right.pos;
+      const neg = op === "!=";
+      return (ev, env) => {
+        let a: Value;
+        let b: Value;
+        try {
+          a = l(ev, env);
+        } catch (err) {
+          throw withFrame(err, lctx, lp);
+        }
+        try {
+          b = r(ev, env);
+        } catch (err) {
+          throw withFrame(err, rctx, rp);
+        }
+        return ev.eqValues(a, b, pos) !== neg;
+      };
+    }
     case "&&":
-      return (ev, env) =>
-        ev.boolOf(l(ev, env), lp, "in the left operand of the AND (&&) operator") && ev.boolOf(r(ev, env), rp, "in the right operand of the AND (&&) operator");
     case "||":
-      return (ev, env) =>
-        ev.boolOf(l(ev, env), lp, "in the left operand of the OR (||) operator") || ev.boolOf(r(ev, env), rp, "in the right operand of the OR (||) operator");
-    case "->":
-      return (ev, env) =>
-        !ev.boolOf(l(ev, env), lp, "in the left operand of the IMPL (->) operator") || ev.boolOf(r(ev, env), rp, "in the right operand of the IMPL (->) operator");
-    case "//":
-      return (ev, env) => ev.updateOperator(l(ev, env), r, env, pos);
-    case "++":
-      return (ev, env) => ev.concatOperator(l(ev, env), r, env, pos);
+    case "->": {
+      const lb = boolOperand(l, e.left, `in the left operand of '${op}'`);
+      const rb = boolOperand(r, e.right, `in the right operand of '${op}'`);
+      if (op === "&&") return (ev, env) => lb(ev, env) && rb(ev, env);
+      if (op === "||") return (ev, env) => lb(ev, env) || rb(ev, env);
+      return (ev, env) => !lb(ev, env) || rb(ev, env);
+    }
+    case "//": {
+      const lf = framed(l, e.left, "in the left operand of '//'");
+      const rf = framed(r, e.right, "in the right operand of '//'");
+      return (ev, env) => ev.updateOperator(lf(ev, env), rf, env, e);
+    }
+    case "++": {
+      const lf = framed(l, e.left, "in the left operand of '++'");
+      const rf = framed(r, e.right, "in the right operand of '++'");
+      return (ev, env) => ev.concatOperator(lf(ev, env), rf, env, pos);
+    }
   }
 }

@@ -6,10 +6,12 @@
  * normal path, literals and variables are never wrapped in thunks (as Nix's
  * maybeThunk), and thunks black-hole while being forced.
  */
-import type { EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
+import type { AttrName, EAttrs, EConcatStrings, ELambda, EVar, Expr, Pos } from "./ast.js";
 import { AssertionError, EvalError, RecursionError } from "./evalError.js";
-import { type Code, codeOf, speculate, speculationOf } from "./compile.js";
+import { type Code, codeOf, speculate, speculationOf, withFrame } from "./compile.js";
 import { printForError } from "./printForError.js";
+import { assertEqValues } from "./assertEq.js";
+import { closestNames } from "./suggestions.js";
 import {
   AttrShape,
   Env,
@@ -169,6 +171,8 @@ export class EvalCore {
   /** Current function call depth (Nix's max-call-depth). */
   callDepth = 0;
   maxCallDepth = 10000;
+  /** --show-trace: errors also get a frame for each lambda call they pass ("while calling 'f'"), as in Nix. */
+  showTrace = false;
 
   constructor(readonly hooks: CoreHooks) {}
 
@@ -277,10 +281,27 @@ export class EvalCore {
       case "path":
         return new NixPath(e.value);
       case "assert": {
-        const c = this.eval(e.cond, env);
+        const ctx = "in the condition of the assert statement";
+        let c: Value;
+        try {
+          c = this.eval(e.cond, env);
+        } catch (err) {
+          throw withFrame(err, ctx, e.cond.pos);
+        }
         if (c === true) return this.eval(e.body, env);
-        if (c === false) throw new AssertionError(`assertion '${this.hooks.showExpr(e.cond)}' failed`, e.pos);
-        throw this.typeError("a Boolean", c, e.cond.pos, "while evaluating the condition of the assertion");
+        if (c !== false) throw this.typeError("a Boolean", c, e.cond.pos, ctx);
+        const shown = this.hooks.showExpr(e.cond);
+        const cond = e.cond;
+        if (cond.kind === "binary" && cond.op === "==") {
+          // Nix says where the two sides differ.
+          try {
+            assertEqValues(this, this.eval(cond.left, env), this.eval(cond.right, env), cond.pos);
+          } catch (err) {
+            if (err instanceof AssertionError) err.addTrace(`while evaluating the condition of the assertion '${shown}'`, e.pos);
+            throw err;
+          }
+        }
+        throw new AssertionError(`assertion '${shown}' failed`, e.pos);
       }
       case "curPos": {
         const m = new Map<string, Lazy>([
@@ -338,49 +359,76 @@ export class EvalCore {
 
   /** `v.name` for a static name without `or` (the common select). */
   selectName(v: Value, name: string, pos: Pos): Value {
-    if (!(v instanceof NixAttrs)) throw this.typeError("a set", v, pos, `while selecting an attribute`);
+    if (!(v instanceof NixAttrs)) {
+      const err = this.typeError("a set", v, pos, "while selecting an attribute");
+      throw err.addTrace(`while evaluating the attribute '${name}'`, pos);
+    }
     const x = v.get(name);
-    if (x === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
+    if (x === undefined) throw missingAttr(name, v).addTrace(`while evaluating the attribute '${name}'`, pos);
     if (!(x instanceof Thunk)) return x;
     if (x.b === FORCED) return x.a as Value;
     try {
       return this.forceThunk(x);
     } catch (err) {
-      if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, v.posOf(name));
+      if (err instanceof EvalError) {
+        addDefinitionFrame(err, name, v.posOf(name));
+        err.addTrace(`while evaluating the attribute '${name}'`, pos);
+      }
       throw err;
     }
   }
 
-  /** A select whose base expression evaluated to `v0`. */
+  /**
+   * A select whose base expression evaluated to `v0`. As in Nix, an error while selecting gets
+   * two frames: where the last attribute found was defined, then the select with its whole path.
+   */
   evalSelectFrom(e: Extract<Expr, { kind: "select" }>, v0: Value, env: Env): Value {
     let v = v0;
     const path = e.path;
-    for (let i = 0; i < path.length; i++) {
-      const a = path[i]!;
-      const name = a.name !== undefined ? a.name : this.evalAttrName(a.expr, env);
-      if (e.default !== undefined) {
-        if (!(v instanceof NixAttrs)) return this.eval(e.default, env);
-        const x = v.get(name);
-        if (x === undefined) return this.eval(e.default, env);
-        v = this.force(x);
-      } else {
-        if (!(v instanceof NixAttrs)) {
-          throw this.typeError("a set", v, e.pos, `while selecting an attribute`);
+    let found = 0;
+    let definedAt: Pos | undefined;
+    try {
+      for (let i = 0; i < path.length; i++) {
+        const a = path[i]!;
+        const name = a.name !== undefined ? a.name : this.evalAttrName(a.expr, env);
+        if (e.default !== undefined) {
+          if (!(v instanceof NixAttrs)) return this.eval(e.default, env);
+          const x = v.get(name);
+          if (x === undefined) return this.eval(e.default, env);
+          definedAt = v.posOf(name);
+          found = i + 1;
+          v = this.force(x);
+        } else {
+          if (!(v instanceof NixAttrs)) throw this.typeError("a set", v, e.pos, "while selecting an attribute");
+          const x = v.get(name);
+          if (x === undefined) throw missingAttr(name, v);
+          definedAt = v.posOf(name);
+          found = i + 1;
+          v = x instanceof Thunk ? (x.b === FORCED ? (x.a as Value) : this.forceThunk(x)) : x;
         }
-        const x = v.get(name);
-        if (x === undefined) throw new EvalError(`attribute '${name}' missing`, e.pos);
-        if (x instanceof Thunk && x.b !== FORCED) {
-          const set = v;
-          try {
-            v = this.forceThunk(x);
-          } catch (err) {
-            if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, set.posOf(name));
-            throw err;
-          }
-        } else v = x instanceof Thunk ? (x.a as Value) : x;
       }
+    } catch (err) {
+      if (err instanceof EvalError) {
+        if (found > 0) addDefinitionFrame(err, this.showSelectPath(path.slice(0, found), env), definedAt);
+        err.addTrace(`while evaluating the attribute '${this.showSelectPath(path, env)}'`, e.pos);
+      }
+      throw err;
     }
     return v;
+  }
+
+  /** Nix's showAttrSelectionPath: `a.b.c`, a dynamic name that cannot be evaluated as `"${e}"`. */
+  private showSelectPath(path: readonly AttrName[], env: Env): string {
+    return path
+      .map((a) => {
+        if (a.name !== undefined) return a.name;
+        try {
+          return this.evalAttrName(a.expr!, env);
+        } catch {
+          return `"\${${this.hooks.showExpr(a.expr!)}}"`;
+        }
+      })
+      .join(".");
   }
 
   evalAttrs(e: EAttrs, env: Env): NixAttrs {
@@ -543,8 +591,11 @@ export class EvalCore {
 
   private primOpError(err: unknown, op: PrimOp, pos: Pos): unknown {
     if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
+      // Builtins report their errors, and the contexts they add, at the call site; Nix gives
+      // those no position, only this frame has it.
+      if (err.pos === pos) err.pos = undefined;
+      err.unposition(pos);
       err.addTrace(`while calling the '${op.name}' builtin`, pos);
-      if (err.pos === undefined) err.pos = pos;
     }
     return err;
   }
@@ -580,9 +631,12 @@ export class EvalCore {
       const hasArg = e.arg !== undefined ? 1 : 0;
       env = Env.sized(closure, entries.length + hasArg);
       if (hasArg) env.v0 = arg;
-      const attrs = this.force(arg);
-      if (!(attrs instanceof NixAttrs)) {
-        throw this.typeError("a set", attrs, pos, `while evaluating the value passed for the lambda argument`);
+      let attrs: Value;
+      try {
+        attrs = this.force(arg);
+        if (!(attrs instanceof NixAttrs)) throw this.typeError("a set", attrs, e.pos, "while evaluating the value passed for the lambda argument");
+      } catch (err) {
+        throw withCallSite(err, pos);
       }
       let used = 0;
       for (let k = 0; k < entries.length; k++) {
@@ -594,24 +648,34 @@ export class EvalCore {
         } else if (fm.default !== undefined) {
           env.set(k + hasArg, this.maybeThunk(fm.default, env));
         } else {
-          throw new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, pos).addTrace(
-            `from call site`,
-            pos,
-          );
+          throw withCallSite(new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, e.pos), pos);
         }
       }
       if (!formals.ellipsis && used < attrs.size) {
-        const names = new Set(entries.map((x) => x.name));
-        const bad = attrs.keys().find((k) => !names.has(k));
-        throw new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, pos);
+        const names = entries.map((x) => x.name);
+        const bad = attrs.keys().find((k) => !names.includes(k))!;
+        const err = new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, e.pos);
+        err.suggestions = closestNames(bad, [...names].sort());
+        throw withCallSite(err, pos);
       }
     }
     if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return this.eval(e.body, env);
+    } catch (err) {
+      throw this.showTrace ? this.lambdaCallFrames(err, e, pos) : err;
     } finally {
       this.callDepth--;
     }
+  }
+
+  /** With --show-trace, Nix's frames for an error out of a lambda's body: the lambda, then the call. */
+  lambdaCallFrames(err: unknown, e: ELambda, pos: Pos): unknown {
+    if (err instanceof EvalError) {
+      err.addTrace(`while calling ${e.name !== undefined ? `'${e.name}'` : "anonymous lambda"}`, e.pos);
+      withCallSite(err, pos);
+    }
+    return err;
   }
 
   /** `f arg` for a lambda `x: …` (no formals): applyLambda's plain case, for the hottest callers. */
@@ -622,6 +686,8 @@ export class EvalCore {
     try {
       const c = body.code;
       return (c !== undefined ? c : codeOf(body))(this, env);
+    } catch (err) {
+      throw this.showTrace ? this.lambdaCallFrames(err, f.expr, pos) : err;
     } finally {
       this.callDepth--;
     }
@@ -636,18 +702,18 @@ export class EvalCore {
   // ---------- operators ----------
 
   /** `a // b` once `a` is known (`b` is evaluated only if `a` is a set, as in Nix). */
-  updateOperator(a: Value, b: Code, env: Env, pos: Pos): Value {
-    if (!(a instanceof NixAttrs)) throw this.typeError("a set", a, pos, "in the left operand of the update (//) operator");
+  updateOperator(a: Value, b: Code, env: Env, e: Expr & { kind: "binary" }): Value {
+    if (!(a instanceof NixAttrs)) throw this.typeError("a set", a, e.left.pos, "in the left operand of '//'");
     const bv = b(this, env);
-    if (!(bv instanceof NixAttrs)) throw this.typeError("a set", bv, pos, "in the right operand of the update (//) operator");
+    if (!(bv instanceof NixAttrs)) throw this.typeError("a set", bv, e.right.pos, "in the right operand of '//'");
     return updateAttrs(a, bv);
   }
 
   /** `a ++ b` once `a` is known. */
   concatOperator(a: Value, b: Code, env: Env, pos: Pos): Value {
-    if (!Array.isArray(a)) throw this.typeError("a list", a, pos, "in the left operand of the list concatenation (++) operator");
+    if (!Array.isArray(a)) throw this.typeError("a list", a, pos, "while evaluating one of the elements to concatenate");
     const bv = b(this, env);
-    if (!Array.isArray(bv)) throw this.typeError("a list", bv, pos, "in the right operand of the list concatenation (++) operator");
+    if (!Array.isArray(bv)) throw this.typeError("a list", bv, pos, "while evaluating one of the elements to concatenate");
     return a.length === 0 ? bv : bv.length === 0 ? a : a.concat(bv);
   }
 
@@ -663,7 +729,7 @@ export class EvalCore {
             const r = first + v;
             if (r <= SAFE && r >= -SAFE) return r;
           }
-          return this.addNumbers(first, v, e.pos);
+          return this.addNumbers(first, v, partPosOf(e, 1));
         }
         let i: NixInt = first instanceof NixFloat ? 0 : first;
         let f = first instanceof NixFloat ? first.value : 0;
@@ -672,7 +738,7 @@ export class EvalCore {
           const v = code[k]!(this, env);
           if (typeof v === "number" || typeof v === "bigint") {
             if (isFloat) f += Number(v);
-            else i = addInt(i, v, e.pos);
+            else i = addInt(i, v, partPosOf(e, k));
           } else if (v instanceof NixFloat) {
             if (!isFloat) {
               f = Number(i);
@@ -680,7 +746,7 @@ export class EvalCore {
             }
             f += v.value;
           } else {
-            throw new EvalError(`cannot add ${showType(v)} to ${isFloat ? "a float" : "an integer"}`, e.pos);
+            throw new EvalError(`cannot add ${showType(v)} to ${isFloat ? "a float" : "an integer"}`, partPosOf(e, k));
           }
         }
         return isFloat ? new NixFloat(f) : i;
@@ -689,7 +755,7 @@ export class EvalCore {
         let s = first.path;
         const ctx = new Set<string>();
         for (let k = 1; k < parts.length; k++) {
-          s += this.coerceToString(code[k]!(this, env), ctx, false, false, parts[k]!.pos);
+          s += this.coerceToString(code[k]!(this, env), ctx, false, false, partPosOf(e, k), PATH_SEGMENT);
         }
         if (ctx.size > 0) throw new EvalError("a string that refers to a store path cannot be appended to a path", e.pos);
         return new NixPath(canonPath(s));
@@ -704,7 +770,7 @@ export class EvalCore {
         continue;
       }
       if (ctx === null) ctx = new Set();
-      s += this.coerceToString(v, ctx, true, false, parts[k]!.pos);
+      s += this.coerceToString(v, ctx, true, false, partPosOf(e, k), PATH_SEGMENT);
     }
     return ctx !== null && ctx.size > 0 ? new NixString(s, ctx) : s;
   }
@@ -725,7 +791,7 @@ export class EvalCore {
    * Nix's coerceToString: appends the string's context to `ctx`.
    * copyToStore: paths become store paths (with context); coerceMore: toString's extra rules.
    */
-  coerceToString(v: Value, ctx: Set<string> | null, copyToStore: boolean, coerceMore: boolean, pos: Pos): string {
+  coerceToString(v: Value, ctx: Set<string> | null, copyToStore: boolean, coerceMore: boolean, pos: Pos, errorCtx?: string): string {
     if (typeof v === "string") return v;
     if (v instanceof NixString) {
       if (ctx !== null) for (const c of v.ctx) ctx.add(c);
@@ -738,13 +804,31 @@ export class EvalCore {
       return sp;
     }
     if (v instanceof NixAttrs) {
+      // Nix's peelToStringOutPath, with its frames at the attribute's definition.
       const ts = v.get("__toString");
       if (ts !== undefined) {
-        const r = this.callFunction(this.force(ts), [v], pos);
-        return this.coerceToString(r, ctx, copyToStore, coerceMore, pos);
+        const at = v.posOf("__toString");
+        let r: Value;
+        try {
+          r = this.callFunction(this.force(ts), [v], pos);
+        } catch (err) {
+          throw withFrame(err, "while calling the `__toString` attribute", at);
+        }
+        try {
+          return this.coerceToString(r, ctx, copyToStore, coerceMore, pos, errorCtx);
+        } catch (err) {
+          throw withFrame(err, "while using the result of the `__toString` attribute", at);
+        }
       }
       const op = v.get("outPath");
-      if (op !== undefined) return this.coerceToString(this.force(op), ctx, copyToStore, coerceMore, pos);
+      if (op !== undefined) {
+        try {
+          return this.coerceToString(this.force(op), ctx, copyToStore, coerceMore, pos, errorCtx);
+        } catch (err) {
+          const evaluated = !(op instanceof Thunk) || op.b === FORCED;
+          throw withFrame(err, `while ${evaluated ? "using" : "evaluating"} the \`outPath\` attribute`, v.posOf("outPath"));
+        }
+      }
     }
     if (coerceMore) {
       if (v === null || v === false) return "";
@@ -754,16 +838,24 @@ export class EvalCore {
       if (Array.isArray(v)) {
         let s = "";
         for (let k = 0; k < v.length; k++) {
-          const x = this.force(v[k]!);
-          s += this.coerceToString(x, ctx, copyToStore, coerceMore, pos);
+          let x: Value;
+          try {
+            x = this.force(v[k]!);
+            s += this.coerceToString(x, ctx, copyToStore, coerceMore, pos, "while evaluating one element of the list");
+          } catch (err) {
+            throw errorCtx === undefined ? err : withFrame(err, errorCtx, pos);
+          }
           // Nix adds a space between elements, except after an empty list.
           if (k < v.length - 1 && !(Array.isArray(x) && x.length === 0)) s += " ";
         }
         return s;
       }
     }
-    throw new EvalError(`cannot coerce ${showType(v)} to a string: ${printForError(v)}`, pos);
+    // As in Nix the position is the context frame's, when there is one.
+    const err = new EvalError(`cannot coerce ${showType(v)} to a string: ${printForError(v)}`, errorCtx === undefined ? pos : undefined);
+    throw errorCtx === undefined ? err : err.addTrace(errorCtx, pos);
   }
+
 
   /** Set by the evaluator (lib/float's formatFloatToString). */
   floatToString: (f: number) => string = (f) => String(f);
@@ -849,12 +941,46 @@ export class EvalCore {
     throw new EvalError(`cannot compare ${showType(a)} with ${showType(b)}; values are ${values}`, pos);
   }
 
+  /**
+   * "expected a set but found …", with the context frame `ctx` at `pos`. As in Nix, a set or a
+   * list that is not there has the position only in that frame; the other types in both.
+   */
   typeError(expected: string, v: Value, pos: Pos | undefined, ctx?: string): EvalError {
-    const err = new EvalError(`expected ${expected} but found ${showType(v)}: ${printForError(v)}`, pos);
+    const posInFrameOnly = ctx !== undefined && (expected === "a set" || expected === "a list");
+    const err = new EvalError(`expected ${expected} but found ${showType(v)}: ${printForError(v)}`, posInFrameOnly ? undefined : pos);
     if (ctx !== undefined) err.addTrace(ctx, pos);
     return err;
   }
 }
+
+/** Nix's "from call site" frame, for calls that have a site (builtins call functions from none). */
+function withCallSite(err: unknown, pos: Pos): unknown {
+  if (err instanceof EvalError && pos.line > 0) err.addTrace("from call site", pos);
+  return err;
+}
+
+/** Where part `k` of a concatenation starts, for its errors. */
+function partPosOf(e: EConcatStrings, k: number): Pos {
+  return e.partPos !== undefined ? e.partPos[k]! : e.parts[k]!.pos;
+}
+
+/** Nix's context for every part of a string concatenation or interpolation (sic). */
+const PATH_SEGMENT = "while evaluating a path segment";
+
+/** "attribute 'x' missing", with Nix's suggestions of the set's names closest to it. */
+function missingAttr(name: string, set: NixAttrs): EvalError {
+  const err = new EvalError(`attribute '${name}' missing`);
+  err.suggestions = closestNames(name, set.keys());
+  return err;
+}
+
+/** Nix's "from the definition of" frame, left out for attributes of its internal derivation.nix. */
+function addDefinitionFrame(err: EvalError, path: string, pos: Pos | undefined): void {
+  if (pos !== undefined && pos.file !== DERIVATION_INTERNAL) err.addTrace(`from the definition of '${path}'`, pos);
+}
+
+/** The file name of Nix's internal derivation.nix (builtins/derivation.ts evaluates it). */
+export const DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix";
 
 /** Internal primop for inherited-from attributes: `name` selected from a set, with Nix's error. */
 function selectAttrOp(core: EvalCore, pos: Pos): PrimOp {

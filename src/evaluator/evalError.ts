@@ -14,6 +14,8 @@ export interface TraceFrame {
 export class EvalError extends NixociError {
   /** Frames from innermost to outermost. */
   readonly frames: TraceFrame[] = [];
+  /** Names to offer after the message ("Did you mean …?"). */
+  suggestions?: string[];
 
   constructor(
     message: string,
@@ -25,6 +27,16 @@ export class EvalError extends NixociError {
   addTrace(message: string, pos?: Pos): this {
     this.frames.push({ message, pos });
     return this;
+  }
+
+  /**
+   * Drops the position `pos` (the very object) from the frames, and the "from call site" frames
+   * at it: what a builtin did at its own call site happened at no position in Nix.
+   */
+  unposition(pos: Pos): void {
+    const kept = this.frames.filter((f) => !(f.pos === pos && f.message === "from call site"));
+    this.frames.length = 0;
+    for (const f of kept) this.frames.push(f.pos === pos ? { message: f.message } : f);
   }
 }
 

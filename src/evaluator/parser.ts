@@ -109,6 +109,13 @@ class Parser {
   private ends: number[] = [0];
   private sp = 0;
   result: unknown;
+  /** The `${` of each interpolated expression. */
+  readonly dollarPos = new WeakMap<Expr, Pos>();
+
+  /** The positions of interpolation parts: a string's own, an expression's `${`. */
+  interpPos(parts: readonly Expr[]): Pos[] {
+    return parts.map((e) => this.dollarPos.get(e) ?? e.pos);
+  }
 
   constructor(
     readonly source: Source,
@@ -414,6 +421,7 @@ class Parser {
     }
 
     const es2: Expr[] = [];
+    const partPos: Pos[] = [];
     atStartOfLine = true;
     let curDropped = 0;
     for (let k = 0; k < es.length; k++) {
@@ -422,6 +430,7 @@ class Parser {
         atStartOfLine = false;
         curDropped = 0;
         es2.push(part.expr);
+        partPos.push(part.pos);
         continue;
       }
       const s = part.token!.value;
@@ -451,11 +460,14 @@ class Parser {
         const p = s2.lastIndexOf("\n");
         if (p >= 0 && /^ *$/.test(s2.slice(p + 1))) s2 = s2.slice(0, p + 1);
       }
-      if (s2 !== "") es2.push({ kind: "string", pos: part.pos, value: s2 });
+      if (s2 !== "") {
+        es2.push({ kind: "string", pos: part.pos, value: s2 });
+        partPos.push(part.pos);
+      }
     }
     if (es2.length === 0) return { kind: "string", pos, value: "" };
     if (es2.length === 1 && es2[0]!.kind === "string") return es2[0]!;
-    return { kind: "concatStrings", pos, forceString: true, parts: es2 };
+    return { kind: "concatStrings", pos, forceString: true, parts: es2, partPos };
   }
 }
 
@@ -559,6 +571,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     pos: opPos(p, b),
     forceString: false,
     parts: [expr(p.values, b), expr(p.values, b + 2)],
+    partPos: [p.pos(p.starts[b]!), p.pos(p.starts[b + 2]!)],
   }),
   minus: (p, b) => p.builtinCall(opPos(p, b), "__sub", [expr(p.values, b), expr(p.values, b + 2)]),
   mul: (p, b) => p.builtinCall(opPos(p, b), "__mul", [expr(p.values, b), expr(p.values, b + 2)]),
@@ -605,6 +618,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     pos: p.pos(s),
     forceString: false,
     parts: [expr(p.values, b), ...(p.values[b + 1] as Expr[])],
+    partPos: [p.pos(s), ...p.interpPos(p.values[b + 1] as Expr[])],
   }),
   spath: (p, b, s) => {
     const pos = p.pos(s);
@@ -648,8 +662,10 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     pos: p.pos(s),
     forceString: true,
     parts: p.values[b] as Expr[],
+    partPos: p.interpPos(p.values[b] as Expr[]),
   }),
   strPartsEmpty: (p, _b, s) => ({ kind: "string", pos: p.pos(s), value: "" }),
+  // An interpolation's position is its `${` (p.interpPos).
   interpAppendStr: (p, b) => {
     const parts = p.values[b] as Expr[];
     parts.push(strToken(p, b + 1));
@@ -657,11 +673,21 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   },
   interpAppendExpr: (p, b) => {
     const parts = p.values[b] as Expr[];
-    parts.push(expr(p.values, b + 2));
+    const e = expr(p.values, b + 2);
+    p.dollarPos.set(e, p.pos(p.starts[b + 1]!));
+    parts.push(e);
     return parts;
   },
-  interpFirstExpr: (p, b) => [expr(p.values, b + 1)],
-  interpFirstStrExpr: (p, b) => [strToken(p, b), expr(p.values, b + 2)],
+  interpFirstExpr: (p, b) => {
+    const e = expr(p.values, b + 1);
+    p.dollarPos.set(e, p.pos(p.starts[b]!));
+    return [e];
+  },
+  interpFirstStrExpr: (p, b) => {
+    const e = expr(p.values, b + 2);
+    p.dollarPos.set(e, p.pos(p.starts[b + 1]!));
+    return [strToken(p, b), e];
+  },
   path: (p, b, s) => p.pathLiteral(p.pos(s), str(p.values, b)),
   hpath: (p, b, s) => p.homePath(p.pos(s), str(p.values, b)),
   indAppendStr: (p, b) => {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveTools } from "../helpers/tools.js";
+import { finalError } from "../helpers/nixError.js";
 
 const bin = new URL("../../bin/nixoci.js", import.meta.url).pathname;
 
@@ -76,7 +77,7 @@ describe.skipIf(!haveTools("nix-instantiate", "tar"))("fetchurl / fetchTarball o
   it("reports a hash mismatch as Nix does", async () => {
     const wrong = "0000000000000000000000000000000000000000000000000000";
     const expr = `builtins.fetchurl { url = "${base}/data.txt"; sha256 = "${wrong}"; }`;
-    const error = (s: string) => s.split("\n").slice(s.split("\n").findIndex((l) => l.startsWith("error:")), undefined).slice(0, 3).join("\n");
+    const error = (s: string) => finalError(s).split("\n").slice(0, 3).join("\n");
     const theirs = await nix(expr);
     const mine = await ours(expr);
     expect(mine.status).not.toBe(0);
@@ -104,7 +105,7 @@ describe.skipIf(!haveTools("nix-instantiate", "tar"))("fetchurl / fetchTarball o
   it("wants a sha256 in pure evaluation (a flake), as nix eval does", async () => {
     mkdirSync(join(dir, "flake"));
     writeFileSync(join(dir, "flake/flake.nix"), `{ outputs = { self }: { x = builtins.fetchurl "${base}/data.txt"; }; }\n`);
-    const error = (s: string) => s.split("\n").find((l) => l.startsWith("error:"));
+    const error = (s: string) => finalError(s).split("\n")[0];
     const theirs = await spawn("nix", ["eval", "--store", join(dir, "nixstore"), "--raw", `${join(dir, "flake")}#x`]);
     const mine = await spawn(process.execPath, [bin, "eval", "--raw", `${join(dir, "flake")}#x`]);
     expect(mine.status).not.toBe(0);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { EvalError } from "../evalError.js";
+import { DERIVATION_INTERNAL } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { type Lazy, NixAttrs, NixString, Thunk, fromBytes, toBytes } from "../values.js";
 // The format modules one by one: the index would also load NAR parsing, narinfo and signatures.
@@ -57,7 +58,7 @@ export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): v
   });
   let derivationFn: Lazy | undefined;
   def("derivation", 1, ([a], pos) => {
-    derivationFn ??= ev.evalInternal(derivationNix, "«nix-internal»/derivation-internal.nix");
+    derivationFn ??= ev.evalInternal(derivationNix, DERIVATION_INTERNAL);
     return ev.callFunction(ev.force(derivationFn), [a!], pos);
   });
 }

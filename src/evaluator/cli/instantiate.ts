@@ -146,6 +146,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   try {
     const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
     ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
+    ev.showTrace = o.showTrace;
     if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;
     const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];

@@ -53,6 +53,7 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     let v: Value;
     if (o.expr !== undefined || o.file !== undefined) {
       ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
+      ev.showTrace = o.showTrace;
       let root: Value;
       if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
       else {

@@ -3,7 +3,6 @@ import { Evaluator } from "../../../src/evaluator/evaluator.js";
 import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
 import { printValue } from "../../../src/evaluator/print.js";
 import { STRING_FILE, toBytes } from "../../../src/evaluator/values.js";
-import { formatEvalError } from "../../../src/evaluator/cli/formatError.js";
 import { EvalError } from "../../../src/evaluator/evalError.js";
 
 /** Evaluates like `nix-instantiate --eval --strict -E expr`, in-process; returns stdout text or throws. */
@@ -21,7 +20,8 @@ export function evalError(expr: string, maxCallDepth?: number): string {
   try {
     ev.forceDeep(ev.evalExprText(toBytes(expr), STRING_FILE, "/"));
   } catch (err) {
-    if (err instanceof EvalError) return formatEvalError(err, ev.sources, false).split("\n")[0]!.replace(/^error: /, "");
+    // The message itself: printed, it follows the trace frames Nix shows also without --show-trace.
+    if (err instanceof EvalError) return err.message.split("\n")[0]!;
     if (err instanceof Error) return err.message.split("\n")[0]!.replace(/^error: /, "");
     throw err;
   }

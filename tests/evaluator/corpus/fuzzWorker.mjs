@@ -18,7 +18,7 @@ for (let i = start; i < inputs.length; i++) {
     const r = runInstantiate(options, () => new MemoryStore());
     if (r.exitCode === 0) values++;
     else errors++;
-    if (r.exitCode !== 0 && !/(^|\n)error: /.test(Buffer.from(r.stderr, "latin1").toString("utf8"))) {
+    if (r.exitCode !== 0 && !/(^|\n)( {7})?error: \S/.test(Buffer.from(r.stderr, "latin1").toString("utf8"))) {
       parentPort.postMessage({ bad: { index: i, kind: "failure without a Nix-style error", detail: r.stderr.slice(0, 300) } });
     }
   } catch (e) {
