@@ -26,6 +26,7 @@ import {
   Thunk,
   type Value,
   NONE_FILE,
+  toBytes,
   BLACKHOLE_APP,
   BLACKHOLE_EXPR,
   FORCED,
@@ -207,8 +208,10 @@ export class EvalCore {
       t.b = BLACKHOLE_APP;
       try {
         const f = this.force(a as Lazy);
-        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda.
-        v = f instanceof NixLambda && f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, noPos) : this.call1(f, b as Lazy, noPos);
+        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda. Nix's
+        // "call site" of such an application is the lambda itself.
+        if (f instanceof NixLambda) v = f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, f.expr.pos) : this.call1(f, b as Lazy, f.expr.pos);
+        else v = this.call1(f, b as Lazy, noPos);
       } catch (err) {
         t.b = b;
         throw err;
@@ -810,7 +813,7 @@ export class EvalCore {
         const at = v.posOf("__toString");
         let r: Value;
         try {
-          r = this.callFunction(this.force(ts), [v], pos);
+          r = this.callFunction(this.force(ts), [v], at ?? pos);
         } catch (err) {
           throw withFrame(err, "while calling the `__toString` attribute", at);
         }
@@ -980,7 +983,7 @@ function addDefinitionFrame(err: EvalError, path: string, pos: Pos | undefined):
 }
 
 /** The file name of Nix's internal derivation.nix (builtins/derivation.ts evaluates it). */
-export const DERIVATION_INTERNAL = "«nix-internal»/derivation-internal.nix";
+export const DERIVATION_INTERNAL = toBytes("«nix-internal»/derivation-internal.nix");
 
 /** Internal primop for inherited-from attributes: `name` selected from a set, with Nix's error. */
 function selectAttrOp(core: EvalCore, pos: Pos): PrimOp {

@@ -329,11 +329,11 @@ export class Evaluator extends EvalCore {
   coerceToPath(l: Lazy, pos: Pos, ctx?: string): string {
     const v = this.force(l);
     if (v instanceof NixPath) return v.path;
-    const s = this.coerceToString(v, null, false, false, pos);
+    const s = this.coerceToString(v, null, false, false, pos, ctx);
     if (!s.startsWith("/")) {
-      const err = new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
-      if (ctx) err.addTrace(ctx, pos);
-      throw err;
+      // As in Nix, the context frame has the position.
+      if (ctx) throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(ctx, pos);
+      throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
     }
     return s;
   }
@@ -356,7 +356,14 @@ export class Evaluator extends EvalCore {
       }
     } else if (Array.isArray(v)) {
       seen.add(v);
-      for (let i = 0; i < v.length; i++) this.forceDeep(v[i]!, pos, seen, depth + 1);
+      for (let i = 0; i < v.length; i++) {
+        try {
+          this.forceDeep(v[i]!, pos, seen, depth + 1);
+        } catch (err) {
+          if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`);
+          throw err;
+        }
+      }
     }
     return v;
   }

@@ -196,7 +196,8 @@ export function compareBytes(a: string, b: string): number {
 }
 
 /** Where attributes were defined: a literal's definitions, or positions of dynamic/builtin attributes. */
-export type PosSource = ReadonlyMap<string, AttrDef> | ReadonlyMap<string, Pos>;
+/** Where a set's attributes are defined: a literal's definitions, or anything that can say. */
+export type PosSource = { get(name: string): AttrDef | Pos | undefined };
 
 const noSources: readonly PosSource[] = [];
 

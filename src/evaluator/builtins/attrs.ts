@@ -19,6 +19,19 @@ export function posToAttrs(p: Pos | undefined): Value {
   );
 }
 
+/** listToAttrs' positions: an attribute is where its element defines `value`, as in Nix. */
+class ValuePositions {
+  constructor(
+    private readonly shape: AttrShape,
+    private readonly at: readonly (Pos | undefined)[],
+  ) {}
+
+  get(name: string): Pos | undefined {
+    const i = this.shape.indexOf(name);
+    return i < 0 ? undefined : this.at[i];
+  }
+}
+
 export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   // Error contexts are only formatted on failure (these run on hot paths).
   const attrs = (l: Lazy, pos: Pos, fn: string, nth = "first"): NixAttrs => {
@@ -32,16 +45,16 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     return ev.forceStringNoCtx(v, pos, `while evaluating the ${nth} argument passed to builtins.${fn}`);
   };
 
-  def("__attrNames", 1, ([a], pos) => attrs(a!, pos, "attrNames").keys().slice());
+  def("__attrNames", 1, ([a], pos) => ev.forceAttrs(a!, pos, "while evaluating the argument passed to builtins.attrNames").keys().slice());
   def("__attrValues", 1, ([a], pos) => {
-    const s = attrs(a!, pos, "attrValues");
+    const s = ev.forceAttrs(a!, pos, "while evaluating the argument passed to builtins.attrValues");
     return s.keys().map((k) => s.get(k)!);
   });
   def("__getAttr", 2, ([n, a], pos) => {
     const name = str(n!, pos, "getAttr");
     const s = attrs(a!, pos, "getAttr", "second");
     const v = s.get(name);
-    if (v === undefined) throw new EvalError(`attribute '${name}' missing`, pos);
+    if (v === undefined) throw new EvalError(`attribute '${name}' missing`).addTrace("in the attribute set under consideration");
     return ev.force(v);
   });
   def("__unsafeGetAttrPos", 2, ([n, a], pos) => {
@@ -68,6 +81,7 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // here; of equal names the first wins when sorting below, which is what skipping seen names does.
     const names = new Array<string>(xs.length);
     const vals = new Array<Lazy>(xs.length);
+    const at = new Array<Pos | undefined>(xs.length);
     let n = 0;
     // The names so far, made only if an element has no value (then it matters whether its name is new).
     let seen: Set<string> | undefined;
@@ -75,7 +89,7 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const e = ev.forceAttrs(x, pos, "while evaluating an element of the list passed to builtins.listToAttrs");
       const nm = e.get("name");
       if (nm === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
-      const name = ev.forceStringNoCtx(nm, pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
+      const name = ev.forceStringNoCtx(nm, e.posOf("name") ?? pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
       const v = e.get("value");
       if (v === undefined) {
         // Only a name not seen before needs its value.
@@ -86,13 +100,18 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       seen?.add(name);
       names[n] = name;
       vals[n] = v;
+      at[n] = e.posOf("value");
       n++;
     }
     names.length = n;
     vals.length = n;
+    at.length = n;
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) sorted = names[i - 1]! < names[i]!;
-    if (sorted) return NixAttrs.fromShape(new AttrShape(names, true), vals, []);
+    if (sorted) {
+      const shape = new AttrShape(names, true);
+      return NixAttrs.fromShape(shape, vals, [new ValuePositions(shape, at)]);
+    }
     // Stable (TimSort): of equal names, the first in the list comes first.
     const order = new Array<number>(n);
     for (let i = 0; i < n; i++) order[i] = i;
@@ -103,14 +122,17 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     });
     const outNames: string[] = [];
     const outVals: Lazy[] = [];
+    const outAt: (Pos | undefined)[] = [];
     for (let i = 0; i < n; i++) {
       const k = order[i]!;
       const name = names[k]!;
       if (outNames.length > 0 && outNames[outNames.length - 1] === name) continue;
       outNames.push(name);
       outVals.push(vals[k]!);
+      outAt.push(at[k]);
     }
-    return NixAttrs.fromShape(new AttrShape(outNames, true), outVals, []);
+    const shape = new AttrShape(outNames, true);
+    return NixAttrs.fromShape(shape, outVals, [new ValuePositions(shape, outAt)]);
   });
   def("__intersectAttrs", 2, ([a, b], pos) => {
     const x = attrs(a!, pos, "intersectAttrs");
@@ -139,7 +161,8 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const s = attrs(a!, pos, "mapAttrs", "second");
     const m = new Map<string, Lazy>();
     for (const [k, v] of s.map) m.set(k, applyLazy(applyLazy(f!, k), v));
-    return new NixAttrs(m, s.posSources);
+    // New attributes, defined nowhere (as in Nix).
+    return new NixAttrs(m);
   });
   def("__zipAttrsWith", 2, ([f, l], pos) => {
     ev.forceFunction(f!, pos, "while evaluating the first argument passed to builtins.zipAttrsWith");

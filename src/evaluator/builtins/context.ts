@@ -16,7 +16,7 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
   };
   def("__unsafeDiscardStringContext", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    return ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    return ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the argument passed to builtins.unsafeDiscardStringContext");
   });
   def("__hasContext", 1, ([a], pos) => {
     const v = ev.force(a!);
@@ -26,7 +26,7 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
   });
   def("__unsafeDiscardOutputDependency", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the argument passed to builtins.unsafeDiscardOutputDependency");
     const out = new Set<string>();
     for (const c of ctx) out.add(c.startsWith("=") ? c.slice(1) : c);
     return mkString(s, out);
@@ -47,7 +47,7 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
   });
   def("__getContext", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the argument passed to builtins.getContext");
     const info = new Map<string, { path: boolean; all: boolean; outputs: string[] }>();
     const get = (p: string) => {
       let x = info.get(p);

@@ -93,38 +93,43 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
 
   // ---- arithmetic ----
-  const num = (l: Lazy, pos: Pos, what: string): NixInt | NixFloat => {
-    const v = ev.force(l);
-    if (typeof v === "number" || typeof v === "bigint" || v instanceof NixFloat) return v;
+  // As Nix: both operands are forced; with a float among them both must be numbers ("expected a
+  // float"), else both ints ("expected an integer").
+  const isFloat = (v: Value) => v instanceof NixFloat;
+  const asFloat = (v: Value, pos: Pos, what: string): number => {
+    if (v instanceof NixFloat) return v.value;
+    if (typeof v === "number" || typeof v === "bigint") return Number(v);
+    throw ev.typeError("a float", v, pos, what);
+  };
+  const asInt = (v: Value, pos: Pos, what: string): NixInt => {
+    if (typeof v === "number" || typeof v === "bigint") return v;
     throw ev.typeError("an integer", v, pos, what);
   };
-  const arith = (
-    name: string,
-    verb: string,
-    _sym: string,
-    fi: (a: NixInt, b: NixInt, pos: Pos) => NixInt,
-    ff: (a: number, b: number) => number,
-  ): void => {
-    const ctx1 = `while evaluating the first argument of the ${verb.replace(/ing$/, "")} operation`;
-    const ctx2 = "while evaluating the second argument";
+  const arith = (name: string, noun: string, fi: (a: NixInt, b: NixInt, pos: Pos) => NixInt, ff: (a: number, b: number) => number): void => {
+    // (sic: Nix's message for a float multiplication's first argument lacks "argument".)
+    const ctx1f = `while evaluating the first ${noun === "multiplication" ? "" : "argument "}of the ${noun}`;
+    const ctx1 = `while evaluating the first argument of the ${noun}`;
+    const ctx2 = `while evaluating the second argument of the ${noun}`;
     // Also the fn2 of the builtin (values are Lazy too): compiled `a - b` calls it directly.
     const apply = (x: Lazy, y: Lazy, pos: Pos): Value => {
-      const a = num(x, pos, ctx1);
-      const b = num(y, pos, ctx2);
-      if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return fi(a, b, pos);
-      return new NixFloat(ff(a instanceof NixFloat ? a.value : Number(a), b instanceof NixFloat ? b.value : Number(b)));
+      const a = ev.force(x);
+      const b = ev.force(y);
+      if (isFloat(a) || isFloat(b)) return new NixFloat(ff(asFloat(a, pos, ctx1f), asFloat(b, pos, ctx2)));
+      return fi(asInt(a, pos, ctx1), asInt(b, pos, ctx2), pos);
     };
     def(name, 2, (args, pos) => apply(args[0]!, args[1]!, pos), true, apply);
   };
-  arith("__add", "adding", "+", addInt, (a, b) => a + b);
-  arith("__sub", "subtracting", "-", subInt, (a, b) => a - b);
-  arith("__mul", "multiplying", "*", mulInt, (a, b) => a * b);
+  arith("__add", "addition", addInt, (a, b) => a + b);
+  arith("__sub", "subtraction", subInt, (a, b) => a - b);
+  arith("__mul", "multiplication", mulInt, (a, b) => a * b);
   const div = (x: Lazy, y: Lazy, pos: Pos): Value => {
-    const a = num(x, pos, "while evaluating the first operand of the division");
-    const b = num(y, pos, "while evaluating the second operand of the division");
-    if (b === 0 || (b instanceof NixFloat && b.value === 0)) throw new EvalError("division by zero", pos);
-    if (!(a instanceof NixFloat) && !(b instanceof NixFloat)) return divInt(a, b, pos);
-    return new NixFloat((a instanceof NixFloat ? a.value : Number(a)) / (b instanceof NixFloat ? b.value : Number(b)));
+    const a = ev.force(x);
+    const b = ev.force(y);
+    const ctx1 = "while evaluating the first operand of the division";
+    const ctx2 = "while evaluating the second operand of the division";
+    if (asFloat(b, pos, ctx2) === 0) throw new EvalError("division by zero", pos);
+    if (isFloat(a) || isFloat(b)) return new NixFloat(asFloat(a, pos, ctx1) / asFloat(b, pos, ctx2));
+    return divInt(asInt(a, pos, ctx1), asInt(b, pos, ctx2), pos);
   };
   def("__div", 2, (args, pos) => div(args[0]!, args[1]!, pos), true, div);
   // Bitwise operators on 64-bit values (JS number bit operators are 32-bit).

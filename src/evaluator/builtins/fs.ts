@@ -26,6 +26,9 @@ function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
   return st.isFile() ? "regular" : st.isDirectory() ? "directory" : st.isSymbolicLink() ? "symlink" : "unknown";
 }
 
+/** Nix's context for the path argument of the builtins that read files (EvalState::realisePath). */
+const REALISING = "while realising the context of a path";
+
 export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   /**
    * Nix's realiseContext: the store paths a path string depends on must be valid before its contents
@@ -34,7 +37,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   const realiseContext = (v: Value, pos: Pos): void => {
     if (v instanceof NixPath) return;
     const ctx = new Set<string>();
-    ev.coerceToString(v, ctx, false, false, pos);
+    ev.coerceToString(v, ctx, false, false, pos, REALISING);
     const builds: { drvPath: string; output: string }[] = [];
     for (const c of ctx) {
       let p = c.startsWith("=") ? c.slice(1) : c;
@@ -59,21 +62,21 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
   };
   /** A path argument, its context realised, mapped to where its contents are on disk. */
-  const path = (l: Lazy, pos: Pos, fn: string): string => {
+  const path = (l: Lazy, pos: Pos): string => {
     const v = ev.force(l);
     realiseContext(v, pos);
-    return ev.realPath(ev.coerceToPath(v, pos, `while evaluating the first argument passed to builtins.${fn}`));
+    return ev.realPath(ev.coerceToPath(v, pos, REALISING));
   };
   const noSuch = (p: string, pos: Pos, what = "opening file"): EvalError => new EvalError(`${what} '${p}': No such file or directory`, pos);
 
-  def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos, "import"), pos));
+  def("import", 1, ([a], pos) => ev.evalFile(path(a!, pos), pos));
   // The path first, as Nix does.
   def("scopedImport", 2, ([s, a], pos) => {
-    const file = path(a!, pos, "scopedImport");
+    const file = path(a!, pos);
     return ev.scopedImport(ev.forceAttrs(s!, pos), file, pos);
   });
   def("__readFile", 1, ([a], pos) => {
-    const p = path(a!, pos, "readFile");
+    const p = path(a!, pos);
     // Files added by this evaluation to a store that only computes paths (--eval) are read from memory.
     const known = ev.store instanceof MemoryStore ? ev.store.texts.get(fromBytes(p)) : undefined;
     if (known !== undefined) return toBytes(known);
@@ -86,7 +89,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__pathExists", 1, ([a], pos) => {
     const v = ev.force(a!);
     realiseContext(v, pos);
-    const p = ev.realPath(v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, "while evaluating the first argument passed to builtins.pathExists"));
+    const p = ev.realPath(v instanceof NixPath ? v.path : ev.coerceToPath(v, pos, REALISING));
     // The OS resolves "." and ".." and refuses "file/" or "file/." (ENOTDIR), as Nix's check does.
     try {
       statSync(fsPath(p));
@@ -101,7 +104,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
   });
   def("__readFileType", 1, ([a], pos) => {
-    const p = path(a!, pos, "readFileType");
+    const p = path(a!, pos);
     try {
       return fileType(p);
     } catch {
@@ -109,7 +112,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
   });
   def("__readDir", 1, ([a], pos) => {
-    const p = path(a!, pos, "readDir");
+    const p = path(a!, pos);
     let entries;
     try {
       entries = readdirSync(fsPath(p), { withFileTypes: true, encoding: "buffer" });
@@ -127,7 +130,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__hashFile", 2, ([al, a], pos) => {
     const algo = parseAlgo(ev.forceStringNoCtx(al!, pos, "while evaluating the first argument passed to builtins.hashFile"), pos);
-    const p = path(a!, pos, "hashFile");
+    const p = path(a!, pos);
     let bytes: string;
     try {
       bytes = readBytes(p);
@@ -177,13 +180,13 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__toPath", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos);
-    if (!s.startsWith("/")) throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
+    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the first argument passed to builtins.toPath");
+    if (!s.startsWith("/")) throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace("while evaluating the first argument passed to builtins.toPath");
     return mkString(canonPath(s), ctx);
   });
   def("__storePath", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos);
+    const s = ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the first argument passed to 'builtins.storePath'");
     const dir = ev.store.storeDir + "/";
     if (!s.startsWith(dir)) throw new EvalError(`path '${s}' is not in the Nix store`, pos);
     const rest = s.slice(dir.length);

@@ -83,12 +83,12 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__length", 1, ([l], pos) => list(l!, pos, "length").length);
   def("__head", 1, ([l], pos) => {
-    const xs = list(l!, pos, "head");
+    const xs = ev.forceList(l!, pos, "while evaluating the first argument passed to 'builtins.head'");
     if (xs.length === 0) throw new EvalError("'builtins.head' called on an empty list", pos);
     return ev.force(xs[0]!);
   });
   def("__tail", 1, ([l], pos) => {
-    const xs = list(l!, pos, "tail");
+    const xs = ev.forceList(l!, pos, "while evaluating the first argument passed to 'builtins.tail'");
     if (xs.length === 0) throw new EvalError("'builtins.tail' called on an empty list", pos);
     return xs.slice(1);
   });
@@ -186,7 +186,8 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const out: Lazy[] = [];
     for (const x of xs) {
       const r = ev.callFunction(fn, [x], pos);
-      if (!Array.isArray(r)) throw ev.typeError("a list", r, pos, "while evaluating the return value of the function passed to builtins.concatMap");
+      // Nix places this at the function (a value of its own has no position here).
+      if (!Array.isArray(r)) throw ev.typeError("a list", r, fn instanceof NixLambda ? fn.expr.pos : undefined, "while evaluating the return value of the function passed to builtins.concatMap");
       for (const y of r) out.push(y);
     }
     return out;

@@ -24,7 +24,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
     if (typeof v === "string") return v;
     if (typeof v === "number" || typeof v === "bigint") return String(v);
     const ctx = new Set<string>();
-    const s = ev.coerceToString(v, ctx, false, true, pos);
+    const s = ev.coerceToString(v, ctx, false, true, pos, "while evaluating the first argument passed to builtins.toString");
     return mkString(s, ctx);
   });
   def("__substring", 3, ([st, ln, s], pos) => {
@@ -32,13 +32,13 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
     if (start < 0) throw new EvalError("negative start position in 'substring'", pos);
     const len = ev.forceInt(ln!, pos, "while evaluating the second argument (the substring length) passed to builtins.substring");
     const ctx = new Set<string>();
-    const str = ev.coerceToString(ev.force(s!), ctx, true, false, pos);
+    const str = ev.coerceToString(ev.force(s!), ctx, true, false, pos, "while evaluating the third argument (the string) passed to builtins.substring");
     const from = Number(start > str.length ? str.length : start);
     const out = len < 0 ? str.slice(from) : str.substr(from, Number(len > str.length ? str.length : len));
     return mkString(out, ctx);
   });
   def("__stringLength", 1, ([s], pos) => {
-    const str = ev.coerceToString(ev.force(s!), null, true, false, pos);
+    const str = ev.coerceToString(ev.force(s!), null, true, false, pos, "while evaluating the argument passed to builtins.stringLength");
     return str.length;
   });
   def("__concatStringsSep", 2, ([sep, l], pos) => {
@@ -48,7 +48,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
     let out = "";
     for (let i = 0; i < xs.length; i++) {
       if (i > 0) out += sp;
-      out += ev.coerceToString(ev.force(xs[i]!), ctx, true, false, pos);
+      out += ev.coerceToString(ev.force(xs[i]!), ctx, true, false, pos, "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep");
     }
     return mkString(out, ctx);
   });
@@ -113,7 +113,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
   def("baseNameOf", 1, ([a], pos) => {
     const ctx = new Set<string>();
     const v = ev.force(a!);
-    const s = ev.coerceToString(v, ctx, false, false, pos);
+    const s = ev.coerceToString(v, ctx, false, false, pos, "while evaluating the first argument passed to builtins.baseNameOf");
     let end = s.length;
     if (end > 0 && s[end - 1] === "/") end--;
     const slash = s.lastIndexOf("/", end - 1);
@@ -127,7 +127,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
       return new NixPath(i <= 0 ? "/" : p.slice(0, i));
     }
     const ctx = new Set<string>();
-    const s = ev.coerceToString(v, ctx, false, false, pos);
+    const s = ev.coerceToString(v, ctx, false, false, pos, "while evaluating the first argument passed to 'builtins.dirOf'");
     const i = s.lastIndexOf("/");
     return mkString(i === -1 ? "." : i === 0 ? "/" : s.slice(0, i), ctx);
   });

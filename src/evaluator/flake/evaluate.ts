@@ -37,6 +37,7 @@ export class FlakeAttrError extends NixociError {}
 export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHashOf(p: string): string }): EvalResponse {
   const messages: string[] = [];
   const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l) });
+  ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(req.evalCachePath ?? defaultEvalCachePath()));
   const host: FlakeHost = { ev, narHashOf: (p) => store.narHashOf(p), fetchCache, warn: onceSink(messages) };

@@ -70,6 +70,7 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     for (const l of line.split("\n")) output.push([2, l]);
   };
   const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: err });
+  ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(defaultEvalCachePath()));
   const host: FlakeHost = { ev, narHashOf: (p) => store.narHashOf(p), fetchCache, warn: err };
