@@ -53,6 +53,9 @@
   attrsetEquality = { a = [ 1 ]; } == { a = [ 1 ]; };
   unsafeGetAttrPosType = builtins.typeOf (builtins.unsafeGetAttrPos "a" { a = 1; });
   unsafeGetAttrPosMissing = builtins.unsafeGetAttrPos "b" { a = 1; };
+  # listToAttrs: where the element defines `value`; mapAttrs makes new attributes, defined nowhere.
+  unsafeGetAttrPosListToAttrs = let p = builtins.unsafeGetAttrPos "a" (builtins.listToAttrs [ { name = "a"; value = 1; } ]); in [ p.line p.column ];
+  unsafeGetAttrPosMapAttrs = builtins.unsafeGetAttrPos "a" (builtins.mapAttrs (n: v: v) { a = 1; });
   nestedUpdate = let base = { x = { y = 1; }; }; in base // { x = base.x // { z = 2; }; };
   inheritInRec = let v = 3; in rec { inherit v; w = v * 2; };
   attrsOfFunctions = builtins.attrNames { f = x: x; g = y: y; };
