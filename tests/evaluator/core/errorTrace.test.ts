@@ -1,0 +1,129 @@
+// Error output in current Nix's shape (libutil error.cc, libexpr eval.cc): the frames first,
+// outermost first, then the message; a builtin's error placed only by its "while calling" frame;
+// four frames without --show-trace. The expected texts follow Nix's own expected outputs for the
+// same kinds of error (tests/functional/lang/eval-fail-*.err.exp of NixOS/nix), with our file name.
+import { describe, expect, it } from "vitest";
+import { parseInstantiateArgs } from "../../../src/evaluator/cli/parseArgs.js";
+import { runInstantiate } from "../../../src/evaluator/cli/instantiate.js";
+import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
+
+function stderrOf(expr: string, showTrace = true): string {
+  const argv = ["--eval", "--strict", ...(showTrace ? ["--show-trace"] : []), "-E", expr];
+  const r = runInstantiate(parseInstantiateArgs(argv, "/", { HOME: "/homeless" }), () => new MemoryStore());
+  expect(r.exitCode).toBe(1);
+  return Buffer.from(r.stderr, "latin1").toString("utf8");
+}
+
+describe("evaluation errors as current Nix prints them", () => {
+  it("a builtin's error has no position of its own; its frames say where and why", () => {
+    expect(stderrOf("builtins.length 1")).toBe(
+      [
+        "error:",
+        "       … while calling the 'length' builtin",
+        "         at «string»:1:1:",
+        "            1| builtins.length 1",
+        "             | ^",
+        "",
+        "       … while evaluating the first argument passed to builtins.length",
+        "",
+        "       error: expected a list but found an integer: 1",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a select says which attribute, where it was defined, and offers close names", () => {
+    expect(stderrOf("let s = { b = { y = 1; }; }; in s.b.x")).toBe(
+      [
+        "error:",
+        "       … while evaluating the attribute 'b.x'",
+        "         at «string»:1:33:",
+        "            1| let s = { b = { y = 1; }; }; in s.b.x",
+        "             |                                 ^",
+        "",
+        "       … from the definition of 'b'",
+        "         at «string»:1:11:",
+        "            1| let s = { b = { y = 1; }; }; in s.b.x",
+        "             |           ^",
+        "",
+        "       error: attribute 'x' missing",
+        "       Did you mean y?",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("assert a == b says where the two sides differ", () => {
+    expect(stderrOf("assert { b = 1; } == { b = 2; }; 0")).toBe(
+      [
+        "error:",
+        "       … while evaluating the condition of the assertion '({ b = 1; } == { b = 2; })'",
+        "         at «string»:1:1:",
+        "            1| assert { b = 1; } == { b = 2; }; 0",
+        "             | ^",
+        "",
+        "       … while comparing attribute 'b'",
+        "         at «string»:1:19:",
+        "            1| assert { b = 1; } == { b = 2; }; 0",
+        "             |                   ^",
+        "",
+        "       … where left hand side is",
+        "         at «string»:1:10:",
+        "            1| assert { b = 1; } == { b = 2; }; 0",
+        "             |          ^",
+        "",
+        "       … where right hand side is",
+        "         at «string»:1:24:",
+        "            1| assert { b = 1; } == { b = 2; }; 0",
+        "             |                        ^",
+        "",
+        "       error: an integer with value '1' is not equal to an integer with value '2'",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("without --show-trace prints four frames' worth (a located frame counts twice) and says so", () => {
+    const expr = "let s = { a = { b = true && 1; }; }; in (s.a.b || false) && true";
+    const short = stderrOf(expr, false);
+    const full = stderrOf(expr, true);
+    expect(short.match(/^ {7}… /gm)).toEqual(["       … ", "       … "]);
+    expect(short).toContain("\n\n       (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n       error: expected a Boolean");
+    expect(full.match(/^ {7}… .*/gm)).toEqual([
+      "       … in the left operand of '&&'",
+      "       … in the left operand of '||'",
+      "       … while evaluating the attribute 'a.b'",
+      "       … from the definition of 'a.b'",
+      "       … in the right operand of '&&'",
+    ]);
+    expect(full).not.toContain("truncated");
+  });
+
+  it("repeated frames are printed when few, folded when more than five", () => {
+    const few = stderrOf('let f = x: x + "a"; in f (f (f (f 1)))', false);
+    expect(few.match(/^ {7}… in an operand of '\+'$/gm)).toHaveLength(3);
+  });
+
+  it("--show-trace adds the lambda calls and folds repeated frames", () => {
+    const err = stderrOf("let f = n: if n == 0 then throw \"bottom\" else f (n - 1); in f 20");
+    expect(err).toContain("       … while calling 'f'\n         at «string»:1:9:");
+    expect(err).toContain("       … from call site\n         at «string»:1:47:");
+    expect(err).toMatch(/^ {7}\(\d+ duplicate frames omitted\)$/m);
+    expect(err.trimEnd().endsWith("error: bottom")).toBe(true);
+  });
+
+  it("an interpolation's error is placed at its ${", () => {
+    expect(stderrOf('"${x: x}"')).toBe(
+      [
+        "error:",
+        "       … while evaluating a path segment",
+        "         at «string»:1:2:",
+        '            1| "${x: x}"',
+        "             |  ^",
+        "",
+        "       error: cannot coerce a function to a string: «lambda @ «string»:1:4»",
+        "",
+      ].join("\n"),
+    );
+  });
+});
