@@ -11,6 +11,7 @@ import { EvalError, RecursionError } from "./evalError.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
+import type { LintLevel } from "./parser.js";
 import type { EvalStore } from "./storeApi.js";
 import {
   Env,
@@ -50,6 +51,14 @@ export interface EvaluatorOptions {
   pureEval?: boolean;
   /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
   experimentalFeatures?: readonly string[];
+  /** Nix's lint settings for literals; warnings go to traceSink. */
+  lint?: Lints;
+}
+
+export interface Lints {
+  readonly url?: LintLevel;
+  readonly absolutePath?: LintLevel;
+  readonly shortPath?: LintLevel;
 }
 
 /** A builtin definition: primop (arity > 0) or constant; `strict`: see PrimOp.strict. */
@@ -124,8 +133,13 @@ export class Evaluator extends EvalCore {
   /** Parses and binds source text (a byte string) against the base environment. */
   parse(text: string, file: string, baseDir: string, extraNames?: readonly string[]): ParsedSource {
     this.sources.set(file, text);
+    const lint = this.options.lint;
     return parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames, {
       home: this.options.env?.HOME === undefined ? undefined : toBytes(this.options.env.HOME),
+      lintUrlLiterals: lint?.url,
+      lintAbsolutePathLiterals: lint?.absolutePath,
+      lintShortPathLiterals: lint?.shortPath,
+      onWarning: lint === undefined ? undefined : (text) => (this.options.traceSink ?? ((l: string) => process.stderr.write(l + "\n")))(text),
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Expr } from "./ast.js";
 import { bind } from "./bind.js";
-import { parse } from "./parser.js";
+import { type ParseOptions, parse } from "./parser.js";
 
 export interface ParsedSource {
   readonly expr: Expr;
@@ -16,9 +16,9 @@ export function parseNixSource(
   file: string,
   baseDir: string,
   baseNames: readonly string[],
-  options: { home?: string } = {},
+  options: Omit<ParseOptions, "basePath"> = {},
 ): ParsedSource {
-  const expr = parse({ file, text }, { basePath: baseDir, home: options.home });
+  const expr = parse({ file, text }, { ...options, basePath: baseDir });
   bind(expr, baseNames, text);
   return { expr };
 }

@@ -70,7 +70,10 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__warn", 2, ([msg, e], pos) => {
     const m = ev.force(msg!);
     if (!(typeof m === "string" || m instanceof NixString)) throw ev.typeError("a string", m, pos, "while evaluating the first argument; the message passed to builtins.warn");
-    ev.options.traceSink?.(`evaluation warning: ${typeof m === "string" ? m : m.s}`);
+    // As Nix prints it: later lines under the first, or a message starting with a newline as is.
+    const text = (typeof m === "string" ? m : m.s).replace(/[ \t\r\n]+$/, "");
+    const prefix = "evaluation warning: ";
+    ev.options.traceSink?.(text.startsWith("\n") ? `${prefix.trimEnd()}${text}` : prefix + text.split("\n").join(`\n${" ".repeat(prefix.length)}`));
     return ev.force(e!);
   });
   def("break", 1, ([a]) => ev.force(a!));

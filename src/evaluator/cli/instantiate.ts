@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Expr } from "../ast.js";
 import { EvalError } from "../evalError.js";
-import { Evaluator } from "../evaluator.js";
+import { Evaluator, type Lints } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { ParseError } from "../parseErrors.js";
 import { parse } from "../parser.js";
@@ -36,6 +36,8 @@ export interface InstantiateOptions {
   /** --experimental-features / --extra-experimental-features, accumulated. */
   experimentalFeatures: string[];
   showTrace: boolean;
+  /** --lint-url-literals, --lint-absolute-path-literals, --lint-short-path-literals (ignore, warn, fatal). */
+  lint?: Lints;
   /** Nix's max-call-depth setting. */
   maxCallDepth?: number;
   readOnly: boolean;
@@ -61,6 +63,7 @@ export function makeEvaluator(
   env: Record<string, string | undefined>,
   stderr: string[],
   experimentalFeatures: readonly string[] = [],
+  lint?: Lints,
 ): Evaluator {
   const nixPath = (env.NIX_PATH ?? "").split(":").filter((x) => x !== "");
   return new Evaluator({
@@ -68,6 +71,7 @@ export function makeEvaluator(
     searchPath: [...includes, ...nixPath],
     env,
     experimentalFeatures,
+    lint,
     traceSink: (line) => stderr.push(line + "\n"),
   });
 }
@@ -145,7 +149,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   let ev: Evaluator | undefined;
   try {
     const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
-    ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
+    ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, o.lint);
     ev.showTrace = o.showTrace;
     if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;

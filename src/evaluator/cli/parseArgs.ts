@@ -104,10 +104,13 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
-      case "--lint-url-literals":
+      case "--lint-url-literals": {
         need(i, 1, a);
-        i++;
+        const level = argv[++i]!;
+        if (level !== "ignore" && level !== "warn" && level !== "fatal") throw new UsageError(`invalid value '${level}' for setting '${a.slice(2)}'`);
+        o.lint = { ...o.lint, [a === "--lint-url-literals" ? "url" : a === "--lint-short-path-literals" ? "shortPath" : "absolutePath"]: level };
         break;
+      }
       case "--add-root":
       case "--trace-verbose":
       case "--indirect":

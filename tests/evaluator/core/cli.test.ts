@@ -23,6 +23,24 @@ describe("nixoci instantiate", () => {
     expect(bad.stderr).toMatch(/^( {7})?error: stack overflow; max-call-depth exceeded/m);
   });
 
+  it("warns or fails on literals as the --lint-* settings say, and indents warnings as Nix", () => {
+    const file = join(tmp, "lint.nix");
+    writeFileSync(file, "/tmp/foo\n");
+    expect(run(["--eval", file]).stderr).toBe("");
+    const warned = run(["--lint-absolute-path-literals", "warn", "--eval", file]);
+    expect(warned.stdout).toBe("/tmp/foo\n");
+    expect(warned.stderr).toBe(
+      `warning: absolute path literals are not portable. Consider replacing path literal '/tmp/foo' by a string, relative path, or parameter (lint-absolute-path-literals)\n         at ${file}:1:1:\n              1| /tmp/foo\n               | ^\n              2|\n`,
+    );
+    const fatal = run(["--lint-absolute-path-literals", "fatal", "--eval", file]);
+    expect(fatal.status).toBe(1);
+    expect(fatal.stderr).toMatch(/^error: absolute path literals are not portable/);
+    expect(run(["--lint-url-literals", "sometimes", "--eval", file]).status).not.toBe(0);
+    expect(run(["--eval", "-E", 'builtins.warn "foo\nbar" (builtins.warn "\nbaz" 1)']).stderr).toBe(
+      "evaluation warning: foo\n                    bar\nevaluation warning:\nbaz\n",
+    );
+  });
+
   it("prints Nix-style errors with position and exit code 1", () => {
     const r = run(["--eval", "-E", "let x = 1; in x + y"]);
     expect(r.status).toBe(1);
