@@ -241,7 +241,8 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
     try {
       return jsToValue(parseJson(fromBytes(s)));
     } catch (err) {
-      if (err instanceof JsonParseError) throw new EvalError(err.message, pos);
+      // The parsers' messages are text (they read decoded text); ours are byte strings.
+      if (err instanceof JsonParseError) throw new EvalError(toBytes(err.message), pos);
       throw err;
     }
   });
@@ -250,7 +251,7 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
     try {
       return jsToValue(deferred("toml").parseToml(fromBytes(s), { timestamps: ev.options.experimentalFeatures?.includes("parse-toml-timestamps") }));
     } catch (err) {
-      if (err instanceof TomlParseError) throw new EvalError(`while parsing TOML: ${err.message}`, pos);
+      if (err instanceof TomlParseError) throw new EvalError(toBytes(err.message), pos);
       throw err;
     }
   });

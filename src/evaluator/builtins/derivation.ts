@@ -11,7 +11,7 @@ import { type Lazy, NixAttrs, NixString, Thunk, fromBytes, toBytes } from "../va
 import type { Derivation } from "../../store/format/derivationTypes.js";
 import { type DerivationSpec, DrvHashCache, computeDerivation, derivationReferences } from "../../store/format/derivation.js";
 import { parseDerivationATerm } from "../../store/format/aterm.js";
-import { checkStorePathName } from "../../store/format/storePath.js";
+import { storePathNameProblem } from "../../store/format/storePath.js";
 import { type HashAlgo, parseHashAlgoOrUndefined, parseHashAny, zeroHash } from "../../store/format/hash.js";
 import { valueToJson } from "./conv.js";
 
@@ -64,11 +64,8 @@ export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): v
 }
 
 function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: import("../ast.js").Pos): NixAttrs {
-  try {
-    checkStorePathName(fromBytes(name));
-  } catch (err) {
-    throw new EvalError(`invalid derivation name: ${(err as Error).message}. Please pass a different 'name'.`, pos);
-  }
+  const problem = storePathNameProblem(fromBytes(name));
+  if (problem !== undefined) throw new EvalError(`invalid derivation name: ${toBytes(problem)}. Please pass a different 'name'.`, pos);
   const sv = attrs.get("__structuredAttrs");
   const structured = sv !== undefined && ev.forceBool(sv, pos, "while evaluating the `__structuredAttrs` attribute passed to builtins.derivationStrict");
   const iv = attrs.get("__ignoreNulls");

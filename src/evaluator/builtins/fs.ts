@@ -12,7 +12,7 @@ import { fsPath, readBytes } from "../fsBytes.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
 import { type Hash, hashData, parseHashAllowEmpty, parseHashAny, printHash } from "../../store/format/hash.js";
 import { narHashPathSync } from "../../store/format/nar.js";
-import { makeFixedOutputPath } from "../../store/format/storePath.js";
+import { makeFixedOutputPath, storePathNameProblem } from "../../store/format/storePath.js";
 import { deferred } from "../../deferred.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
@@ -271,18 +271,23 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     def(name, arity, (_args, pos) => {
       throw new EvalError(`'builtins.${name.replace(/^__/, "")}' needs network or a Nix daemon, which nixoci's evaluator does not provide`, pos);
     });
-  const fetchArgs = (a: Lazy, pos: Pos, fn: string): { url: string; name?: string; sha256?: string } => {
+  const FETCH_ARG_CTX = {
+    url: "while evaluating the url we should fetch",
+    sha256: "while evaluating the sha256 of the content we should fetch",
+    name: "while evaluating the name of the content we should fetch",
+  } as const;
+  const fetchArgs = (a: Lazy, pos: Pos, fn: string): { url: string; name?: string; sha256?: string; attrs: boolean } => {
     const v = ev.force(a);
     if (v instanceof NixAttrs) {
-      const out: { url?: string; name?: string; sha256?: string } = {};
+      const out: { url?: string; name?: string; sha256?: string; attrs: boolean } = { attrs: true };
       for (const k of v.keys()) {
-        if (k === "url" || k === "name" || k === "sha256") out[k] = ev.forceStringNoCtx(v.get(k)!, pos);
+        if (k === "url" || k === "name" || k === "sha256") out[k] = ev.forceStringNoCtx(v.get(k)!, v.posOf(k) ?? pos, FETCH_ARG_CTX[k]);
         else throw new EvalError(`unsupported argument '${k}' to '${fn}'`, pos);
       }
       if (out.url === undefined) throw new EvalError(`'url' argument required`, pos);
-      return out as { url: string };
+      return out as { url: string; attrs: boolean };
     }
-    return { url: ev.forceStringNoCtx(v, pos, `while evaluating the url passed to builtins.${fn}`) };
+    return { url: ev.forceStringNoCtx(v, pos, FETCH_ARG_CTX.url), attrs: false };
   };
   /**
    * Nix 2.8's fetch() behind builtins.fetchurl and builtins.fetchTarball: with a sha256, a path
@@ -290,9 +295,20 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
    * unpack a tarball (exactly one top-level entry), check the hash, add to the store.
    */
   const fetchToStore = (a: Lazy, pos: Pos, fn: "fetchurl" | "fetchTarball"): NixString => {
-    const { url, name: given, sha256 } = fetchArgs(a, pos, fn);
+    const { url, name: given, sha256, attrs } = fetchArgs(a, pos, fn);
     const unpack = fn === "fetchTarball";
     const name = given ?? (unpack ? "source" : url.replace(/\/$/, "").slice(url.replace(/\/$/, "").lastIndexOf("/") + 1));
+    // As current Nix, before anything is downloaded.
+    const problem = storePathNameProblem(fromBytes(name));
+    if (problem !== undefined) {
+      const resolution =
+        given !== undefined
+          ? `Please change the value for the 'name' attribute passed to '${fn}', so that it can create a valid store path.`
+          : attrs
+            ? `Please add a valid 'name' attribute to the argument for '${fn}', so that it can create a valid store path.`
+            : `Please pass an attribute set with 'url' and 'name' attributes to '${fn}',  so that it can create a valid store path.`;
+      throw new EvalError(`invalid store path name when fetching URL '${url}': ${toBytes(problem)}. ${resolution}`, pos);
+    }
     if (ev.options.pureEval && sha256 === undefined) throw new EvalError(`in pure evaluation mode, '${fn}' requires a 'sha256' argument`, pos);
     let expected: Hash | undefined;
     if (sha256 !== undefined) {

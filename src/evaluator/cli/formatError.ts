@@ -46,7 +46,8 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
   const print = (f: TraceFrame): void => {
     // The frame's "at" line sits under its message, two further in; the excerpt does not.
     const at = location(f.pos, sources).map((l, i) => (i === 0 ? `${PAD}  ${l}` : PAD + l));
-    blocks.push([`${PAD}${ELLIPSIS} ${f.message}`, ...at].map((l) => l.replace(/\s+$/, "")).join("\n"));
+    const [first, ...more] = f.message.split("\n");
+    blocks.push([`${PAD}${ELLIPSIS} ${first}`, ...more.map((l) => PAD + l), ...at].map((l) => l.replace(/\s+$/, "")).join("\n"));
     count += hasPos(f) ? 2 : 1;
   };
   let seen = new Set<string>();

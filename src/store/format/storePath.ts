@@ -38,6 +38,17 @@ export function checkStorePathName(name: string, pathForMessage: string = name):
   }
 }
 
+/**
+ * What is wrong with a store path name, in current Nix's words (checkName: "name 'x' contains
+ * illegal character '~'"), for the evaluator's messages; undefined for a valid name.
+ */
+export function storePathNameProblem(name: string): string | undefined {
+  if (name.length === 0) return "name must not be empty";
+  if (name.length > STORE_PATH_MAX_NAME_LENGTH) return `name '${name}' must be no longer than ${STORE_PATH_MAX_NAME_LENGTH} characters`;
+  for (const c of name) if (!isNameChar(c)) return `name '${name}' contains illegal character '${c}'`;
+  return undefined;
+}
+
 function isNameChar(c: string): boolean {
   return (
     (c >= "0" && c <= "9") ||

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseInstantiateArgs } from "../../../src/evaluator/cli/parseArgs.js";
 import { runInstantiate } from "../../../src/evaluator/cli/instantiate.js";
 import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
+import { evalError } from "./helpers.js";
 
 function stderrOf(expr: string, showTrace = true): string {
   const argv = ["--eval", "--strict", ...(showTrace ? ["--show-trace"] : []), "-E", expr];
@@ -125,5 +126,23 @@ describe("evaluation errors as current Nix prints them", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("messages as current Nix words them", () => {
+  it("a fetch with an invalid store path name fails before downloading anything", () => {
+    // .invalid never resolves: a download attempt would fail with another message.
+    expect(evalError('builtins.fetchurl "https://example.invalid/~w~"')).toBe(
+      "invalid store path name when fetching URL 'https://example.invalid/~w~': name '~w~' contains illegal character '~'. Please pass an attribute set with 'url' and 'name' attributes to 'fetchurl',  so that it can create a valid store path.",
+    );
+    expect(evalError('builtins.fetchurl { url = "https://example.invalid/x"; name = "a b"; }')).toMatch(
+      /: name 'a b' contains illegal character ' '\. Please change the value for the 'name' attribute passed to 'fetchurl'/,
+    );
+  });
+
+  it("parsers' messages keep their text: the NUL shown as ␀, one 'while parsing TOML'", () => {
+    const utf8 = (s: string) => Buffer.from(s, "latin1").toString("utf8");
+    expect(utf8(evalError('builtins.fromJSON "\\"a\\\\u0000b\\""'))).toBe("input string 'a␀b' cannot be represented as Nix string because it contains null bytes");
+    expect(evalError('builtins.fromTOML "a = 1979-05-27"')).toBe("while parsing TOML: Dates and times are not supported");
   });
 });
