@@ -1,7 +1,7 @@
 /**
  * Builtins touching files, the search path and the store.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pos } from "../ast.js";
@@ -20,6 +20,15 @@ import { MemoryStore } from "../memoryStore.js";
 
 /** Nix's built-in `<nix/…>` files, mapped to pseudo-paths that `import` recognises. */
 export const corepkgs = new Map<string, string>([["nix/fetchurl.nix", "/__corepkgs__/fetchurl.nix"]]);
+
+/** `p` with its symlinks resolved (as far as they exist). */
+function resolvedPath(p: string): string {
+  try {
+    return realpathSync(fsPath(p), { encoding: "buffer" }).toString("latin1");
+  } catch {
+    return p;
+  }
+}
 
 function fileType(p: string): "regular" | "directory" | "symlink" | "unknown" {
   const st = lstatSync(fsPath(p));
@@ -118,8 +127,9 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       entries = readdirSync(fsPath(p), { withFileTypes: true, encoding: "buffer" });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOTDIR") throw new EvalError(`cannot read directory '${p}': Not a directory`, pos);
-      throw new EvalError(`cannot read directory '${p}': No such file or directory`, pos);
+      // Current Nix's words; a symlink is named by what it points to.
+      if (code === "ENOTDIR") throw new EvalError(`'${resolvedPath(p)}' is not a directory`, pos);
+      throw new EvalError(`path '${p}' does not exist`, pos);
     }
     const m = new Map<string, Lazy>();
     for (const e of entries) {
@@ -135,7 +145,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     try {
       bytes = readBytes(p);
     } catch {
-      throw noSuch(p, pos);
+      throw new EvalError(`path '${p}' does not exist`, pos);
     }
     return printHash(hashData(algo, bytesBuffer(bytes)), "base16");
   });

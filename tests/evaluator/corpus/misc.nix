@@ -23,6 +23,8 @@
   seqOnAttrs = builtins.seq { a = throw "lazy"; } "attrs are WHNF";
   deepSeqList = builtins.deepSeq [ 1 [ 2 [ 3 ] ] ] "ok";
   genericClosureEmpty = builtins.genericClosure { startSet = [ ]; operator = x: [ ]; };
+  # One key is compared with nothing, whatever its type (two sets could not be ordered).
+  genericClosureOneSetKey = builtins.genericClosure { startSet = [ { key = { }; } ]; operator = x: [ ]; };
   mapAttrsOnEmpty = builtins.mapAttrs (n: v: v) { };
   zipAttrsWithEmpty = builtins.zipAttrsWith (n: v: v) [ ];
   listToAttrsEmpty = builtins.listToAttrs [ ];
