@@ -3,9 +3,10 @@
 // nix-instantiate-like command, the way tests/functional/lang.sh does:
 //   parse-fail-*: `CMD --parse - < T.nix` must exit 1 (stderr vs T.err.exp counted apart)
 //   parse-okay-*: `CMD --parse - < T.nix` must exit 0, stdout ($PWD → /pwd) = T.exp
-//   eval-fail-*:  `CMD [T.flags, or --eval --strict --show-trace] lang/T.nix` must exit 1
+//   eval-fail-*:  `CMD [T.flags, or --eval --strict] --show-trace lang/T.nix` must exit 1
+//                 (stderr, after T.postprocess if there is one, vs T.err.exp counted apart)
 //   eval-okay-*:  with T.exp.xml: `CMD --eval --xml --no-location --strict lang/T.nix`;
-//                 otherwise `CMD [T.flags] --eval --strict lang/T.nix` with
+//                 otherwise `CMD [T.flags] --show-trace --eval --strict lang/T.nix` with
 //                 NIX_PATH=lang/dir3:lang/dir4 HOME=/fake-home; stdout = T.exp
 //                 (T.exp-disabled: skipped)
 // Usage:
@@ -15,9 +16,9 @@
 // `--cmd nix-instantiate` runs the reference implementation for comparison;
 // `--parse-cmd "node dist/evaluator/parseCli.js"` tests the parser alone.
 // Prints per-category counts and a final line "N passed, N failed".
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { cpus } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -104,11 +105,12 @@ async function runTest(file) {
     return { category, name, ok, why: r.code !== 0 ? `exit ${r.code}: ${firstLines(r.stderr)}` : diffWhy(got, read(`${name}.exp`)) };
   }
   if (category === "eval-fail") {
+    // With .flags, --show-trace still holds: the suite's nix.conf (common/init.sh) sets show-trace.
     const flags = has(`${name}.flags`)
-      ? words(read(`${name}.flags`).replace(/#.*/g, ""))
+      ? [...words(read(`${name}.flags`).replace(/#.*/g, "")), "--show-trace"]
       : ["--eval", "--strict", "--show-trace"];
     const r = await run([...cmd, ...flags, `lang/${file}`]);
-    const errMatch = has(`${name}.err.exp`) ? sedPwd(r.stderr) === read(`${name}.err.exp`) : undefined;
+    const errMatch = has(`${name}.err.exp`) ? postprocess(name, sedPwd(r.stderr)) === read(`${name}.err.exp`) : undefined;
     return { category, name, ok: r.code === 1 && isNixError(r.stderr), errMatch, why: `exit ${r.code}, expected 1 with an error: ${firstLines(r.stderr)}` };
   }
   if (has(`${name}.exp.xml`)) {
@@ -117,14 +119,27 @@ async function runTest(file) {
     return { category, name, ok, why: r.code !== 0 ? `exit ${r.code}: ${firstLines(r.stderr)}` : diffWhy(r.stdout, read(`${name}.exp.xml`)) };
   }
   const flags = has(`${name}.flags`) ? words(read(`${name}.flags`).split("\n")[0]) : [];
-  const r = await run([...cmd, ...flags, "--eval", "--strict", `lang/${file}`]);
+  const r = await run([...cmd, ...flags, "--show-trace", "--eval", "--strict", `lang/${file}`]);
   const got = sedPwd(r.stdout);
   const ok = r.code === 0 && got === read(`${name}.exp`);
-  const errMatch = has(`${name}.err.exp`) ? sedPwd(r.stderr) === read(`${name}.err.exp`) : undefined;
+  const errMatch = has(`${name}.err.exp`) ? postprocess(name, sedPwd(r.stderr)) === read(`${name}.err.exp`) : undefined;
   return { category, name, ok, errMatch, why: r.code !== 0 ? `exit ${r.code}: ${firstLines(r.stderr)}` : diffWhy(got, read(`${name}.exp`)) };
 }
 
 /** A failure reported as Nix does ("error: …"), not a crash of the command. */
+/** A test's T.postprocess script (as lang.sh runs it on T.err), applied to its stderr. */
+function postprocess(name, stderr) {
+  if (!has(`${name}.postprocess`)) return stderr;
+  const tmp = mkdtempSync(join(tmpdir(), "lang-suite-"));
+  try {
+    writeFileSync(join(tmp, `${name}.err`), stderr, "latin1");
+    execFileSync("bash", [join(langDir, `${name}.postprocess`), join(tmp, name)]);
+    return readFileSync(join(tmp, `${name}.err`), "latin1");
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 function isNixError(stderr) {
   // "error: message", or current Nix's traced form: "error:" alone, then "… while …" lines.
   return /^error:( |\n)/m.test(stderr);

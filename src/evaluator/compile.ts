@@ -290,7 +290,7 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
         // EvalCore.applyLambda's plain-argument case, inline: the commonest call, two frames fewer.
         const body = f.expr.body;
         const env2 = new Env(f.env, ev.maybeThunk(x, env), NO_SLOTS);
-        if (++ev.callDepth > ev.maxCallDepth) throw ev.callDepthError(pos);
+        if (ev.callDepth++ > ev.maxCallDepth) throw ev.callDepthError(pos);
         try {
           const c = body.code;
           return (c !== undefined ? c : codeOf(body))(ev, env2);

@@ -662,7 +662,7 @@ export class EvalCore {
         throw withCallSite(err, pos);
       }
     }
-    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return this.eval(e.body, env);
     } catch (err) {
@@ -685,7 +685,7 @@ export class EvalCore {
   applyPlain(f: NixLambda, arg: Lazy, pos: Pos): Value {
     const body = f.expr.body;
     const env = new Env(f.env, arg, NO_SLOTS);
-    if (++this.callDepth > this.maxCallDepth) throw this.callDepthError(pos);
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       const c = body.code;
       return (c !== undefined ? c : codeOf(body))(this, env);
@@ -696,7 +696,7 @@ export class EvalCore {
     }
   }
 
-  /** Nix's max-call-depth error (the depth is reset, so the error can be reported). */
+  /** Nix's max-call-depth error, for a call made with more than max-call-depth calls active, as Nix's addCallDepth checks (the depth is reset, so the error can be reported). */
   callDepthError(pos: Pos): RecursionError {
     this.callDepth = 0;
     return new RecursionError("stack overflow; max-call-depth exceeded", pos);
