@@ -20,6 +20,7 @@ export type Code = (ev: EvalCore, env: Env) => Value;
 const MAX_INLINE_DEPTH = 64;
 const OPERAND_OF_PLUS = "in an operand of '+'";
 const BRANCH_CONDITION = "while evaluating a branch condition";
+const SELECTING = "while selecting an attribute";
 
 /** The closure of `e`, compiling it (and its children up to a depth) on first use. */
 export function codeOf(e: Expr): Code {
@@ -184,11 +185,29 @@ function build(e: Expr, depth: number): Code {
     case "select": {
       const base = child(e.expr, depth);
       const first = e.path[0]!;
+      // Errors evaluating the base get Nix's "while selecting an attribute" at the base.
+      const basePos = e.expr.pos;
       if (e.default === undefined && e.path.length === 1 && first.name !== undefined) {
         const name = first.name;
-        return (ev, env) => ev.selectName(base(ev, env), name, e.pos);
+        return (ev, env) => {
+          let v: Value;
+          try {
+            v = base(ev, env);
+          } catch (err) {
+            throw withFrame(err, SELECTING, basePos);
+          }
+          return ev.selectName(v, name, e.pos);
+        };
       }
-      return (ev, env) => ev.evalSelectFrom(e, base(ev, env), env);
+      return (ev, env) => {
+        let v: Value;
+        try {
+          v = base(ev, env);
+        } catch (err) {
+          throw withFrame(err, SELECTING, basePos);
+        }
+        return ev.evalSelectFrom(e, v, env);
+      };
     }
     case "concatStrings": {
       // Each operand's errors get Nix's "in an operand of '+'" (interpolations too, as in Nix).

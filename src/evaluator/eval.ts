@@ -199,10 +199,16 @@ export class EvalCore {
       } catch (err) {
         // Not memoised: forcing it again re-evaluates (as Nix does after a caught error).
         t.b = b;
+        // Nix marks where the cycle starts: this thunk was found under evaluation further in.
+        if (err instanceof RecursionError && err.blackhole === t) err.frames.push({ message: "entering the infinite recursion", always: true });
         throw err;
       }
     } else {
-      if (b === BLACKHOLE_EXPR) throw new RecursionError("infinite recursion encountered", (a as Expr).pos);
+      if (b === BLACKHOLE_EXPR) {
+        const err = new RecursionError("infinite recursion encountered", (a as Expr).pos);
+        err.blackhole = t;
+        throw err;
+      }
       if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
       if (b === FORCED) return a as Value;
       t.b = BLACKHOLE_APP;

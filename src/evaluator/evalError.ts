@@ -9,6 +9,8 @@ import type { Pos } from "./ast.js";
 export interface TraceFrame {
   readonly message: string;
   readonly pos?: Pos;
+  /** Printed even where the trace is cut short (Nix's TracePrint::Always). */
+  readonly always?: boolean;
 }
 
 export class EvalError extends NixociError {
@@ -36,7 +38,7 @@ export class EvalError extends NixociError {
   unposition(pos: Pos): void {
     const kept = this.frames.filter((f) => !(f.pos === pos && f.message === "from call site"));
     this.frames.length = 0;
-    for (const f of kept) this.frames.push(f.pos === pos ? { message: f.message } : f);
+    for (const f of kept) this.frames.push(f.pos === pos ? { message: f.message, always: f.always } : f);
   }
 }
 
@@ -50,4 +52,7 @@ export class AssertionError extends EvalError {}
 export class AbortError extends EvalError {}
 
 /** Infinite recursion (black hole) or call depth exceeded. */
-export class RecursionError extends EvalError {}
+export class RecursionError extends EvalError {
+  /** For infinite recursion: the value found under evaluation (a thunk), to mark where the cycle starts. */
+  blackhole?: object;
+}

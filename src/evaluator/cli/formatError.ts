@@ -61,10 +61,8 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
   };
   let truncated = false;
   for (const f of frames) {
-    if (!showTrace && count > 3) {
-      truncated = true;
-      break;
-    }
+    if (!showTrace && count > 3) truncated = true;
+    if (truncated && f.always !== true) continue;
     const key = frameKey(f);
     if (seen.has(key)) {
       skipped.push(f);
