@@ -113,6 +113,12 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(err.trimEnd().endsWith("error: bottom")).toBe(true);
   });
 
+  it("an infinite recursion marks where its cycle starts, even in a cut-short trace", () => {
+    const err = stderrOf("let x = y; y = x; in [ x ]", false);
+    expect(err).toContain("       … entering the infinite recursion\n");
+    expect(err.trimEnd().split("\n").filter((l) => / {7}error: /.test(l))).toEqual(["       error: infinite recursion encountered"]);
+  });
+
   it("an interpolation's error is placed at its ${", () => {
     expect(stderrOf('"${x: x}"')).toBe(
       [
