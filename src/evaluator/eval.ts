@@ -942,7 +942,13 @@ export class EvalCore {
       for (let i = 0; ; i++) {
         if (i === b.length) return false;
         if (i === a.length) return true;
-        if (!this.eqLazy(a[i]!, b[i]!, pos)) return this.lessThan(this.force(a[i]!), this.force(b[i]!), pos);
+        if (!this.eqLazy(a[i]!, b[i]!, pos)) {
+          try {
+            return this.lessThan(this.force(a[i]!), this.force(b[i]!), pos);
+          } catch (err) {
+            throw withFrame(err, "while comparing two list elements", undefined);
+          }
+        }
       }
     }
     const values = `${printForError(a)} and ${printForError(b)}`;

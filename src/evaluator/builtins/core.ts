@@ -85,7 +85,7 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__functionArgs", 1, ([a], pos) => {
     const f = ev.force(a!);
     if (f instanceof PrimOp || f instanceof PrimOpApp) return NixAttrs.empty;
-    if (!(f instanceof NixLambda)) throw ev.typeError("a function", f, pos, "while evaluating the first argument passed to builtins.functionArgs");
+    if (!(f instanceof NixLambda)) throw new EvalError("'functionArgs' requires a function", pos);
     const m = new Map<string, Lazy>();
     const pm = new Map<string, Pos>();
     for (const fm of f.expr.formals?.entries ?? []) {

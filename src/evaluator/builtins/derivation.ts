@@ -45,7 +45,13 @@ export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): v
     const attrs = ev.forceAttrs(a!, pos, "while evaluating the argument passed to builtins.derivationStrict");
     const nameV = attrs.get("name");
     if (nameV === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in the attrset passed as argument to builtins.derivationStrict", pos);
-    const name = ev.forceStringNoCtx(nameV, pos, "while evaluating the `name` attribute passed to builtins.derivationStrict");
+    let name: string;
+    try {
+      name = ev.forceStringNoCtx(nameV, pos, "while evaluating the `name` attribute passed to builtins.derivationStrict");
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace("while evaluating the derivation attribute 'name'", attrs.posOf("name"));
+      throw err;
+    }
     try {
       return derivationStrict(ev, attrs, name, pos);
     } catch (err) {
@@ -111,7 +117,7 @@ function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: imp
         continue;
       }
       if (key === "args") {
-        for (const x of ev.forceList(lv, pos)) args.push(ev.coerceToString(ev.force(x), ctx, true, true, pos));
+        for (const x of ev.forceList(lv, pos)) args.push(ev.coerceToString(ev.force(x), ctx, true, true, pos, "while evaluating an element of the argument list"));
         continue;
       }
       if (structured) {

@@ -231,22 +231,24 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
             if (typeof r !== "boolean") throw ev.typeError("a Boolean", r, pos, "while evaluating the return value of the path filter function");
             return r;
           };
-    const sp = ev.store.addPathToStore(fsPath(src).toString(), {
-      name: fromBytes(name),
-      method: recursive ? "recursive" : "flat",
-      filter: filterFn,
-      expectedHash: sha256,
-    });
+    let sp: string;
+    try {
+      sp = ev.store.addPathToStore(fsPath(src).toString(), {
+        name: fromBytes(name),
+        method: recursive ? "recursive" : "flat",
+        filter: filterFn,
+        expectedHash: sha256,
+      });
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(`while adding path '${src}'`);
+      throw err;
+    }
     return new NixString(sp, new Set([sp]));
   };
-  const srcPath = (l: Lazy, pos: Pos, fn: string): string => {
-    const v = ev.force(l);
-    const s = v instanceof NixPath ? v.path : ev.coerceToString(v, new Set(), false, false, pos);
-    if (!s.startsWith("/")) throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos).addTrace(`while evaluating the 'path' argument passed to builtins.${fn}`, pos);
-    return canonPath(s);
-  };
+  /** The source path of filterSource and builtins.path; `ctx`: Nix's context for the argument. */
+  const srcPath = (l: Lazy, pos: Pos, ctx: string): string => canonPath(ev.coerceToPath(l, pos, ctx));
   def("__filterSource", 2, ([f, a], pos) => {
-    const src = srcPath(a!, pos, "filterSource");
+    const src = srcPath(a!, pos, "while evaluating the second argument (the path to filter) passed to 'builtins.filterSource'");
     const filter = ev.forceFunction(f!, pos, "while evaluating the first argument passed to builtins.filterSource");
     return addPath(src, src.slice(src.lastIndexOf("/") + 1), filter, true, undefined, pos);
   });
@@ -259,7 +261,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     let sha256: string | undefined;
     for (const k of args.keys()) {
       const v = args.get(k)!;
-      if (k === "path") src = srcPath(v, pos, "path");
+      if (k === "path") src = srcPath(v, args.posOf(k) ?? pos, "while evaluating the 'path' attribute passed to 'builtins.path'");
       else if (k === "name") name = ev.forceStringNoCtx(v, pos, "while evaluating the `name` attribute passed to builtins.path");
       else if (k === "filter") filter = ev.forceFunction(v, pos, "while evaluating the `filter` parameter passed to builtins.path");
       else if (k === "recursive") recursive = ev.forceBool(v, pos, "while evaluating the `recursive` attribute passed to builtins.path");
