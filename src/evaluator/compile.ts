@@ -304,7 +304,16 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     return (ev, env) => {
       const f = fn(ev, env);
       // Arithmetic and comparisons force their arguments in order anyway: no thunks.
-      if (f instanceof PrimOp && f.strict && f.arity === 1) return ev.callPrimOp(f, [xc(ev, env)], pos);
+      if (f instanceof PrimOp && f.strict && f.arity === 1) {
+        // Nix forces a builtin's arguments inside it: their errors get its frame.
+        let a: Value;
+        try {
+          a = xc(ev, env);
+        } catch (err) {
+          throw ev.primOpError(err, f, pos);
+        }
+        return ev.callPrimOp(f, [a], pos);
+      }
       if (f instanceof NixLambda && f.expr.formals === undefined) {
         // EvalCore.applyLambda's plain-argument case, inline: the commonest call, two frames fewer.
         const body = f.expr.body;
@@ -335,7 +344,15 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
       return (ev, env) => {
         const f = slotValue(ev, env, fl, fd);
         if (f instanceof PrimOp && f.strict && f.arity === 2) {
-          return strictPrimOp2(ev, f, xl < 0 ? xv : slotValue(ev, env, xl, xd), yl < 0 ? yv : slotValue(ev, env, yl, yd), pos);
+          let a: Value;
+          let b: Value;
+          try {
+            a = xl < 0 ? xv : slotValue(ev, env, xl, xd);
+            b = yl < 0 ? yv : slotValue(ev, env, yl, yd);
+          } catch (err) {
+            throw ev.primOpError(err, f, pos);
+          }
+          return strictPrimOp2(ev, f, a, b, pos);
         }
         return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
       };
@@ -344,8 +361,15 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     return (ev, env) => {
       const f = fn(ev, env);
       if (f instanceof PrimOp && f.strict && f.arity === 2) {
-        const a = xc(ev, env);
-        return strictPrimOp2(ev, f, a, yc(ev, env), pos);
+        let a: Value;
+        let b: Value;
+        try {
+          a = xc(ev, env);
+          b = yc(ev, env);
+        } catch (err) {
+          throw ev.primOpError(err, f, pos);
+        }
+        return strictPrimOp2(ev, f, a, b, pos);
       }
       return ev.call2(f, ev.maybeThunk(x, env), ev.maybeThunk(y, env), pos);
     };
@@ -355,7 +379,11 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     const n = args.length;
     const vals = new Array<Lazy>(n);
     if (f instanceof PrimOp && f.strict && f.arity === n) {
-      for (let i = 0; i < n; i++) vals[i] = args[i]!(ev, env);
+      try {
+        for (let i = 0; i < n; i++) vals[i] = args[i]!(ev, env);
+      } catch (err) {
+        throw ev.primOpError(err, f, pos);
+      }
       return ev.callPrimOp(f, vals, pos);
     }
     for (let i = 0; i < n; i++) vals[i] = ev.maybeThunk(argExprs[i]!, env);

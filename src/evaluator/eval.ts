@@ -274,7 +274,12 @@ export class EvalCore {
     switch (e.kind) {
       case "hasAttr": {
         // `s ? a.b` forces `s` and `s.a`, never the last value: `{ a = throw ""; } ? a` is true.
-        let v = this.eval(e.expr, env);
+        let v: Value;
+        try {
+          v = this.eval(e.expr, env);
+        } catch (err) {
+          throw withFrame(err, "in the argument of '?'", e.expr.pos);
+        }
         const path = e.path;
         for (let i = 0; ; i++) {
           if (!(v instanceof NixAttrs)) return false;
@@ -598,7 +603,7 @@ export class EvalCore {
     }
   }
 
-  private primOpError(err: unknown, op: PrimOp, pos: Pos): unknown {
+  primOpError(err: unknown, op: PrimOp, pos: Pos): unknown {
     if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
       // Builtins report their errors, and the contexts they add, at the call site; Nix gives
       // those no position, only this frame has it.
