@@ -817,32 +817,8 @@ export class EvalCore {
       if (ctx !== null) ctx.add(sp);
       return sp;
     }
-    if (v instanceof NixAttrs) {
-      // Nix's peelToStringOutPath, with its frames at the attribute's definition.
-      const ts = v.get("__toString");
-      if (ts !== undefined) {
-        const at = v.posOf("__toString");
-        let r: Value;
-        try {
-          r = this.callFunction(this.force(ts), [v], at ?? pos);
-        } catch (err) {
-          throw withFrame(err, "while calling the `__toString` attribute", at);
-        }
-        try {
-          return this.coerceToString(r, ctx, copyToStore, coerceMore, pos, errorCtx);
-        } catch (err) {
-          throw withFrame(err, "while using the result of the `__toString` attribute", at);
-        }
-      }
-      const op = v.get("outPath");
-      if (op !== undefined) {
-        try {
-          return this.coerceToString(this.force(op), ctx, copyToStore, coerceMore, pos, errorCtx);
-        } catch (err) {
-          const evaluated = !(op instanceof Thunk) || op.b === FORCED;
-          throw withFrame(err, `while ${evaluated ? "using" : "evaluating"} the \`outPath\` attribute`, v.posOf("outPath"));
-        }
-      }
+    if (v instanceof NixAttrs && (v.has("__toString") || v.has("outPath"))) {
+      return this.peelToString(v, pos, false, (p) => this.coerceToString(p, ctx, copyToStore, coerceMore, pos, errorCtx));
     }
     if (coerceMore) {
       if (v === null || v === false) return "";
@@ -870,6 +846,48 @@ export class EvalCore {
     throw errorCtx === undefined ? err : err.addTrace(errorCtx, pos);
   }
 
+
+  /**
+   * Nix's peelToStringOutPath: a set with `__toString` becomes what that returns, one with
+   * `outPath` that attribute, repeatedly; `done` gets the result and whether a `__toString` was
+   * on the way. Errors get Nix's frames at the attribute's definition. `checkReturn` (toJSON):
+   * what `__toString` gives must end in a string or a path.
+   */
+  peelToString<T>(v: NixAttrs, pos: Pos, checkReturn: boolean, done: (peeled: Value, throughToString: boolean) => T, throughToString = false): T {
+    const next = (x: Value, at: Pos, through: boolean): T => {
+      if (x instanceof NixAttrs && (x.has("__toString") || x.has("outPath"))) return this.peelToString(x, at, checkReturn, done, through);
+      if (checkReturn && through) {
+        if (x instanceof NixAttrs) throw new EvalError(`\`__toString\` must return a string, but got ${showType(x)}: ${printForError(x)}`, at);
+        if (!(typeof x === "string" || x instanceof NixString || x instanceof NixPath)) {
+          throw new EvalError(`\`__toString\` should return a string, but got ${showType(x)}: ${printForError(x)}`, at);
+        }
+      }
+      return done(x, through);
+    };
+    const ts = v.get("__toString");
+    if (ts !== undefined) {
+      const at = v.posOf("__toString");
+      let r: Value;
+      try {
+        r = this.callFunction(this.force(ts), [v], at ?? pos);
+      } catch (err) {
+        throw withFrame(err, "while calling the `__toString` attribute", at);
+      }
+      try {
+        return next(r, at ?? pos, true);
+      } catch (err) {
+        throw withFrame(err, "while using the result of the `__toString` attribute", at);
+      }
+    }
+    const op = v.get("outPath")!;
+    const at = v.posOf("outPath");
+    try {
+      return next(this.force(op), at ?? pos, throughToString);
+    } catch (err) {
+      const evaluated = !(op instanceof Thunk) || op.b === FORCED;
+      throw withFrame(err, `while ${evaluated ? "using" : "evaluating"} the \`outPath\` attribute`, at);
+    }
+  }
 
   /** Set by the evaluator (lib/float's formatFloatToString). */
   floatToString: (f: number) => string = (f) => String(f);

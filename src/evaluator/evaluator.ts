@@ -342,14 +342,18 @@ export class Evaluator extends EvalCore {
   /** Nix's coerceToPath: a path, or a string that is an absolute path. Returns the path text. */
   coerceToPath(l: Lazy, pos: Pos, ctx?: string): string {
     const v = this.force(l);
-    if (v instanceof NixPath) return v.path;
-    const s = this.coerceToString(v, null, false, false, pos, ctx);
-    if (!s.startsWith("/")) {
-      // As in Nix, the context frame has the position.
-      if (ctx) throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(ctx, pos);
-      throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
-    }
-    return s;
+    // As Nix: the absolute-path check is made on what `outPath`/`__toString` give, within their frames.
+    const check = (x: Value): string => {
+      if (x instanceof NixPath) return x.path;
+      const s = this.coerceToString(x, null, false, false, pos, ctx);
+      if (!s.startsWith("/")) {
+        // As in Nix, the context frame has the position.
+        if (ctx) throw new EvalError(`string '${s}' doesn't represent an absolute path`).addTrace(ctx, pos);
+        throw new EvalError(`string '${s}' doesn't represent an absolute path`, pos);
+      }
+      return s;
+    };
+    return v instanceof NixAttrs && (v.has("__toString") || v.has("outPath")) ? this.peelToString(v, pos, false, check) : check(v);
   }
 
   /** Forces a value completely (deepSeq, --strict). */

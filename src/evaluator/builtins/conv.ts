@@ -54,25 +54,10 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
     return "]";
   }
   if (v instanceof NixAttrs) {
-    // Nix's peelToStringOutPath: __toString first, then outPath, repeatedly.
-    let x: Value = v;
-    let throughToString = false;
-    for (;;) {
-      if (!(x instanceof NixAttrs)) break;
-      const ts: Lazy | undefined = x.get("__toString");
-      if (ts !== undefined) {
-        x = ev.callFunction(ev.force(ts), [x], pos);
-        throughToString = true;
-        continue;
-      }
-      const op: Lazy | undefined = x.get("outPath");
-      if (op === undefined) break;
-      x = ev.force(op);
+    // Nix's peelToStringOutPath: __toString first, then outPath, repeatedly; what __toString gives must be a string.
+    if (v.has("__toString") || v.has("outPath")) {
+      return ev.peelToString(v, pos, true, (x, throughToString) => jsonPart(ev, x, ctx, copyToStore && !throughToString, pos, out, depth + 1));
     }
-    if (throughToString && !(typeof x === "string" || x instanceof NixString || x instanceof NixPath)) {
-      throw new EvalError(`\`__toString\` should return a string, but got ${showType(x)}`, pos).addTrace("while using the result of the `__toString` attribute", pos);
-    }
-    if (x !== v) return jsonPart(ev, x, ctx, copyToStore && !throughToString, pos, out, depth + 1);
     out.push("{");
     let first = true;
     for (const k of v.keys()) {

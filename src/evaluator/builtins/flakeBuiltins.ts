@@ -122,12 +122,21 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
         const s = fromBytes(ev.coerceToString(x, new Set(), false, false, pos));
         ref[key] = key === "url" ? fixUri(s, type === "git") : s;
       } else if (typeof x === "boolean") ref[key] = x;
-      else if (typeof x === "number" || typeof x === "bigint") ref[key] = Number(x);
+      else if (typeof x === "number" || typeof x === "bigint") {
+        if (x < 0) throw new EvalError(`negative value given for '${fixedType === "git" ? "fetchGit" : "fetchTree"}' argument '${name}': ${x}`, pos);
+        ref[key] = Number(x);
+      }
       else throw new EvalError(`fetchTree argument '${key}' is ${typeof x} while a string, Boolean or integer is expected`, pos);
     }
     if (!fixedType && "name" in ref) throw new EvalError("attribute 'name' isn't supported in call to 'fetchTree'", pos);
   } else {
     const url = fromBytes(ev.coerceToString(v, new Set(), false, false, pos));
+    // `file:` without `//` is a URL with a relative path, which Nix refuses for a tarball.
+    if (!fixedType && /^file:(?!\/\/)(?!\/)/.test(url) && /\.(zip|tar|tgz|tar\.(gz|xz|bz2|zst))$/.test(url)) {
+      throw new EvalError(`tarball '${toBytes(url)}' must use an absolute path. The 'file' scheme does not support relative paths.`).addTrace(
+        `while fetching the input '${toBytes(url)}'`,
+      );
+    }
     ref = fixedType ? { type: "git", url: fixUri(url, true) } : (deferred("flakeRef").parseFlakeRef(fixUri(url, false)) as FlakeRefAttrs);
   }
   const { name: _name, ...input } = ref;
