@@ -31,6 +31,8 @@ describe.skipIf(!haveTools("nix", "git"))("--override-input, --no-write-lock-fil
       join(work, "impure/flake.nix"),
       '{ outputs = { self }: { packages.x86_64-linux.default = derivation { name = "e"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; v = builtins.getEnv "NIXOCI_TEST_VAR"; }; }; }\n',
     );
+    mkdirSync(join(work, "utf8err"));
+    writeFileSync(join(work, "utf8err/flake.nix"), '{ outputs = { self }: { packages.x86_64-linux.default = builtins.trace "héllo «x»" (throw "bäd «y»"); }; }\n');
     git(work, "init", "-q");
     git(work, "add", "-A");
     git(work, "commit", "-qm", "init");
@@ -66,6 +68,13 @@ describe.skipIf(!haveTools("nix", "git"))("--override-input, --no-write-lock-fil
     const fixture = JSON.parse(readFileSync(join(repoRoot, "tests/fixtures/examples/expected.json"), "utf8")) as Record<string, { drvPath: string }>;
     expect(plain.info!.drvPath).toBe(fixture["with-input#default"]!.drvPath);
     expect(plain.info!.drvPath).not.toBe(r.info!.drvPath);
+  });
+
+  it("returns errors and traces as text, as the build prints them (not UTF-8 bytes read as Latin-1)", () => {
+    const r = ours({ installable: "./utf8err#default" });
+    expect(r.messages).toContain("trace: héllo «x»");
+    expect(r.error).toContain("       … while calling the 'throw' builtin\n");
+    expect(r.error).toMatch(/\n {7}error: bäd «y»$/);
   });
 
   it("lets --impure read the environment", () => {

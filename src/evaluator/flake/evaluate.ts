@@ -36,7 +36,8 @@ export class FlakeAttrError extends NixociError {}
  */
 export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHashOf(p: string): string }): EvalResponse {
   const messages: string[] = [];
-  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l) });
+  // The evaluator's lines and messages are byte strings; what this returns is text.
+  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(fromBytes(l)) });
   ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(req.evalCachePath ?? defaultEvalCachePath()));
@@ -101,8 +102,9 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
       cache?.close();
     }
   } catch (e) {
-    if (e instanceof EvalError) return { error: formatEvalError(e, ev.sources, req.showTrace ?? false), messages, cached: false };
-    if (e instanceof ParseError || e instanceof NixociError) return { error: e.message.startsWith("error:") ? e.message : `error: ${e.message}`, messages, cached: false };
+    if (e instanceof EvalError) return { error: fromBytes(formatEvalError(e, ev.sources, req.showTrace ?? false)), messages, cached: false };
+    if (e instanceof ParseError) return { error: fromBytes(e.message), messages, cached: false };
+    if (e instanceof NixociError) return { error: e.message.startsWith("error:") ? e.message : `error: ${e.message}`, messages, cached: false };
     throw e;
   } finally {
     fetchCache?.close();

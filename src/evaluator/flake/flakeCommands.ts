@@ -69,7 +69,8 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     seenWarnings.add(line);
     for (const l of line.split("\n")) output.push([2, l]);
   };
-  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: err });
+  // The evaluator's lines and messages are byte strings; the output is text.
+  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => err(fromBytes(l)) });
   ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(defaultEvalCachePath()));
@@ -90,8 +91,9 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     else if (req.command === "show") show(ev, host, locked, req, out, err);
     return { output };
   } catch (e) {
-    if (e instanceof EvalError) return { output, error: formatEvalError(e, ev.sources, req.showTrace ?? false) };
-    if (e instanceof ParseError || e instanceof NixociError) return { output, error: e.message.startsWith("error:") ? e.message : `error: ${e.message}` };
+    if (e instanceof EvalError) return { output, error: fromBytes(formatEvalError(e, ev.sources, req.showTrace ?? false)) };
+    if (e instanceof ParseError) return { output, error: fromBytes(e.message) };
+    if (e instanceof NixociError) return { output, error: e.message.startsWith("error:") ? e.message : `error: ${e.message}` };
     throw e;
   } finally {
     fetchCache?.close();
