@@ -3,10 +3,10 @@
 // nix-instantiate-like command, the way tests/functional/lang.sh does:
 //   parse-fail-*: `CMD --parse - < T.nix` must exit 1 (stderr vs T.err.exp counted apart)
 //   parse-okay-*: `CMD --parse - < T.nix` must exit 0, stdout ($PWD → /pwd) = T.exp
-//   eval-fail-*:  `CMD [T.flags, or --eval --strict] --show-trace lang/T.nix` must exit 1
+//   eval-fail-*:  `CMD --show-trace [T.flags, or --eval --strict] lang/T.nix` must exit 1
 //                 (stderr, after T.postprocess if there is one, vs T.err.exp counted apart)
 //   eval-okay-*:  with T.exp.xml: `CMD --eval --xml --no-location --strict lang/T.nix`;
-//                 otherwise `CMD [T.flags] --show-trace --eval --strict lang/T.nix` with
+//                 otherwise `CMD --show-trace [T.flags] --eval --strict lang/T.nix` with
 //                 NIX_PATH=lang/dir3:lang/dir4 HOME=/fake-home; stdout = T.exp
 //                 (T.exp-disabled: skipped)
 // Usage:
@@ -107,7 +107,7 @@ async function runTest(file) {
   if (category === "eval-fail") {
     // With .flags, --show-trace still holds: the suite's nix.conf (common/init.sh) sets show-trace.
     const flags = has(`${name}.flags`)
-      ? [...words(read(`${name}.flags`).replace(/#.*/g, "")), "--show-trace"]
+      ? ["--show-trace", ...words(read(`${name}.flags`).replace(/#.*/g, ""))]
       : ["--eval", "--strict", "--show-trace"];
     const r = await run([...cmd, ...flags, `lang/${file}`]);
     const errMatch = has(`${name}.err.exp`) ? postprocess(name, sedPwd(r.stderr)) === read(`${name}.err.exp`) : undefined;
@@ -119,7 +119,7 @@ async function runTest(file) {
     return { category, name, ok, why: r.code !== 0 ? `exit ${r.code}: ${firstLines(r.stderr)}` : diffWhy(r.stdout, read(`${name}.exp.xml`)) };
   }
   const flags = has(`${name}.flags`) ? words(read(`${name}.flags`).split("\n")[0]) : [];
-  const r = await run([...cmd, ...flags, "--show-trace", "--eval", "--strict", `lang/${file}`]);
+  const r = await run([...cmd, "--show-trace", ...flags, "--eval", "--strict", `lang/${file}`]);
   const got = sedPwd(r.stdout);
   const ok = r.code === 0 && got === read(`${name}.exp`);
   const errMatch = has(`${name}.err.exp`) ? postprocess(name, sedPwd(r.stderr)) === read(`${name}.err.exp`) : undefined;

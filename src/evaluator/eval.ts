@@ -30,6 +30,7 @@ import {
   BLACKHOLE_APP,
   BLACKHOLE_EXPR,
   FORCED,
+  FAILED,
   type NixInt,
   intToBig,
   mkInt,
@@ -197,13 +198,13 @@ export class EvalCore {
       try {
         v = this.eval(a as Expr, b);
       } catch (err) {
-        // Not memoised: forcing it again re-evaluates (as Nix does after a caught error).
-        t.b = b;
         // Nix marks where the cycle starts: this thunk was found under evaluation further in.
         if (err instanceof RecursionError && err.blackhole === t) err.frames.push({ message: "entering the infinite recursion", always: true });
+        this.failed(t, b, err);
         throw err;
       }
     } else {
+      if (b === FAILED) throw (a as unknown as EvalError).copy();
       if (b === BLACKHOLE_EXPR) {
         const err = new RecursionError("infinite recursion encountered", (a as Expr).pos);
         err.blackhole = t;
@@ -219,13 +220,26 @@ export class EvalCore {
         if (f instanceof NixLambda) v = f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, f.expr.pos) : this.call1(f, b as Lazy, f.expr.pos);
         else v = this.call1(f, b as Lazy, noPos);
       } catch (err) {
-        t.b = b;
+        this.failed(t, b, err);
         throw err;
       }
     }
     t.a = v;
     t.b = FORCED;
     return v;
+  }
+
+  /**
+   * A thunk whose evaluation threw: as Nix ≥ 2.34, an evaluation error is memoised (forcing it
+   * again throws it again, with the frames it gathered on its first way out, and evaluates
+   * nothing); anything else (a JS stack overflow, to be run again on a bigger stack) leaves the
+   * thunk as it was.
+   */
+  private failed(t: Thunk, b: Env | Lazy | object | null, err: unknown): void {
+    if (err instanceof EvalError) {
+      t.a = err as unknown as Lazy;
+      t.b = FAILED;
+    } else t.b = b;
   }
 
   /** The lazy slot for `e` in `env`: values for literals and variables, a thunk otherwise. */
@@ -609,7 +623,7 @@ export class EvalCore {
       // those no position, only this frame has it.
       if (err.pos === pos) err.pos = undefined;
       err.unposition(pos);
-      err.addTrace(`while calling the '${op.name}' builtin`, pos);
+      if (op.callFrame) err.addTrace(`while calling the '${op.name}' builtin`, pos);
     }
     return err;
   }

@@ -26,6 +26,15 @@ export class EvalError extends NixociError {
     super(message);
   }
 
+  /** The same error with its frames so far, to throw again without the new frames reaching this one. */
+  copy(): EvalError {
+    const c = new (this.constructor as new (message: string, pos?: Pos) => EvalError)(this.message, this.pos);
+    c.frames.push(...this.frames);
+    c.suggestions = this.suggestions;
+    if (this instanceof RecursionError) (c as RecursionError).blackhole = this.blackhole;
+    return c;
+  }
+
   addTrace(message: string, pos?: Pos): this {
     this.frames.push({ message, pos });
     return this;

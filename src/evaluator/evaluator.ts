@@ -121,6 +121,8 @@ export class Evaluator extends EvalCore {
       const p = vals[this.baseNames.indexOf(`__${name}`)];
       if (p instanceof PrimOp) p.intOp = op;
     }
+    const addErrorContext = vals[this.baseNames.indexOf("__addErrorContext")];
+    if (addErrorContext instanceof PrimOp) addErrorContext.callFrame = false;
     define("builtins", this.builtins);
     define("true", true);
     define("false", false);

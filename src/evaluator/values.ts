@@ -115,6 +115,8 @@ export type PrimOpFn = (args: Lazy[], pos: Pos) => Value;
 export class PrimOp {
   /** Which integer builtin this is (IntOp in eval.ts; 0 for none): compiled calls do safe ints inline. */
   intOp = 0;
+  /** Errors out of it get a "while calling the 'name' builtin" frame (Nix's PrimOp::addTrace; not addErrorContext's). */
+  callFrame = true;
   constructor(
     readonly name: string,
     readonly arity: number,
@@ -164,6 +166,9 @@ export const FORCED: object = Object.freeze({ forced: true });
  */
 export const SPECULATED: object = Object.freeze({ speculated: true });
 
+/** In `b` of a thunk whose evaluation failed; `a` is the error, thrown again (a copy) when forced again, as Nix ≥ 2.34 does. */
+export const FAILED: object = Object.freeze({ failed: true });
+
 /**
  * A suspended computation; see EvalCore.force. Two fields only (millions of these are live
  * at once in list-heavy code): an expression thunk has `a` = expression, `b` = its Env; an
@@ -195,7 +200,6 @@ export function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Where attributes were defined: a literal's definitions, or positions of dynamic/builtin attributes. */
 /** Where a set's attributes are defined: a literal's definitions, or anything that can say. */
 export type PosSource = { get(name: string): AttrDef | Pos | undefined };
 

@@ -35,8 +35,9 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       return ev.force(e!);
     } catch (err) {
       if (err instanceof EvalError) {
-        const s = ev.coerceToString(ev.force(msg!), null, false, false, pos);
-        err.addTrace(s, pos);
+        const s = ev.coerceToString(ev.force(msg!), null, false, false, pos, "while evaluating the error message passed to builtins.addErrorContext");
+        // No position, and printed even in a cut-short trace, as in Nix.
+        err.frames.push({ message: s, always: true });
       }
       throw err;
     }

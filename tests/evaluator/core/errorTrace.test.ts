@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parseInstantiateArgs } from "../../../src/evaluator/cli/parseArgs.js";
 import { runInstantiate } from "../../../src/evaluator/cli/instantiate.js";
 import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
-import { evalError } from "./helpers.js";
+import { evalError, evalStrict } from "./helpers.js";
 
 function stderrOf(expr: string, showTrace = true): string {
   const argv = ["--eval", "--strict", ...(showTrace ? ["--show-trace"] : []), "-E", expr];
@@ -150,5 +150,21 @@ describe("messages as current Nix words them", () => {
     const utf8 = (s: string) => Buffer.from(s, "latin1").toString("utf8");
     expect(utf8(evalError('builtins.fromJSON "\\"a\\\\u0000b\\""'))).toBe("input string 'a␀b' cannot be represented as Nix string because it contains null bytes");
     expect(evalError('builtins.fromTOML "a = 1979-05-27"')).toBe("while parsing TOML: Dates and times are not supported");
+  });
+});
+
+describe("a failed evaluation is memoised, as Nix ≥ 2.34", () => {
+  it("forcing a failed thunk again throws the same error without evaluating anything again", () => {
+    const traces: string[] = [];
+    expect(evalStrict('let foo = builtins.trace "once" (throw "nope"); in [ (builtins.tryEval foo).success (builtins.tryEval foo).success ]', traces)).toBe("[ false false ]");
+    expect(traces).toEqual(["trace: once"]);
+  });
+
+  it("each later force gets its own copy: frames added on one way out do not reach the others", () => {
+    const err = stderrOf('let a = throw "nope"; b = builtins.addErrorContext "forcing b" a; c = builtins.addErrorContext "forcing c" a; in builtins.seq (builtins.tryEval b) c');
+    expect(err).toContain("… forcing c");
+    expect(err).toContain("… forcing b");
+    expect(err.indexOf("… forcing c")).toBeLessThan(err.indexOf("… forcing b"));
+    expect(err.match(/… forcing/g)).toHaveLength(2);
   });
 });
