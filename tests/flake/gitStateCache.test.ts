@@ -1,7 +1,7 @@
 // The remembered `git status` / `git ls-files` of a working tree (gitStateCache.ts), with real git:
 // reused only while nothing git's answer depends on changed, never while a change could hide.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -77,7 +77,10 @@ describe("gitTreeState", () => {
 
   it("remembers nothing while a change could still hide in the time stamps", () => {
     const { dir, cache } = repo();
-    writeFileSync(join(dir, "a.txt"), "ccc\n"); // just now: racy
+    writeFileSync(join(dir, "a.txt"), "ccc\n");
+    // Dated a minute ahead, so the racy window cannot pass while a loaded machine runs git.
+    const ahead = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, "a.txt"), ahead, ahead);
     const racy = gitTreeState(dir, cache);
     expect(racy.status.changes).toHaveLength(1);
     expect(() => withoutGit(() => gitTreeState(dir, cache))).toThrow();
