@@ -15,5 +15,5 @@ export class NixociError extends Error {
 
 /** Wrong command-line usage: exit 2 like most Unix tools (and commander). */
 export class UsageError extends NixociError {
-  override readonly exitCode = 2;
+  override readonly exitCode: number = 2;
 }

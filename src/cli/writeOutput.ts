@@ -17,9 +17,13 @@ export function writeOutput(fd: 1 | 2, data: Buffer): void {
   }
 }
 
-/** A command's buffered result (strings of one char per byte, as "latin1"): written out, its exit code set. */
+/**
+ * A command's buffered result (strings of one char per byte, as "latin1"): written out, its exit code
+ * set. stderr first: Nix's traces, warnings and errors reach stderr while it evaluates, and its
+ * stdout (a C++ stream, fully buffered on a pipe) only at exit, so `2>&1 | …` sees them in this order.
+ */
 export function writeResult(r: { readonly stdout: string; readonly stderr: string; readonly exitCode: number }): void {
-  writeOutput(1, Buffer.from(r.stdout, "latin1"));
   writeOutput(2, Buffer.from(r.stderr, "latin1"));
+  writeOutput(1, Buffer.from(r.stdout, "latin1"));
   process.exitCode = r.exitCode;
 }

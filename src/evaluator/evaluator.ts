@@ -51,6 +51,8 @@ export interface EvaluatorOptions {
   pureEval?: boolean;
   /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
   experimentalFeatures?: readonly string[];
+  /** The abort-on-warn setting: builtins.warn throws after printing its warning. */
+  abortOnWarn?: boolean;
   /** Nix's lint settings for literals; warnings go to traceSink. */
   lint?: Lints;
 }

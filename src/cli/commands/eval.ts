@@ -60,6 +60,7 @@ export function registerEval(program: Command): void {
         showTrace: opts.showTrace,
         cwd: process.cwd(),
         env: { ...process.env },
+        ansi: (await import("../../evaluator/cli/logText.js")).stderrWantsAnsi(process.stderr.isTTY, process.env),
       });
       writeResult(r);
     });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { stderrWantsAnsi } from "../../evaluator/cli/logText.js";
 import { parseInstantiateArgs } from "../../evaluator/cli/parseArgs.js";
 import { reportErrors } from "../reportError.js";
 import { writeResult } from "../writeOutput.js";
@@ -21,6 +22,7 @@ export function registerInstantiate(program: Command): void {
  */
 export async function runInstantiateCommand(args: string[]): Promise<void> {
   const options = parseInstantiateArgs(args, process.cwd(), { ...process.env });
+  options.ansi = stderrWantsAnsi(process.stderr.isTTY, process.env);
   if (options.inputs.includes("-") && !options.expr) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);

@@ -75,6 +75,8 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const text = (typeof m === "string" ? m : m.s).replace(/[ \t\r\n]+$/, "");
     const prefix = "evaluation warning: ";
     ev.options.traceSink?.(text.startsWith("\n") ? `${prefix.trimEnd()}${text}` : prefix + text.split("\n").join(`\n${" ".repeat(prefix.length)}`));
+    // An EvalError: tryEval does not catch it, so the trace leads to the warning.
+    if (ev.options.abortOnWarn) throw new EvalError("aborting to reveal stack trace of warning, as abort-on-warn is set");
     return ev.force(e!);
   });
   def("break", 1, ([a]) => ev.force(a!));

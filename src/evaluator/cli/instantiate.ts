@@ -2,14 +2,13 @@
  * `nixoci instantiate`: nix-instantiate's behaviour, as one synchronous run
  * (it runs on a thread with a large stack, see bigStack.ts).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Expr } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import { Evaluator, type Lints } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { ParseError } from "../parseErrors.js";
-import { parse } from "../parser.js";
 import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
@@ -18,6 +17,8 @@ import { noPos } from "../eval.js";
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
+import type { NixSettings } from "./nixSettings.js";
+import { logText } from "./logText.js";
 
 export interface InstantiateOptions {
   /** Files, or expressions with `expr`; "-" is stdin. Empty: ./default.nix. */
@@ -41,6 +42,10 @@ export interface InstantiateOptions {
   /** Nix's max-call-depth setting. */
   maxCallDepth?: number;
   readOnly: boolean;
+  /** Nix settings given as flags (`--timeout 1`, `--pure-eval`, `--option system x`). */
+  settings?: NixSettings;
+  /** stderr is a colour terminal: escape sequences in messages are kept (see logText.ts). */
+  ansi?: boolean;
   /** Store root for writing .drv files (without --eval); undefined: in-memory. */
   storeRoot?: string;
   cwd: string;
@@ -56,7 +61,7 @@ export interface RunResult {
   jsStackOverflow?: boolean;
 }
 
-/** Builds an evaluator as nix-instantiate does (-I, NIX_PATH, options). */
+/** Builds an evaluator as nix-instantiate does (-I, NIX_PATH or the nix-path setting, options). */
 export function makeEvaluator(
   store: EvalStore,
   includes: string[],
@@ -64,14 +69,20 @@ export function makeEvaluator(
   stderr: string[],
   experimentalFeatures: readonly string[] = [],
   lint?: Lints,
+  settings?: NixSettings,
 ): Evaluator {
-  const nixPath = (env.NIX_PATH ?? "").split(":").filter((x) => x !== "");
+  const nixPathSetting = settings?.get("nix-path");
+  const nixPath = nixPathSetting !== undefined ? nixPathSetting.split(/\s+/) : (env.NIX_PATH ?? "").split(":");
   return new Evaluator({
     store,
-    searchPath: [...includes, ...nixPath],
+    searchPath: [...includes, ...nixPath.filter((x) => x !== "")],
     env,
     experimentalFeatures,
     lint,
+    system: settings?.get("system"),
+    pureEval: settings?.bool("pure-eval"),
+    // As Nix: the setting, else NIX_ABORT_ON_WARN=1/yes/true.
+    abortOnWarn: settings?.bool("abort-on-warn") ?? ["1", "yes", "true"].includes(env.NIX_ABORT_ON_WARN ?? ""),
     traceSink: (line) => stderr.push(line + "\n"),
   });
 }
@@ -149,7 +160,8 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   let ev: Evaluator | undefined;
   try {
     const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
-    ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, o.lint);
+    stderr.push(...(o.settings?.warnings ?? []).map((w) => `${w}\n`));
+    ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, o.lint, o.settings);
     ev.showTrace = o.showTrace;
     if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;
@@ -158,11 +170,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       if (o.expr) return { text: toBytes(input), file: STRING_FILE, baseDir: toBytes(o.cwd) };
       if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: STDIN_FILE, baseDir: toBytes(o.cwd) };
       let file = resolve(o.cwd, input);
-      try {
-        if (readFileSync(file, { flag: "r" }) && false) file = file;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EISDIR") file += "/default.nix";
-      }
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) file += "/default.nix";
       return { text: readFileSync(file, "latin1"), file: toBytes(file), baseDir: toBytes(resolve(file, "..")) };
     };
     const autoMap = new Map<string, Lazy>();
@@ -201,12 +209,11 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
         }
       }
     }
-    void parse;
-    return { stdout: stdout.join(""), stderr: stderr.join(""), exitCode: 0 };
+    return { stdout: stdout.join(""), stderr: logText(stderr, o.ansi === true), exitCode: 0 };
   } catch (err) {
     const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace);
     if (msg === undefined) return STACK_OVERFLOW;
-    return { stdout: stdout.join(""), stderr: stderr.join("") + msg + "\n", exitCode: 1 };
+    return { stdout: stdout.join(""), stderr: logText([...stderr, `${msg}\n`], o.ansi === true), exitCode: 1 };
   }
 }
 

@@ -2,8 +2,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { EvalStore } from "../storeApi.js";
 import { type InstantiateOptions, runInstantiate } from "./instantiate.js";
+import { NixSettings } from "./nixSettings.js";
 
 const options = workerData as InstantiateOptions;
+if (options.settings !== undefined) options.settings = NixSettings.revive(options.settings);
 // The local store (SQLite, builder) is loaded only when .drv files are written.
 const needsStore = !options.eval && !options.parse && !options.readOnly;
 const open = needsStore ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;

@@ -11,6 +11,7 @@ import type { Evaluator } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
 import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
+import { logText } from "./logText.js";
 import { type RunResult, STACK_OVERFLOW, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
@@ -30,6 +31,8 @@ export interface NixEvalOptions {
   showTrace: boolean;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** stderr is a colour terminal: escape sequences in messages are kept. */
+  ansi?: boolean;
   /** Without --expr/--file: the flake installable (`.#attr`, `path:/x#attr`, …) and its settings. */
   flake?: { installable: string; system: string; impure: boolean; storeRoot?: string; noWriteLock?: boolean };
 }
@@ -46,7 +49,8 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
   const stderr: string[] = [];
   // Flake mode reports warnings and traces as lines.
   const lines: string[] = [];
-  const messages = () => lines.map((l) => `${l}\n`).join("");
+  // Every message as Nix's logger writes it (logText.ts).
+  const log = (last: string[] = []) => logText([...stderr, ...lines.map((l) => `${l}\n`), ...last], o.ansi === true);
   let ev: Evaluator | undefined;
   try {
     if (o.raw && o.json) throw new NixociError("--raw and --json are mutually exclusive");
@@ -68,10 +72,10 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     } else throw new NixociError("'nixoci eval' needs an installable (FLAKEREF#ATTR), --expr or --file");
     if (o.apply !== undefined) v = ev.callFunction(ev.evalExprText(toBytes(o.apply), STRING_FILE, toBytes(o.cwd)), [v], noPos);
     const stdout = printForNixEval(ev, v, o);
-    return { stdout, stderr: stderr.join("") + messages(), exitCode: 0 };
+    return { stdout, stderr: log(), exitCode: 0 };
   } catch (err) {
     const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace);
     if (msg === undefined) return STACK_OVERFLOW;
-    return { stdout: "", stderr: stderr.join("") + messages() + msg + "\n", exitCode: 1 };
+    return { stdout: "", stderr: log([`${msg}\n`]), exitCode: 1 };
   }
 }

@@ -4,8 +4,18 @@
  */
 import { UsageError } from "../../errors.js";
 import type { InstantiateOptions } from "./instantiate.js";
+import { NixSettings } from "./nixSettings.js";
+
+/** A bad command line, reported as nix-instantiate reports it (exit 1, with the pointer to --help). */
+export class InstantiateUsageError extends UsageError {
+  override readonly exitCode = 1;
+  constructor(message: string) {
+    super(`${message}\nTry 'nix-instantiate --help' for more information.`);
+  }
+}
 
 export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): InstantiateOptions {
+  const settings = new NixSettings();
   const o: InstantiateOptions = {
     inputs: [],
     expr: false,
@@ -21,12 +31,17 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
     experimentalFeatures: [],
     showTrace: false,
     readOnly: false,
+    settings,
     cwd,
     env,
   };
-  const need = (i: number, n: number, flag: string): void => {
-    if (i + n >= argv.length) throw new UsageError(`flag '${flag}' requires ${n} argument${n > 1 ? "s" : ""}`);
+  const fail = (message: string): never => {
+    throw new InstantiateUsageError(message);
   };
+  const need = (i: number, n: number, flag: string): void => {
+    if (i + n >= argv.length) fail(`flag '${flag}' requires ${n} argument(s)`);
+  };
+  argv = expandShortFlags(argv);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     switch (a) {
@@ -85,6 +100,7 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         break;
       case "--option":
         need(i, 2, a);
+        settings.set(argv[i + 1]!, argv[i + 2]!);
         i += 2;
         break;
       case "--no-show-trace":
@@ -107,10 +123,28 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
       case "--lint-url-literals": {
         need(i, 1, a);
         const level = argv[++i]!;
-        if (level !== "ignore" && level !== "warn" && level !== "fatal") throw new UsageError(`invalid value '${level}' for setting '${a.slice(2)}'`);
+        if (level !== "ignore" && level !== "warn" && level !== "fatal") throw new InstantiateUsageError(`invalid value '${level}' for setting '${a.slice(2)}'`);
         o.lint = { ...o.lint, [a === "--lint-url-literals" ? "url" : a === "--lint-short-path-literals" ? "shortPath" : "absolutePath"]: level };
         break;
       }
+      // Logging and build flags: nothing to do for an evaluation.
+      case "-v":
+      case "--verbose":
+      case "--quiet":
+      case "-Q":
+      case "--no-build-output":
+      case "-k":
+      case "-K":
+      case "--repair":
+      case "--dry-run":
+      case "--debug":
+        break;
+      case "-j":
+      case "--log-format":
+        need(i, 1, a);
+        if (a === "-j") settings.set("max-jobs", argv[i + 1]!);
+        i++;
+        break;
       case "--add-root":
       case "--trace-verbose":
       case "--indirect":
@@ -118,11 +152,42 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
       case "--impure":
         if (a === "--add-root") i++;
         break;
-      default:
-        if (a.startsWith("-I") && a.length > 2) o.includes.push(a.slice(2));
-        else if (a.startsWith("-") && a !== "-") throw new UsageError(`unrecognised flag '${a}'`);
+      default: {
+        if (a.startsWith("-I") && a.length > 2) {
+          o.includes.push(a.slice(2));
+          break;
+        }
+        const n = settings.parseFlag(argv, i, fail);
+        if (n > 0) i += n - 1;
+        else if (a.startsWith("-") && a !== "-") throw new InstantiateUsageError(`unrecognised flag '${a}'`);
         else o.inputs.push(a);
+      }
     }
   }
+  // Settings the evaluation reads, when given as `--option NAME VALUE`.
+  const st = settings;
+  if (st.bool("show-trace") !== undefined) o.showTrace = st.bool("show-trace")!;
+  if (st.get("max-call-depth") !== undefined) o.maxCallDepth = Number(st.get("max-call-depth"));
+  const features = st.get("experimental-features");
+  if (features !== undefined) o.experimentalFeatures.push(...features.split(/\s+/).filter((f) => f !== ""));
   return o;
 }
+
+/** Nix's compound short flags: `-vQ` is `-v -Q` (`-I…` stays whole: `-Ipath` is nixoci's, and Nix's later, spelling). */
+function expandShortFlags(argv: readonly string[]): readonly string[] {
+  if (!argv.some((a) => /^-[a-zA-HJ-Z][a-zA-Z]+$/.test(a))) return argv;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    out.push(...(/^-[a-zA-HJ-Z][a-zA-Z]+$/.test(a) ? [...a.slice(1)].map((c) => `-${c}`) : [a]));
+    // A flag's own arguments are never expanded (`-A ab`, `--arg x -ab`).
+    const arity = FLAG_ARITY[a] ?? 0;
+    for (let k = 0; k < arity && i + 1 < argv.length; k++) out.push(argv[++i]!);
+  }
+  return out;
+}
+
+const FLAG_ARITY: Readonly<Record<string, number>> = {
+  "-A": 1, "--attr": 1, "-I": 1, "--include": 1, "--arg": 2, "--argstr": 2, "--option": 2, "--store": 1, "-j": 1,
+  "--log-format": 1, "--add-root": 1, "--max-call-depth": 1, "--experimental-features": 1, "--extra-experimental-features": 1,
+};

@@ -72,6 +72,34 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate writes .drv f
   });
 });
 
+describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's settings as flags, as nix-instantiate 2.8", () => {
+  const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "" } });
+  // Only stdout, the exit code and the first stderr line: later lines of an error are laid out as current Nix.
+  const outcome = (r: ReturnType<typeof spawnSync>) => ({ status: r.status, stdout: r.stdout, stderr: String(r.stderr).split("\n")[0] });
+  const cases: string[][] = [
+    ["--timeout", "1", "--eval", "-E", "1"],
+    ["--option", "system", "foo", "--eval", "-E", "builtins.currentSystem"],
+    ["--system", "bar", "--eval", "-E", "builtins.currentSystem"],
+    ["--pure-eval", "--eval", "-E", "builtins ? currentSystem"],
+    ["--no-pure-eval", "--eval", "-E", "builtins ? currentSystem"],
+    ["--nix-path", `x=${tmpdir()}`, "--eval", "-E", "<x>"],
+    ["--nix-path", "x=/nonexistent", "--extra-nix-path", `y=${tmpdir()}`, "--eval", "-E", "<y>"],
+    ["-vQ", "-j", "4", "--eval", "-E", "2"],
+    ["--foo"],
+    ["--timeout"],
+    ["--timeout", "x", "--eval", "-E", "1"],
+    ["--cores", "-1", "--eval", "-E", "1"],
+    ["--max-jobs", "q", "-E", "1"],
+    ["--option", "pure-eval", "maybe", "--eval", "-E", "1"],
+    ["--option", "nope", "1", "--eval", "-E", "1"],
+    // Nix's logger: escape sequences off a terminal are dropped, tabs expanded.
+    ["--eval", "-E", 'builtins.trace "a\tb \u001b[1;35mX\u001b[0m\r" 1'],
+  ];
+  it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
+    expect(outcome(run(args as string[]))).toEqual(outcome(nix(args as string[])));
+  });
+});
+
 describe("nixoci eval", () => {
   const nixEval = (args: string[]) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8" });
   it("prints like current nix eval: forced, derivations as «derivation …», functions as «lambda …»", () => {
