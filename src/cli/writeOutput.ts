@@ -13,7 +13,12 @@ export function writeOutput(fd: 1 | 2, data: Buffer): void {
     while (done < data.length) done += writeSync(fd, data, done);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EPIPE") return;
-    (fd === 1 ? process.stdout : process.stderr).write(data.subarray(done));
+    const stream = fd === 1 ? process.stdout : process.stderr;
+    // The reader may still go away while the stream waits: that too ends the output quietly.
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+    });
+    stream.write(data.subarray(done));
   }
 }
 
