@@ -11,13 +11,10 @@
 /** A Boolean, any text, an unsigned integer, one with a K/M/G/T suffix (timeout, cores), or max-jobs. */
 type Kind = "bool" | "value" | "int" | "unit" | "jobs";
 
-const BOOL = "bool";
-const VALUE = "value";
-const INT: Kind = "int";
-const UNIT: Kind = "unit";
+const all = (kind: Kind, names: readonly string[]): [string, Kind][] => names.map((n) => [n, kind]);
 
 const SETTINGS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
-  ...[
+  ...all("bool", [
     "accept-flake-config", "allow-dirty", "allow-import-from-derivation", "allow-new-privileges", "allow-symlinked-store",
     "allow-unsafe-native-code-during-evaluation", "auto-optimise-store", "builders-use-substitutes", "compress-build-log",
     "enforce-determinism", "eval-cache", "fallback", "filter-syscalls", "fsync-metadata", "http2", "impersonate-linux-26",
@@ -27,22 +24,22 @@ const SETTINGS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
     "use-registries", "use-sqlite-wal", "warn-dirty",
     // Current Nix's, for builtins.warn (which Nix 2.8 lacks); modules.sh sets it for ABORT_ON_WARN=1.
     "abort-on-warn",
-  ].map((n): [string, Kind] => [n, BOOL]),
-  ...[
+  ]),
+  ...all("value", [
     "access-tokens", "allowed-impure-host-deps", "allowed-uris", "allowed-users", "bash-prompt", "bash-prompt-suffix",
     "build-hook", "build-users-group", "builders", "commit-lockfile-summary", "diff-hook", "experimental-features",
     "extra-platforms", "flake-registry", "hashed-mirrors", "ignored-acls", "netrc-file", "nix-path", "plugin-files",
     "post-build-hook", "pre-build-hook", "sandbox-build-dir", "sandbox-dev-shm-size", "sandbox-paths", "secret-key-files",
     "store", "substituters", "system", "system-features", "trusted-public-keys", "trusted-substituters", "trusted-users",
     "user-agent-suffix",
-  ].map((n): [string, Kind] => [n, VALUE]),
-  ...[
+  ]),
+  ...all("int", [
     "build-poll-interval", "connect-timeout", "download-attempts", "gc-reserved-space", "http-connections", "log-lines",
     "max-build-log-size", "max-call-depth", "max-free", "min-free", "min-free-check-interval", "nar-buffer-size",
     "narinfo-cache-negative-ttl", "narinfo-cache-positive-ttl", "repeat", "stalled-download-timeout", "tarball-ttl",
-  ].map((n): [string, Kind] => [n, INT]),
-  ...["cores", "max-silent-time", "timeout"].map((n): [string, Kind] => [n, UNIT]),
-  ["max-jobs", "jobs" as Kind],
+  ]),
+  ...all("unit", ["cores", "max-silent-time", "timeout"]),
+  ["max-jobs", "jobs"],
 ]);
 
 /** Nix's complaint about `value` for a setting of this kind, or undefined when it is fine. */
@@ -125,16 +122,16 @@ export class NixSettings {
     if (!a.startsWith("--")) return 0;
     const name = a.slice(2);
     const kind = SETTINGS.get(name);
-    if (kind === BOOL) {
+    if (kind === "bool") {
       this.values.set(name, "true");
       return 1;
     }
-    if (name.startsWith("no-") && SETTINGS.get(name.slice(3)) === BOOL) {
+    if (name.startsWith("no-") && SETTINGS.get(name.slice(3)) === "bool") {
       this.values.set(name.slice(3), "false");
       return 1;
     }
     const extra = name.startsWith("extra-") ? name.slice(6) : undefined;
-    if (kind !== undefined || (extra !== undefined && SETTINGS.get(extra) === VALUE)) {
+    if (kind !== undefined || (extra !== undefined && SETTINGS.get(extra) === "value")) {
       if (i + 1 >= argv.length) fail(`flag '${a}' requires 1 argument(s)`);
       const problem = this.assign(name, argv[i + 1]!);
       if (problem !== undefined) fail(problem);

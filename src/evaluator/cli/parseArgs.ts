@@ -127,7 +127,7 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         o.lint = { ...o.lint, [a === "--lint-url-literals" ? "url" : a === "--lint-short-path-literals" ? "shortPath" : "absolutePath"]: level };
         break;
       }
-      // Logging and build flags: nothing to do for an evaluation.
+      // Logging, build and GC-root flags: nothing to do for an evaluation.
       case "-v":
       case "--verbose":
       case "--quiet":
@@ -138,19 +138,19 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
       case "--repair":
       case "--dry-run":
       case "--debug":
+      case "--trace-verbose":
+      case "--indirect":
+      case "--no-gc-warning":
+      case "--impure":
+        break;
+      case "--add-root":
+        i++;
         break;
       case "-j":
       case "--log-format":
         need(i, 1, a);
         if (a === "-j") settings.set("max-jobs", argv[i + 1]!);
         i++;
-        break;
-      case "--add-root":
-      case "--trace-verbose":
-      case "--indirect":
-      case "--no-gc-warning":
-      case "--impure":
-        if (a === "--add-root") i++;
         break;
       default: {
         if (a.startsWith("-I") && a.length > 2) {
@@ -165,10 +165,10 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
     }
   }
   // Settings the evaluation reads, when given as `--option NAME VALUE`.
-  const st = settings;
-  if (st.bool("show-trace") !== undefined) o.showTrace = st.bool("show-trace")!;
-  if (st.get("max-call-depth") !== undefined) o.maxCallDepth = Number(st.get("max-call-depth"));
-  const features = st.get("experimental-features");
+  o.showTrace = settings.bool("show-trace") ?? o.showTrace;
+  const depth = settings.get("max-call-depth");
+  if (depth !== undefined) o.maxCallDepth = Number(depth);
+  const features = settings.get("experimental-features");
   if (features !== undefined) o.experimentalFeatures.push(...features.split(/\s+/).filter((f) => f !== ""));
   return o;
 }
