@@ -41,16 +41,27 @@ export interface InstantiateOptions {
   lint?: Lints;
   /** Nix's max-call-depth setting. */
   maxCallDepth?: number;
+  /** --readonly-mode: nothing is written to the store. */
   readOnly: boolean;
+  /** --read-write-mode: --eval and --parse write to the store too (builtins.toFile, paths), as without them. */
+  readWrite?: boolean;
   /** Nix settings given as flags (`--timeout 1`, `--pure-eval`, `--option system x`). */
   settings?: NixSettings;
   /** stderr is a colour terminal: escape sequences in messages are kept (see logText.ts). */
   ansi?: boolean;
-  /** Store root for writing .drv files (without --eval); undefined: in-memory. */
+  /** Store root, when the evaluation writes to the store (see writesStore). */
   storeRoot?: string;
   cwd: string;
   env: Record<string, string | undefined>;
   stdin?: string;
+}
+
+/**
+ * Whether the evaluation writes to the local store (else an in-memory one computes the same paths):
+ * as Nix's read-only mode, which --readonly-mode sets, and --eval or --parse unless --read-write-mode.
+ */
+export function writesStore(o: Pick<InstantiateOptions, "eval" | "parse" | "readOnly" | "readWrite">): boolean {
+  return !o.readOnly && (o.readWrite === true || (!o.eval && !o.parse));
 }
 
 export interface RunResult {
@@ -159,7 +170,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   const stderr: string[] = [];
   let ev: Evaluator | undefined;
   try {
-    const store = o.eval || o.parse || o.readOnly ? new MemoryStore() : openStore(o.storeRoot);
+    const store = writesStore(o) ? openStore(o.storeRoot) : new MemoryStore();
     stderr.push(...(o.settings?.warnings ?? []).map((w) => `${w}\n`));
     ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, o.lint, o.settings);
     ev.showTrace = o.showTrace;
@@ -201,7 +212,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
         } else {
           const drvs: string[] = [];
           collectDerivations(evaluator, v, autoArgs, drvs, true, new Set());
-          if (drvs.length > 0 && !o.readOnly && !warnedRoot) {
+          if (drvs.length > 0 && writesStore(o) && !warnedRoot) {
             stderr.push("warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n");
             warnedRoot = true;
           }

@@ -1,14 +1,13 @@
 /** Worker entry: runs `nixoci instantiate` (see bigStack.ts). */
 import { parentPort, workerData } from "node:worker_threads";
 import type { EvalStore } from "../storeApi.js";
-import { type InstantiateOptions, runInstantiate } from "./instantiate.js";
+import { type InstantiateOptions, runInstantiate, writesStore } from "./instantiate.js";
 import { NixSettings } from "./nixSettings.js";
 
 const options = workerData as InstantiateOptions;
 if (options.settings !== undefined) options.settings = NixSettings.revive(options.settings);
 // The local store (SQLite, builder) is loaded only when .drv files are written.
-const needsStore = !options.eval && !options.parse && !options.readOnly;
-const open = needsStore ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
+const open = writesStore(options) ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
 let store: (EvalStore & { close(): void }) | undefined;
 const result = runInstantiate(options, (root): EvalStore => (store = open!(root)));
 store?.close();

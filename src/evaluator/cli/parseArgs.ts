@@ -14,7 +14,7 @@ export class InstantiateUsageError extends UsageError {
   }
 }
 
-export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: Record<string, string | undefined>): InstantiateOptions {
+export function parseInstantiateArgs(input: readonly string[], cwd: string, env: Record<string, string | undefined>): InstantiateOptions {
   const settings = new NixSettings();
   const o: InstantiateOptions = {
     inputs: [],
@@ -35,13 +35,14 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
     cwd,
     env,
   };
+  // A copy: a compound short flag is replaced by its parts where it stands (see below).
+  const argv = [...input];
   const fail = (message: string): never => {
     throw new InstantiateUsageError(message);
   };
   const need = (i: number, n: number, flag: string): void => {
     if (i + n >= argv.length) fail(`flag '${flag}' requires ${n} argument(s)`);
   };
-  argv = expandShortFlags(argv);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     switch (a) {
@@ -69,14 +70,11 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
       case "--no-location":
         o.location = false;
         break;
-      case "--show-trace":
-        o.showTrace = true;
-        break;
       case "--readonly-mode":
         o.readOnly = true;
         break;
       case "--read-write-mode":
-        o.readOnly = false;
+        o.readWrite = true;
         break;
       case "-A":
       case "--attr":
@@ -102,21 +100,6 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         need(i, 2, a);
         settings.set(argv[i + 1]!, argv[i + 2]!);
         i += 2;
-        break;
-      case "--no-show-trace":
-        o.showTrace = false;
-        break;
-      case "--max-call-depth": {
-        need(i, 1, a);
-        const n = Number.parseInt(argv[++i]!, 10);
-        if (Number.isFinite(n)) o.maxCallDepth = n;
-        break;
-      }
-      case "--extra-experimental-features":
-      case "--experimental-features":
-        need(i, 1, a);
-        if (a === "--experimental-features") o.experimentalFeatures.length = 0;
-        o.experimentalFeatures.push(...argv[++i]!.split(/\s+/).filter((f) => f !== ""));
         break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
@@ -159,35 +142,20 @@ export function parseInstantiateArgs(argv: readonly string[], cwd: string, env: 
         }
         const n = settings.parseFlag(argv, i, fail);
         if (n > 0) i += n - 1;
+        // Nix's compound short flags: `-vQ` is `-v -Q`, read again from here. A flag's own
+        // arguments never get here (each case takes them), so `-A ab` stays whole. `-I…` is
+        // taken above: `-Ipath` is nixoci's, and later Nix's, spelling.
+        else if (/^-[a-zA-Z]{2,}$/.test(a)) argv.splice(i--, 1, ...[...a.slice(1)].map((c) => `-${c}`));
         else if (a.startsWith("-") && a !== "-") throw new InstantiateUsageError(`unrecognised flag '${a}'`);
         else o.inputs.push(a);
       }
     }
   }
-  // Settings the evaluation reads, when given as `--option NAME VALUE`.
-  o.showTrace = settings.bool("show-trace") ?? o.showTrace;
+  // The settings the evaluation reads. --show-trace, --max-call-depth N, --experimental-features
+  // and --option are all settings flags: the last one given wins, as in Nix.
+  o.showTrace = settings.bool("show-trace") ?? false;
   const depth = settings.get("max-call-depth");
   if (depth !== undefined) o.maxCallDepth = Number(depth);
-  const features = settings.get("experimental-features");
-  if (features !== undefined) o.experimentalFeatures.push(...features.split(/\s+/).filter((f) => f !== ""));
+  o.experimentalFeatures.push(...(settings.get("experimental-features") ?? "").split(/\s+/).filter((f) => f !== ""));
   return o;
 }
-
-/** Nix's compound short flags: `-vQ` is `-v -Q` (`-I…` stays whole: `-Ipath` is nixoci's, and Nix's later, spelling). */
-function expandShortFlags(argv: readonly string[]): readonly string[] {
-  if (!argv.some((a) => /^-[a-zA-HJ-Z][a-zA-Z]+$/.test(a))) return argv;
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    out.push(...(/^-[a-zA-HJ-Z][a-zA-Z]+$/.test(a) ? [...a.slice(1)].map((c) => `-${c}`) : [a]));
-    // A flag's own arguments are never expanded (`-A ab`, `--arg x -ab`).
-    const arity = FLAG_ARITY[a] ?? 0;
-    for (let k = 0; k < arity && i + 1 < argv.length; k++) out.push(argv[++i]!);
-  }
-  return out;
-}
-
-const FLAG_ARITY: Readonly<Record<string, number>> = {
-  "-A": 1, "--attr": 1, "-I": 1, "--include": 1, "--arg": 2, "--argstr": 2, "--option": 2, "--store": 1, "-j": 1,
-  "--log-format": 1, "--add-root": 1, "--max-call-depth": 1, "--experimental-features": 1, "--extra-experimental-features": 1,
-};

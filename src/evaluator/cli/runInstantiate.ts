@@ -4,12 +4,11 @@
  * buffered, so the first attempt leaves nothing behind but idempotent store adds).
  */
 import type { EvalStore } from "../storeApi.js";
-import { type InstantiateOptions, type RunResult, runInstantiate } from "./instantiate.js";
+import { type InstantiateOptions, type RunResult, runInstantiate, writesStore } from "./instantiate.js";
 
 export async function runInstantiateCli(options: InstantiateOptions): Promise<RunResult> {
-  const needsStore = !options.eval && !options.parse && !options.readOnly;
-  // The local store (SQLite, builder for import from derivation) is loaded only when .drv files are written.
-  const open = needsStore ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
+  // The local store (SQLite, builder for import from derivation) is loaded only when the evaluation writes.
+  const open = writesStore(options) ? (await import("../flake/localEvalStore.js")).openLocalEvalStore : undefined;
   let store: (EvalStore & { close?: () => void }) | undefined;
   try {
     const r = runInstantiate(options, (root) => (store = open!(root)));

@@ -50,6 +50,18 @@ describe("nixoci instantiate", () => {
     expect(t.stderr).toContain("error: boom");
   });
 
+  it("writes to the store under --eval only with --read-write-mode (import of a builtins.toFile path, as lib/tests/modules.sh does)", () => {
+    const store = join(tmp, "rw-store");
+    const expr = 'import "${builtins.toFile "m.nix" "{ a = 41 + 1; }"}"';
+    const rw = run(["--store", store, "--eval", "--strict", "--read-write-mode", "-E", expr]);
+    expect(rw.stderr).toBe("");
+    expect(rw.stdout).toBe("{ a = 42; }\n");
+    // Read-only (the default for --eval, or --readonly-mode even with --read-write-mode): the path is only computed.
+    const other = 'import "${builtins.toFile "m2.nix" "{ }"}"';
+    expect(run(["--store", store, "--eval", "-E", other]).status).toBe(1);
+    expect(run(["--store", store, "--eval", "--readonly-mode", "--read-write-mode", "-E", other]).status).toBe(1);
+  });
+
   it("supports -A with list indexes, --arg/--argstr auto-calling, --json and files", () => {
     const f = join(tmp, "f.nix");
     writeFileSync(f, "{ n ? 1, s }: { out = [ n s { deep = n * 2; } ]; }");
