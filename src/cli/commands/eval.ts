@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
 import { writeResult } from "../writeOutput.js";
 
 interface EvalFlags {
@@ -16,9 +17,31 @@ interface EvalFlags {
   extraExperimentalFeatures: string[];
 }
 
+/**
+ * Takes `--arg NAME EXPR` and `--argstr NAME STR` out of `args` into `into` (commander has no
+ * options with two values).
+ */
+export function takeAutoArgs(args: readonly string[], into: { name: string; value: string; isString: boolean }[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (a === "--arg" || a === "--argstr") {
+      if (i + 2 >= args.length) throw new UsageError(`flag '${a}' requires 2 argument(s)`);
+      into.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
+      i += 2;
+    } else rest.push(a);
+  }
+  return rest;
+}
+
 /** `nixoci eval`: like `nix eval`, a flake installable (FLAKEREF#ATTR) or an expression/file (--expr/--file, attribute path), --json, --raw. */
 export function registerEval(program: Command): void {
-  program
+  const autoArgs: { name: string; value: string; isString: boolean }[] = [];
+  const command = program
     .command("eval")
     .description("Evaluate a flake attribute (FLAKEREF#ATTR), a Nix expression (--expr) or file (--file) and print the result, like nix eval")
     .argument("[installable]", "FLAKEREF#ATTR, or with --expr/--file an attribute path within the value", "")
@@ -33,6 +56,8 @@ export function registerEval(program: Command): void {
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
     .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
+    .option("--arg <name> <expr>", "with --expr/--file: pass EXPR as argument NAME to the functions along the attribute path")
+    .option("--argstr <name> <string>", "as --arg, with the string STRING")
     .option("--extra-experimental-features <features>", "enable experimental features (e.g. parse-toml-timestamps)", (v: string, acc: string[]) => [...acc, ...v.split(/\s+/)], [] as string[])
     .action(async (installable: string, opts: EvalFlags) => {
       // Loaded on use: keeps other commands' start-up free of the evaluator.
@@ -56,6 +81,7 @@ export function registerEval(program: Command): void {
         json: opts.json,
         raw: opts.raw,
         includes: opts.include,
+        autoArgs,
         experimentalFeatures: opts.extraExperimentalFeatures.filter((f) => f !== ""),
         showTrace: opts.showTrace,
         cwd: process.cwd(),
@@ -64,4 +90,6 @@ export function registerEval(program: Command): void {
       });
       writeResult(r);
     });
+  const parseOptions = command.parseOptions.bind(command);
+  command.parseOptions = (args: string[]) => parseOptions(takeAutoArgs(args, autoArgs));
 }

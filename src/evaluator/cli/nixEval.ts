@@ -10,7 +10,7 @@ import { noPos } from "../eval.js";
 import type { Evaluator } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
-import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
 import { type RunResult, STACK_OVERFLOW, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
@@ -27,6 +27,8 @@ export interface NixEvalOptions {
   json: boolean;
   raw: boolean;
   includes: string[];
+  /** --arg NAME EXPR / --argstr NAME STR (with --expr/--file): given to functions met along the attribute path, as in Nix. */
+  autoArgs?: { name: string; value: string; isString: boolean }[];
   experimentalFeatures?: string[];
   showTrace: boolean;
   cwd: string;
@@ -64,7 +66,9 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
         const file = o.file === "-" ? undefined : resolve(o.cwd, o.file!);
         root = file === undefined ? ev.evalExprText(toBytes(readFileSync(0, "utf8")), toBytes("«stdin»"), toBytes(o.cwd)) : ev.evalFile(toBytes(file));
       }
-      v = findAlongAttrPath(ev, o.attrPath, NixAttrs.empty, root);
+      const autoArgs = new Map<string, Lazy>();
+      for (const a of o.autoArgs ?? []) autoArgs.set(a.name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(o.cwd)));
+      v = findAlongAttrPath(ev, o.attrPath, autoArgs.size === 0 ? NixAttrs.empty : new NixAttrs(autoArgs), root);
     } else if (o.flake) {
       const req = { ...o.flake, cwd: o.cwd };
       ev = makeFlakeEvaluator(req, store, lines);

@@ -114,6 +114,21 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
 
 describe("nixoci eval", () => {
   const nixEval = (args: string[]) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8" });
+  it.skipIf(!haveTools("nix"))("passes --arg/--argstr to the functions along the attribute path, as nix eval 2.8", () => {
+    const f = join(tmp, "eval-args.nix");
+    writeFileSync(f, '{ n ? 1, s }: { out = n * 2; inherit s; sub = { k }: { v = k + n; }; }');
+    const nix = (args: string[]) => execFileSync("nix", ["eval", ...args], { encoding: "utf8" });
+    for (const args of [
+      ["--file", f, "--arg", "n", "21", "--argstr", "s", "hi", "out"],
+      ["--file", f, "--argstr", "s", "hi", "s"],
+      ["--file", f, "--arg", "n", "2", "--argstr", "s", "x", "--arg", "k", "40", "sub.v"],
+      // (no --json: Nix 2.8 ends JSON without a newline, current Nix and nixoci with one)
+      ["--expr", "{ x = { n }: { y = n; }; }", "--arg", "n", "[ 2 ]", "x.y"],
+    ]) expect(nixEval(args).stdout).toBe(nix(args));
+    const bad = nixEval(["--file", f, "--arg", "n"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain("flag '--arg' requires 2 argument(s)");
+  });
   it("prints like current nix eval: forced, derivations as «derivation …», functions as «lambda …»", () => {
     const r = nixEval(["--expr", '{ a = 1; b = [ 1 "x" ]; f = x: x; d = derivation { name = "d"; system = "x"; builder = "/b"; }; }']);
     expect(r.stdout).toBe('{ a = 1; b = [ 1 "x" ]; d = «derivation /nix/store/5jf8mg96nyj2p40f1sva2d6zg2b4iapf-d.drv»; f = «lambda f @ «string»:1:29»; }\n');
