@@ -99,6 +99,14 @@ export function makeEvaluator(
 }
 
 /** Follows `-A a.b.0` as Nix's findAlongAttrPath, auto-calling functions on the way. */
+/** The set of --arg NAME EXPR (evaluated lazily, relative to `cwd`) and --argstr NAME STR. */
+export function autoArgsOf(ev: Evaluator, args: InstantiateOptions["args"], cwd: string): NixAttrs {
+  if (args.length === 0) return NixAttrs.empty;
+  const m = new Map<string, Lazy>();
+  for (const a of args) m.set(a.name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(cwd)));
+  return new NixAttrs(m);
+}
+
 export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: NixAttrs, root: Value): Value {
   const parts = attrPath === "" ? [] : splitAttrPath(attrPath);
   let v = root;
@@ -184,11 +192,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) file += "/default.nix";
       return { text: readFileSync(file, "latin1"), file: toBytes(file), baseDir: toBytes(resolve(file, "..")) };
     };
-    const autoMap = new Map<string, Lazy>();
-    for (const a of o.args) {
-      autoMap.set(a.name, a.isString ? toBytes(a.value) : evaluator.evalExprText(toBytes(a.value), STRING_FILE, toBytes(o.cwd)));
-    }
-    const autoArgs = new NixAttrs(autoMap);
+    const autoArgs = autoArgsOf(evaluator, o.args, o.cwd);
     let warnedRoot = false;
     for (const input of inputs) {
       const { text, file, baseDir } = loadText(input);
@@ -201,7 +205,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       for (const attrPath of o.attrPaths.length > 0 ? o.attrPaths : [""]) {
         const v = findAlongAttrPath(evaluator, attrPath, autoArgs, root);
         if (o.eval) {
-          const res = autoMap.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
+          const res = autoArgs.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
           const ctx = new Set<string>();
           if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
           else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, true, noPos) + "\n");

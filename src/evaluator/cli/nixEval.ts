@@ -10,9 +10,9 @@ import { noPos } from "../eval.js";
 import type { Evaluator } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
-import { type Lazy, NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
+import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
-import { type RunResult, STACK_OVERFLOW, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
+import { type RunResult, STACK_OVERFLOW, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
 import { evalInstallableValue, makeFlakeEvaluator } from "../flake/evalValue.js";
@@ -66,9 +66,7 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
         const file = o.file === "-" ? undefined : resolve(o.cwd, o.file!);
         root = file === undefined ? ev.evalExprText(toBytes(readFileSync(0, "utf8")), toBytes("«stdin»"), toBytes(o.cwd)) : ev.evalFile(toBytes(file));
       }
-      const autoArgs = new Map<string, Lazy>();
-      for (const a of o.autoArgs ?? []) autoArgs.set(a.name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(o.cwd)));
-      v = findAlongAttrPath(ev, o.attrPath, autoArgs.size === 0 ? NixAttrs.empty : new NixAttrs(autoArgs), root);
+      v = findAlongAttrPath(ev, o.attrPath, autoArgsOf(ev, o.autoArgs ?? [], o.cwd), root);
     } else if (o.flake) {
       const req = { ...o.flake, cwd: o.cwd };
       ev = makeFlakeEvaluator(req, store, lines);
