@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import type { AutoArg } from "../../evaluator/cli/instantiate.js";
 import { writeResult } from "../writeOutput.js";
 
 interface EvalFlags {
@@ -21,7 +22,7 @@ interface EvalFlags {
  * Takes `--arg NAME EXPR` and `--argstr NAME STR` out of `args` into `into` (commander has no
  * options with two values).
  */
-export function takeAutoArgs(args: readonly string[], into: { name: string; value: string; isString: boolean }[]): string[] {
+export function takeAutoArgs(args: readonly string[], into: AutoArg[]): string[] {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -40,7 +41,7 @@ export function takeAutoArgs(args: readonly string[], into: { name: string; valu
 
 /** `nixoci eval`: like `nix eval`, a flake installable (FLAKEREF#ATTR) or an expression/file (--expr/--file, attribute path), --json, --raw. */
 export function registerEval(program: Command): void {
-  const autoArgs: { name: string; value: string; isString: boolean }[] = [];
+  const autoArgs: AutoArg[] = [];
   const command = program
     .command("eval")
     .description("Evaluate a flake attribute (FLAKEREF#ATTR), a Nix expression (--expr) or file (--file) and print the result, like nix eval")
@@ -56,6 +57,7 @@ export function registerEval(program: Command): void {
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
     .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
+    // For --help only: takeAutoArgs has taken these out of the arguments before commander reads them.
     .option("--arg <name> <expr>", "with --expr/--file: pass EXPR as argument NAME to the functions along the attribute path")
     .option("--argstr <name> <string>", "as --arg, with the string STRING")
     .option("--extra-experimental-features <features>", "enable experimental features (e.g. parse-toml-timestamps)", (v: string, acc: string[]) => [...acc, ...v.split(/\s+/)], [] as string[])

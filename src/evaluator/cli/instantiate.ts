@@ -20,6 +20,13 @@ import { NixociError } from "../../errors.js";
 import type { NixSettings } from "./nixSettings.js";
 import { logText } from "./logText.js";
 
+/** One --arg NAME EXPR or --argstr NAME STR (`isString`). */
+export interface AutoArg {
+  name: string;
+  value: string;
+  isString: boolean;
+}
+
 export interface InstantiateOptions {
   /** Files, or expressions with `expr`; "-" is stdin. Empty: ./default.nix. */
   inputs: string[];
@@ -32,7 +39,7 @@ export interface InstantiateOptions {
   location: boolean;
   attrPaths: string[];
   /** --arg NAME EXPR / --argstr NAME STR, in order. */
-  args: { name: string; value: string; isString: boolean }[];
+  args: AutoArg[];
   includes: string[];
   /** --experimental-features / --extra-experimental-features, accumulated. */
   experimentalFeatures: string[];
@@ -98,15 +105,15 @@ export function makeEvaluator(
   });
 }
 
-/** Follows `-A a.b.0` as Nix's findAlongAttrPath, auto-calling functions on the way. */
 /** The set of --arg NAME EXPR (evaluated lazily, relative to `cwd`) and --argstr NAME STR. */
-export function autoArgsOf(ev: Evaluator, args: InstantiateOptions["args"], cwd: string): NixAttrs {
+export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string): NixAttrs {
   if (args.length === 0) return NixAttrs.empty;
   const m = new Map<string, Lazy>();
   for (const a of args) m.set(a.name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(cwd)));
   return new NixAttrs(m);
 }
 
+/** Follows `-A a.b.0` as Nix's findAlongAttrPath, auto-calling functions on the way. */
 export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: NixAttrs, root: Value): Value {
   const parts = attrPath === "" ? [] : splitAttrPath(attrPath);
   let v = root;

@@ -12,7 +12,7 @@ import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
 import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
-import { type RunResult, STACK_OVERFLOW, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
+import { type AutoArg, type RunResult, STACK_OVERFLOW, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
 import { evalInstallableValue, makeFlakeEvaluator } from "../flake/evalValue.js";
@@ -28,7 +28,7 @@ export interface NixEvalOptions {
   raw: boolean;
   includes: string[];
   /** --arg NAME EXPR / --argstr NAME STR (with --expr/--file): given to functions met along the attribute path, as in Nix. */
-  autoArgs?: { name: string; value: string; isString: boolean }[];
+  autoArgs?: AutoArg[];
   experimentalFeatures?: string[];
   showTrace: boolean;
   cwd: string;

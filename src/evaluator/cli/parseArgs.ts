@@ -156,6 +156,6 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
   o.showTrace = settings.bool("show-trace") ?? false;
   const depth = settings.get("max-call-depth");
   if (depth !== undefined) o.maxCallDepth = Number(depth);
-  o.experimentalFeatures.push(...(settings.get("experimental-features") ?? "").split(/\s+/).filter((f) => f !== ""));
+  o.experimentalFeatures = (settings.get("experimental-features") ?? "").split(/\s+/).filter((f) => f !== "");
   return o;
 }
