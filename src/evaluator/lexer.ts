@@ -110,6 +110,14 @@ const TWO_CHAR_OPS: ReadonlyMap<string, number> = new Map([
 const OP_FIRST = new Uint8Array(128);
 for (const op of TWO_CHAR_OPS.keys()) OP_FIRST[op.charCodeAt(0)] = 1;
 
+/**
+ * Characters that begin no rule longer than themselves (not an identifier, number,
+ * operator, path, URI or string opener): `; ( ) [ ] , @ ? : { } "`. They are a
+ * token of their own with no further rule to try.
+ */
+const ALONE = new Uint8Array(128);
+for (const ch of ';()[],@?:{}"') ALONE[ch.charCodeAt(0)] = 1;
+
 /** Symbol numbers of single-character tokens (others are "invalid token"). */
 const charTokens = new Int16Array(256).fill(T.UNDEF);
 for (const [name, sym] of Object.entries(T)) {
@@ -217,6 +225,7 @@ export class Lexer {
 
   private lexDefaultToken(p: number, c: number): number {
     const text = this.text;
+    if (c < 128 && ALONE[c] === 1) return this.single(p, c);
     // Longest match; on equal length the earlier rule of lexer.l wins.
     let bestLen = 0;
     let bestRule = R_ANY;
@@ -227,8 +236,21 @@ export class Lexer {
       let q = p + 1;
       while (is(text.charCodeAt(q), C_ID)) q++;
       idLen = q - p;
+      const name = text.slice(p, q);
+      const keyword = idLen <= 7 ? KEYWORDS.get(name) : undefined;
+      // Most tokens are identifiers, and only a path or a URI can outrun one: both
+      // would have to go on past its end with '.', '+', '/' or ':' (a '_' or '\''
+      // inside it already ends a URI scheme or a path segment there). Otherwise
+      // no other rule needs trying.
+      const after = text.charCodeAt(q);
+      if (after !== 46 && after !== 43 && after !== 47 && after !== 58) {
+        this.emit(p, q);
+        if (keyword !== undefined) return keyword;
+        this.value = name;
+        return T.ID;
+      }
       bestLen = idLen;
-      bestRule = idLen <= 7 && KEYWORDS.has(text.slice(p, q)) ? R_KEYWORD : R_ID;
+      bestRule = keyword !== undefined ? R_KEYWORD : R_ID;
     }
     if (is(c, C_DIGIT)) {
       let q = p + 1;
@@ -387,8 +409,12 @@ export class Lexer {
       default:
         break;
     }
-    // Single characters.
-    this.emit(p, end);
+    return this.single(p, c);
+  }
+
+  /** A token of one character at `p`. */
+  private single(p: number, c: number): number {
+    this.emit(p, p + 1);
     if (c === 123 /* { */) {
       this.stack.push(LexState.Default);
       return charTokens[c]!;
