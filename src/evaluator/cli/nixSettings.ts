@@ -8,7 +8,10 @@
  * the features.
  */
 
-/** A Boolean, any text, an unsigned integer, one with a K/M/G/T suffix (timeout, cores), or max-jobs. */
+/**
+ * A Boolean, any text, an unsigned integer, one that nix-instantiate's own flags for it (--timeout,
+ * --cores, --max-silent-time) take with a K/M/G/T suffix, or max-jobs.
+ */
 type Kind = "bool" | "value" | "int" | "unit" | "jobs";
 
 const all = (kind: Kind, names: readonly string[]): [string, Kind][] => names.map((n) => [n, kind]);
@@ -43,8 +46,8 @@ const SETTINGS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
 ]);
 
 /** Nix's complaint about `value` for a setting of this kind, or undefined when it is fine. */
-function invalid(name: string, kind: Kind, value: string): string | undefined {
-  switch (kind) {
+function invalid(name: string, kind: Kind, value: string, units: boolean): string | undefined {
+  switch (kind === "unit" && !units ? "int" : kind) {
     case "bool":
       return value === "true" || value === "false" ? undefined : `Boolean setting '${name}' has invalid value '${value}'`;
     case "int":
@@ -77,6 +80,37 @@ export class NixSettings {
     return s;
   }
 
+  /**
+   * Settings from `$NIX_CONFIG` (nix.conf lines), which Nix applies before the command line's flags.
+   * Unknown names warn as with `--option`; a malformed line or a bad value is a usage error, as in Nix.
+   */
+  static fromEnv(env: Record<string, string | undefined>, fail: (message: string) => never): NixSettings {
+    const s = new NixSettings();
+    for (const line of (env.NIX_CONFIG ?? "").split("\n")) {
+      const words = line.replace(/#.*/, "").split(/\s+/).filter((w) => w !== "");
+      // include/!include name files: nixoci reads no configuration file.
+      if (words.length === 0 || words[0] === "include" || words[0] === "!include") continue;
+      if (words.length < 2 || words[1] !== "=") fail(`illegal configuration line '${line}' in 'NIX_CONFIG'`);
+      const [name, , ...value] = words;
+      if (!s.known(name!)) s.warnings.push(`warning: unknown setting '${name}'`);
+      else {
+        const problem = s.assign(name!, value.join(" "));
+        if (problem !== undefined) fail(problem);
+      }
+    }
+    return s;
+  }
+
+  /** What the evaluator reads from the settings (the last flag setting one wins, as in Nix). */
+  evalSettings(): { showTrace: boolean; maxCallDepth?: number; experimentalFeatures: string[] } {
+    const depth = this.get("max-call-depth");
+    return {
+      showTrace: this.bool("show-trace") ?? false,
+      maxCallDepth: depth === undefined ? undefined : Number(depth),
+      experimentalFeatures: (this.get("experimental-features") ?? "").split(/\s+/).filter((f) => f !== ""),
+    };
+  }
+
   get(name: string): string | undefined {
     return this.values.get(name);
   }
@@ -91,8 +125,7 @@ export class NixSettings {
    * "warning: error: …") and evaluation goes on.
    */
   set(name: string, value: string): void {
-    const known = SETTINGS.has(name) || (name.startsWith("extra-") && SETTINGS.has(name.slice(6)));
-    if (!known) {
+    if (!this.known(name)) {
       this.warnings.push(`warning: unknown setting '${name}'`);
       return;
     }
@@ -100,13 +133,17 @@ export class NixSettings {
     if (problem !== undefined) this.warnings.push(`warning: error: ${problem}`);
   }
 
+  private known(name: string): boolean {
+    return SETTINGS.has(name) || (name.startsWith("extra-") && SETTINGS.has(name.slice(6)));
+  }
+
   /** Sets `name` (or appends, for `extra-name`); returns what is wrong with the value, if anything. */
-  private assign(name: string, value: string): string | undefined {
+  private assign(name: string, value: string, units = false): string | undefined {
     const extra = name.startsWith("extra-") && !SETTINGS.has(name) ? name.slice(6) : undefined;
     const key = extra ?? name;
     const kind = SETTINGS.get(key);
     if (kind === undefined) return undefined;
-    const problem = invalid(key, kind, value);
+    const problem = invalid(key, kind, value, units);
     if (problem !== undefined) return problem;
     const prev = this.values.get(key);
     this.values.set(key, extra !== undefined && prev !== undefined && prev !== "" ? `${prev} ${value}` : value);
@@ -114,11 +151,28 @@ export class NixSettings {
   }
 
   /**
-   * The setting flag at `argv[i]`, if it is one: how many of argv it takes (1 or 2), else 0.
-   * Calls `fail` (which throws) when a value flag has no value or a bad one.
+   * The settings flag at `argv[i]`, if it is one (`--option NAME VALUE`, `-j N`, `--NAME VALUE`,
+   * `--[no-]NAME`, `--extra-NAME VALUE`): how many of argv it takes (1 to 3), else 0. Calls `fail`
+   * (which throws) when a flag lacks its values or a `--NAME` flag has a bad one. nix-instantiate
+   * and `nix eval` read these flags alike, so both commands parse them here; `units`: the flags are
+   * nix-instantiate's, whose --timeout, --cores and --max-silent-time take a K/M/G/T suffix.
    */
-  parseFlag(argv: readonly string[], i: number, fail: (message: string) => never): number {
+  parseFlag(argv: readonly string[], i: number, fail: (message: string) => never, units = false): number {
     const a = argv[i]!;
+    const need = (n: number): void => {
+      if (i + n >= argv.length) fail(`flag '${a}' requires ${n} argument(s)`);
+    };
+    if (a === "--option") {
+      need(2);
+      this.set(argv[i + 1]!, argv[i + 2]!);
+      return 3;
+    }
+    if (a === "-j") {
+      need(1);
+      const problem = this.assign("max-jobs", argv[i + 1]!);
+      if (problem !== undefined) fail(problem);
+      return 2;
+    }
     if (!a.startsWith("--")) return 0;
     const name = a.slice(2);
     const kind = SETTINGS.get(name);
@@ -132,8 +186,8 @@ export class NixSettings {
     }
     const extra = name.startsWith("extra-") ? name.slice(6) : undefined;
     if (kind !== undefined || (extra !== undefined && SETTINGS.get(extra) === "value")) {
-      if (i + 1 >= argv.length) fail(`flag '${a}' requires 1 argument(s)`);
-      const problem = this.assign(name, argv[i + 1]!);
+      need(1);
+      const problem = this.assign(name, argv[i + 1]!, units);
       if (problem !== undefined) fail(problem);
       return 2;
     }

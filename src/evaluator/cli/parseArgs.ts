@@ -6,16 +6,29 @@ import { UsageError } from "../../errors.js";
 import type { InstantiateOptions } from "./instantiate.js";
 import { NixSettings } from "./nixSettings.js";
 
-/** A bad command line, reported as nix-instantiate reports it (exit 1, with the pointer to --help). */
-export class InstantiateUsageError extends UsageError {
-  override readonly exitCode = 1;
+/**
+ * A bad command line of a Nix-compatible command, reported as Nix reports it: exit 1 (not the 2 of
+ * nixoci's other commands), with the pointer to the Nix program's --help.
+ */
+export class NixUsageError extends UsageError {
+  override readonly exitCode: number = 1;
+  constructor(message: string, program: string) {
+    super(`${message}\nTry '${program} --help' for more information.`);
+  }
+}
+
+/** A bad nix-instantiate command line. */
+export class InstantiateUsageError extends NixUsageError {
   constructor(message: string) {
-    super(`${message}\nTry 'nix-instantiate --help' for more information.`);
+    super(message, "nix-instantiate");
   }
 }
 
 export function parseInstantiateArgs(input: readonly string[], cwd: string, env: Record<string, string | undefined>): InstantiateOptions {
-  const settings = new NixSettings();
+  const fail = (message: string): never => {
+    throw new InstantiateUsageError(message);
+  };
+  const settings = NixSettings.fromEnv(env, fail);
   const o: InstantiateOptions = {
     inputs: [],
     expr: false,
@@ -37,9 +50,6 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
   };
   // A copy: a compound short flag is replaced by its parts where it stands (see below).
   const argv = [...input];
-  const fail = (message: string): never => {
-    throw new InstantiateUsageError(message);
-  };
   const need = (i: number, n: number, flag: string): void => {
     if (i + n >= argv.length) fail(`flag '${flag}' requires ${n} argument(s)`);
   };
@@ -96,11 +106,6 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
         need(i, 1, a);
         o.storeRoot = argv[++i]!;
         break;
-      case "--option":
-        need(i, 2, a);
-        settings.set(argv[i + 1]!, argv[i + 2]!);
-        i += 2;
-        break;
       case "--lint-absolute-path-literals":
       case "--lint-short-path-literals":
       case "--lint-url-literals": {
@@ -129,10 +134,8 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
       case "--add-root":
         i++;
         break;
-      case "-j":
       case "--log-format":
         need(i, 1, a);
-        if (a === "-j") settings.set("max-jobs", argv[i + 1]!);
         i++;
         break;
       default: {
@@ -140,7 +143,7 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
           o.includes.push(a.slice(2));
           break;
         }
-        const n = settings.parseFlag(argv, i, fail);
+        const n = settings.parseFlag(argv, i, fail, true);
         if (n > 0) i += n - 1;
         // Nix's compound short flags: `-vQ` is `-v -Q`, read again from here. A flag's own
         // arguments never get here (each case takes them), so `-A ab` stays whole. `-I…` is
@@ -151,11 +154,7 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
       }
     }
   }
-  // The settings the evaluation reads. --show-trace, --max-call-depth N, --experimental-features
-  // and --option are all settings flags: the last one given wins, as in Nix.
-  o.showTrace = settings.bool("show-trace") ?? false;
-  const depth = settings.get("max-call-depth");
-  if (depth !== undefined) o.maxCallDepth = Number(depth);
-  o.experimentalFeatures = (settings.get("experimental-features") ?? "").split(/\s+/).filter((f) => f !== "");
+  // --show-trace, --max-call-depth N, --experimental-features and --option are all settings flags.
+  Object.assign(o, settings.evalSettings());
   return o;
 }

@@ -104,11 +104,25 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
     ["--max-jobs", "q", "-E", "1"],
     ["--option", "pure-eval", "maybe", "--eval", "-E", "1"],
     ["--option", "nope", "1", "--eval", "-E", "1"],
+    // Only nix-instantiate's own --timeout takes a K/M/G/T suffix; -j's value is checked as --max-jobs's.
+    ["--option", "timeout", "1K", "--eval", "-E", "1"],
+    ["--timeout", "1K", "--eval", "-E", "1"],
+    ["-j", "q", "--eval", "-E", "1"],
+    ["--eval", "-E", "1", "--option", "timeout"],
     // Nix's logger: escape sequences off a terminal are dropped, tabs expanded.
     ["--eval", "-E", 'builtins.trace "a\tb \u001b[1;35mX\u001b[0m\r" 1'],
   ];
   it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
     expect(outcome(run(args as string[]))).toEqual(outcome(nix(args as string[])));
+  });
+  it("reads $NIX_CONFIG before the flags", () => {
+    for (const config of ["nope = 1", "system = foo # comment\n\nshow-trace = true", "show-trace = maybe", "bad line", "system = a\nextra-nix-path = x=/y"]) {
+      const args = ["--eval", "-E", "builtins.currentSystem + builtins.concatStringsSep \",\" (map (e: e.prefix) builtins.nixPath)"];
+      const env = { ...process.env, NIX_PATH: "", NIX_CONFIG: config };
+      const ours = spawnSync("node", [cli, "instantiate", ...args], { encoding: "utf8", env });
+      const theirs = spawnSync("nix-instantiate", args, { encoding: "utf8", env });
+      expect(outcome(ours), config).toEqual(outcome(theirs));
+    }
   });
 });
 
