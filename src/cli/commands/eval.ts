@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
 import type { AutoArg } from "../../evaluator/cli/instantiate.js";
+import { NixSettings } from "../../evaluator/cli/nixSettings.js";
+import { NixUsageError } from "../../evaluator/cli/parseArgs.js";
 import { writeResult } from "../writeOutput.js";
 
 interface EvalFlags {
@@ -10,19 +11,23 @@ interface EvalFlags {
   json: boolean;
   raw: boolean;
   include: string[];
-  showTrace: boolean;
-  system?: string;
   impure: boolean;
-  store?: string;
   writeLockFile: boolean;
-  extraExperimentalFeatures: string[];
 }
 
+/** A bad `nixoci eval` command line, reported as `nix eval` reports one (exit 1). */
+const fail = (message: string): never => {
+  throw new NixUsageError(message, "nix");
+};
+
 /**
- * Takes `--arg NAME EXPR` and `--argstr NAME STR` out of `args` into `into` (commander has no
- * options with two values).
+ * Takes what commander cannot read out of `args`: `--arg NAME EXPR` and `--argstr NAME STR` into
+ * `autoArgs`, Nix's settings flags into `settings` (as nix-instantiate's are read, see
+ * NixSettings.parseFlag). The rest is left to commander, whose own options are in `own`, by flag,
+ * with whether they take a value (which is never read as a flag, as Nix reads it); any other flag
+ * is unrecognised, as `nix eval` says.
  */
-export function takeAutoArgs(args: readonly string[], into: AutoArg[]): string[] {
+export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, boolean>, autoArgs: AutoArg[], settings: NixSettings): string[] {
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -31,10 +36,20 @@ export function takeAutoArgs(args: readonly string[], into: AutoArg[]): string[]
       break;
     }
     if (a === "--arg" || a === "--argstr") {
-      if (i + 2 >= args.length) throw new UsageError(`flag '${a}' requires 2 argument(s)`);
-      into.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
+      if (i + 2 >= args.length) fail(`flag '${a}' requires 2 argument(s)`);
+      autoArgs.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
       i += 2;
-    } else rest.push(a);
+      continue;
+    }
+    const n = settings.parseFlag(args, i, fail);
+    if (n > 0) {
+      i += n - 1;
+      continue;
+    }
+    const takesValue = own.get(a.includes("=") ? a.slice(0, a.indexOf("=")) : a);
+    if (takesValue === undefined && a.startsWith("-") && a !== "-") fail(`unrecognised flag '${a}'`);
+    rest.push(a);
+    if (takesValue === true && !a.includes("=") && i + 1 < args.length) rest.push(args[++i]!);
   }
   return rest;
 }
@@ -42,6 +57,7 @@ export function takeAutoArgs(args: readonly string[], into: AutoArg[]): string[]
 /** `nixoci eval`: like `nix eval`, a flake installable (FLAKEREF#ATTR) or an expression/file (--expr/--file, attribute path), --json, --raw. */
 export function registerEval(program: Command): void {
   const autoArgs: AutoArg[] = [];
+  let settings = new NixSettings();
   const command = program
     .command("eval")
     .description("Evaluate a flake attribute (FLAKEREF#ATTR), a Nix expression (--expr) or file (--file) and print the result, like nix eval")
@@ -52,25 +68,27 @@ export function registerEval(program: Command): void {
     .option("--json", "print as JSON", false)
     .option("--raw", "print a string without quotes or escaping", false)
     .option("-I, --include <path>", "add to the search path", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--show-trace", "show the evaluation trace on errors", false)
-    .option("--system <system>", "Nix system of the flake outputs to look in (default: this machine's)")
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
-    .option("--store <dir>", "store root (default: $NIXOCI_STORE or the local store)")
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
-    // For --help only: takeAutoArgs has taken these out of the arguments before commander reads them.
-    .option("--arg <name> <expr>", "with --expr/--file: pass EXPR as argument NAME to the functions along the attribute path")
-    .option("--argstr <name> <string>", "as --arg, with the string STRING")
-    .option("--extra-experimental-features <features>", "enable experimental features (e.g. parse-toml-timestamps)", (v: string, acc: string[]) => [...acc, ...v.split(/\s+/)], [] as string[])
+    .addHelpText(
+      "after",
+      "\nNix's settings are flags too, as for nix eval (after $NIX_CONFIG): --NAME VALUE, --NAME / --no-NAME for a\n" +
+        "Boolean, --extra-NAME VALUE, --option NAME VALUE; e.g. --show-trace, --max-call-depth N, --pure-eval,\n" +
+        "--abort-on-warn, --extra-experimental-features F, --system S (the flake outputs' system), --store DIR\n" +
+        "(the store root; default: $NIXOCI_STORE or the local store).",
+    )
     .action(async (installable: string, opts: EvalFlags) => {
       // Loaded on use: keeps other commands' start-up free of the evaluator.
       const { runNixEvalCli } = await import("../../evaluator/cli/runNixEval.js");
+      // --impure is not a setting: it turns pure evaluation off, as in Nix.
+      if (opts.impure) settings.set("pure-eval", "false");
       const flakeMode = opts.expr === undefined && opts.file === undefined && installable !== "";
       const flake = flakeMode
         ? {
             installable,
-            system: opts.system ?? (await import("../pipeline.js")).defaultSystem(),
-            impure: opts.impure,
-            storeRoot: opts.store ?? process.env.NIXOCI_STORE,
+            system: settings.get("system") ?? (await import("../pipeline.js")).defaultSystem(),
+            impure: settings.bool("pure-eval") === false,
+            storeRoot: settings.get("store") ?? process.env.NIXOCI_STORE,
             noWriteLock: !opts.writeLockFile,
           }
         : undefined;
@@ -84,14 +102,26 @@ export function registerEval(program: Command): void {
         raw: opts.raw,
         includes: opts.include,
         autoArgs,
-        experimentalFeatures: opts.extraExperimentalFeatures.filter((f) => f !== ""),
-        showTrace: opts.showTrace,
+        settings,
+        ...settings.evalSettings(),
         cwd: process.cwd(),
         env: { ...process.env },
         ansi: (await import("../../evaluator/cli/logText.js")).stderrWantsAnsi(process.stderr.isTTY, process.env),
       });
       writeResult(r);
     });
+  // For --help only: takeNixFlags takes these out of the arguments before commander reads them.
+  const helpOnly = [
+    ["--arg <name> <expr>", "with --expr/--file: pass EXPR as argument NAME to the functions along the attribute path"],
+    ["--argstr <name> <string>", "as --arg, with the string STRING"],
+    ["--option <name> <value>", "set the Nix setting NAME to VALUE (see below)"],
+  ] as const;
+  const own = new Map<string, boolean>([["-h", false], ["--help", false]]);
+  for (const o of command.options) for (const f of [o.long, o.short]) if (f !== undefined) own.set(f, o.required || o.optional);
+  for (const [flags, description] of helpOnly) command.option(flags, description);
   const parseOptions = command.parseOptions.bind(command);
-  command.parseOptions = (args: string[]) => parseOptions(takeAutoArgs(args, autoArgs));
+  command.parseOptions = (args: string[]) => {
+    settings = NixSettings.fromEnv(process.env, fail);
+    return parseOptions(takeNixFlags(args, own, autoArgs, settings));
+  };
 }

@@ -99,10 +99,14 @@ export function makeEvaluator(
     lint,
     system: settings?.get("system"),
     pureEval: settings?.bool("pure-eval"),
-    // As Nix: the setting, else NIX_ABORT_ON_WARN=1/yes/true.
-    abortOnWarn: settings?.bool("abort-on-warn") ?? ["1", "yes", "true"].includes(env.NIX_ABORT_ON_WARN ?? ""),
+    abortOnWarn: abortOnWarnOf(settings, env),
     traceSink: (line) => stderr.push(line + "\n"),
   });
+}
+
+/** Nix's abort-on-warn: the setting, else NIX_ABORT_ON_WARN=1/yes/true. */
+export function abortOnWarnOf(settings: NixSettings | undefined, env: Record<string, string | undefined>): boolean {
+  return settings?.bool("abort-on-warn") ?? ["1", "yes", "true"].includes(env.NIX_ABORT_ON_WARN ?? "");
 }
 
 /** The set of --arg NAME EXPR (evaluated lazily, relative to `cwd`) and --argstr NAME STR. */

@@ -12,11 +12,12 @@ import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
 import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
-import { type AutoArg, type RunResult, STACK_OVERFLOW, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
+import { type AutoArg, type RunResult, STACK_OVERFLOW, abortOnWarnOf, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
 import { evalInstallableValue, makeFlakeEvaluator } from "../flake/evalValue.js";
 import type { FlakeEvalStore } from "../flake/localEvalStore.js";
+import type { NixSettings } from "./nixSettings.js";
 
 export interface NixEvalOptions {
   expr?: string;
@@ -31,6 +32,10 @@ export interface NixEvalOptions {
   autoArgs?: AutoArg[];
   experimentalFeatures?: string[];
   showTrace: boolean;
+  /** Nix's max-call-depth setting. */
+  maxCallDepth?: number;
+  /** Nix settings given as flags or in $NIX_CONFIG (`--pure-eval`, `--option system x`, `--abort-on-warn`). */
+  settings?: NixSettings;
   cwd: string;
   env: Record<string, string | undefined>;
   /** stderr is a colour terminal: escape sequences in messages are kept. */
@@ -55,11 +60,13 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
   const log = (last: string[] = []) => logText([...stderr, ...lines.map((l) => `${l}\n`), ...last], o.ansi === true);
   let ev: Evaluator | undefined;
   try {
+    stderr.push(...(o.settings?.warnings ?? []).map((w) => `${w}\n`));
     if (o.raw && o.json) throw new NixociError("--raw and --json are mutually exclusive");
     let v: Value;
     if (o.expr !== undefined || o.file !== undefined) {
-      ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures);
+      ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, undefined, o.settings);
       ev.showTrace = o.showTrace;
+      if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
       let root: Value;
       if (o.expr !== undefined) root = ev.evalExprText(toBytes(o.expr), STRING_FILE, toBytes(o.cwd));
       else {
@@ -69,7 +76,12 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
       v = findAlongAttrPath(ev, o.attrPath, autoArgsOf(ev, o.autoArgs ?? [], o.cwd), root);
     } else if (o.flake) {
       const req = { ...o.flake, cwd: o.cwd };
-      ev = makeFlakeEvaluator(req, store, lines);
+      ev = makeFlakeEvaluator(req, store, lines, {
+        experimentalFeatures: o.experimentalFeatures,
+        abortOnWarn: abortOnWarnOf(o.settings, o.env),
+      });
+      ev.showTrace = o.showTrace;
+      if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
       v = evalInstallableValue(req, store as FlakeEvalStore, lines, ev).value;
     } else throw new NixociError("'nixoci eval' needs an installable (FLAKEREF#ATTR), --expr or --file");
     if (o.apply !== undefined) v = ev.callFunction(ev.evalExprText(toBytes(o.apply), STRING_FILE, toBytes(o.cwd)), [v], noPos);

@@ -139,10 +139,61 @@ describe("nixoci eval", () => {
       // (no --json: Nix 2.8 ends JSON without a newline, current Nix and nixoci with one)
       ["--expr", "{ x = { n }: { y = n; }; }", "--arg", "n", "[ 2 ]", "x.y"],
     ]) expect(nixEval(args).stdout).toBe(nix(args));
-    const bad = nixEval(["--file", f, "--arg", "n"]);
-    expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toContain("flag '--arg' requires 2 argument(s)");
+    // A usage error, as Nix reports one: exit 1 (nixoci's own commands exit 2).
+    for (const args of [["--file", f, "--arg", "n"], ["--arg", "x"]]) {
+      const bad = spawnSync("nix", ["eval", ...args], { encoding: "utf8" });
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toBe("error: flag '--arg' requires 2 argument(s)\nTry 'nix --help' for more information.\n");
+      expect({ ...nixEval(args), output: undefined, pid: undefined, signal: undefined }).toMatchObject({ status: bad.status, stdout: bad.stdout, stderr: bad.stderr });
+    }
   });
+  describe.skipIf(!haveTools("nix"))("takes Nix's settings as flags, as nix eval 2.8", () => {
+    // As in the nix-instantiate cases: stdout, the exit code and the first stderr line. nixoci
+    // evaluates --expr impurely unless told (nix eval does purely), so the cases say which.
+    const nix = (args: string[]) => spawnSync("nix", ["eval", ...args], { encoding: "utf8" });
+    const outcome = (r: ReturnType<typeof spawnSync>) => ({ status: r.status, stdout: r.stdout, stderr: String(r.stderr).split("\n")[0] });
+    const cases: string[][] = [
+      ["--timeout", "1", "--expr", "1"],
+      ["--pure-eval", "--expr", "builtins ? currentSystem"],
+      ["--no-pure-eval", "--expr", "builtins ? currentSystem"],
+      ["--impure", "--option", "system", "foo", "--expr", "builtins.currentSystem"],
+      ["--impure", "--system", "bar", "--expr", "builtins.currentSystem"],
+      ["--impure", "--nix-path", `x=${tmpdir()}`, "--expr", "<x>"],
+      ["--impure", "--nix-path", "x=/nonexistent", "--extra-nix-path", `y=${tmpdir()}`, "--expr", "<y>"],
+      ["-j", "4", "--expr", "2"],
+      ["--expr", "1", "--nope"],
+      ["--expr", "1", "--timeout"],
+      ["--expr", "1", "--option", "system"],
+      // nix-instantiate's own --timeout takes K/M/G/T; nix's is a plain integer.
+      ["--timeout", "1K", "--expr", "1"],
+      ["--cores", "-1", "--expr", "1"],
+      ["--max-jobs", "q", "--expr", "1"],
+      ["-j", "q", "--expr", "1"],
+      ["--option", "pure-eval", "maybe", "--expr", "1"],
+    ];
+    it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
+      expect(outcome(nixEval(args as string[]))).toEqual(outcome(nix(args as string[])));
+    });
+  });
+
+  it("takes the settings Nix 2.8 lacks, and warns of an unknown one as current Nix does", () => {
+    const deep = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100";
+    expect(nixEval(["--expr", deep]).stdout).toBe("100\n");
+    expect(nixEval(["--max-call-depth", "50", "--expr", deep]).stderr).toMatch(/^( {7})?error: stack overflow; max-call-depth exceeded/m);
+    expect(nixEval(["--option", "max-call-depth", "50", "--expr", deep]).status).toBe(1);
+    // (Errors are laid out as current Nix lays them out, not as 2.8.)
+    const boom = '{ a = throw "boom"; }.a';
+    expect(nixEval(["--expr", boom]).stderr).toContain("(stack trace truncated; use '--show-trace'");
+    expect(nixEval(["--show-trace", "--expr", boom]).stderr).not.toContain("stack trace truncated");
+    expect(nixEval(["--show-trace", "--option", "show-trace", "false", "--expr", boom]).stderr).toContain("stack trace truncated");
+    const warn = 'builtins.warn "w" 1';
+    expect(nixEval(["--expr", warn])).toMatchObject({ status: 0, stdout: "1\n" });
+    expect(nixEval(["--abort-on-warn", "--expr", warn]).status).toBe(1);
+    expect(nixEval(["--abort-on-warn", "--no-abort-on-warn", "--expr", warn]).status).toBe(0);
+    // Nix 2.8's `nix` says nothing of an unknown --option; current Nix warns after reading the flags.
+    expect(nixEval(["--option", "nope", "1", "--expr", "1"])).toMatchObject({ status: 0, stdout: "1\n", stderr: "warning: unknown setting 'nope'\n" });
+  });
+
   it("prints like current nix eval: forced, derivations as «derivation …», functions as «lambda …»", () => {
     const r = nixEval(["--expr", '{ a = 1; b = [ 1 "x" ]; f = x: x; d = derivation { name = "d"; system = "x"; builder = "/b"; }; }']);
     expect(r.stdout).toBe('{ a = 1; b = [ 1 "x" ]; d = «derivation /nix/store/5jf8mg96nyj2p40f1sva2d6zg2b4iapf-d.drv»; f = «lambda f @ «string»:1:29»; }\n');
