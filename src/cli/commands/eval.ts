@@ -49,7 +49,10 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
     const takesValue = own.get(a.includes("=") ? a.slice(0, a.indexOf("=")) : a);
     if (takesValue === undefined && a.startsWith("-") && a !== "-") fail(`unrecognised flag '${a}'`);
     rest.push(a);
-    if (takesValue === true && !a.includes("=") && i + 1 < args.length) rest.push(args[++i]!);
+    if (takesValue === true && !a.includes("=")) {
+      if (i + 1 >= args.length) fail(`flag '${a}' requires 1 argument(s)`);
+      rest.push(args[++i]!);
+    }
   }
   return rest;
 }

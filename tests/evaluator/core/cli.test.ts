@@ -140,10 +140,17 @@ describe("nixoci eval", () => {
       ["--expr", "{ x = { n }: { y = n; }; }", "--arg", "n", "[ 2 ]", "x.y"],
     ]) expect(nixEval(args).stdout).toBe(nix(args));
     // A usage error, as Nix reports one: exit 1 (nixoci's own commands exit 2).
-    for (const args of [["--file", f, "--arg", "n"], ["--arg", "x"]]) {
+    const missing: [string[], string][] = [
+      [["--file", f, "--arg", "n"], "'--arg' requires 2"],
+      [["--arg", "x"], "'--arg' requires 2"],
+      [["--expr"], "'--expr' requires 1"],
+      [["-f"], "'-f' requires 1"],
+      [["-I"], "'-I' requires 1"],
+    ];
+    for (const [args, what] of missing) {
       const bad = spawnSync("nix", ["eval", ...args], { encoding: "utf8" });
       expect(bad.status).toBe(1);
-      expect(bad.stderr).toBe("error: flag '--arg' requires 2 argument(s)\nTry 'nix --help' for more information.\n");
+      expect(bad.stderr).toBe(`error: flag ${what} argument(s)\nTry 'nix --help' for more information.\n`);
       expect({ ...nixEval(args), output: undefined, pid: undefined, signal: undefined }).toMatchObject({ status: bad.status, stdout: bad.stdout, stderr: bad.stderr });
     }
   });
