@@ -48,6 +48,9 @@ const env = {
   TEST_VAR: "foo", // eval-okay-getenv.nix
   NIX_PATH: "lang/dir3:lang/dir4",
   HOME: "/fake-home",
+  // The suite's nix.conf (common/init.sh) enables these: fetchTree, parseFlakeRef and
+  // flakeRefToString exist only with flakes.
+  NIX_CONFIG: "experimental-features = nix-command flakes",
 };
 
 /** Runs a command in the suite directory; resolves with exit code, stdout and stderr as bytes-as-latin1. */

@@ -49,13 +49,19 @@ export interface EvaluatorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Pure evaluation mode: no getEnv, currentTime, currentSystem; absolute paths restricted. */
   pureEval?: boolean;
-  /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
+  /**
+   * Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps; none
+   * by default, as in Nix, and some builtins exist only with theirs (see builtins/index.ts).
+   */
   experimentalFeatures?: readonly string[];
   /** The abort-on-warn setting: builtins.warn throws after printing its warning. */
   abortOnWarn?: boolean;
   /** Nix's lint settings for literals; warnings go to traceSink. */
   lint?: Lints;
 }
+
+/** The experimental features of flake evaluation: nixoci's flake commands enable flakes as `nix` needs them enabled. */
+export const FLAKE_FEATURES: readonly string[] = ["flakes"];
 
 export interface Lints {
   readonly url?: LintLevel;
@@ -130,6 +136,12 @@ export class Evaluator extends EvalCore {
     define("false", false);
     define("null", null);
     this.baseEnv = Env.fromSlots(null, vals);
+  }
+
+  /** Whether an experimental feature is on; as in current Nix, `flakes` implies `fetch-tree`. */
+  hasFeature(feature: string): boolean {
+    const on = this.options.experimentalFeatures ?? [];
+    return on.includes(feature) || (feature === "fetch-tree" && on.includes("flakes"));
   }
 
   // ---------- parsing and importing ----------

@@ -29,7 +29,8 @@ if (isMainThread) {
   const { MemoryStore } = await import(`${process.env.NIXOCI_DIST ?? "../../dist"}/evaluator/memoryStore.js`);
   const { parseInstantiateArgs } = await import(`${process.env.NIXOCI_DIST ?? "../../dist"}/evaluator/cli/parseArgs.js`);
   const langDir = join(dir, "lang");
-  const env = { ...process.env, NIX_PATH: "lang/dir3:lang/dir4", HOME: "/fake-home", TEST_VAR: "foo" };
+  // NIX_CONFIG: the features the suite's nix.conf (common/init.sh) enables (fetchTree and friends need flakes).
+  const env = { ...process.env, NIX_PATH: "lang/dir3:lang/dir4", HOME: "/fake-home", TEST_VAR: "foo", NIX_CONFIG: "experimental-features = nix-command flakes" };
   const failures = [];
   let okPass = 0, okTotal = 0, failPass = 0, failTotal = 0;
   const names = readdirSync(langDir).filter((n) => n.endsWith(".nix") && n.includes(filter)).sort();

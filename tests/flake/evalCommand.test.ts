@@ -36,6 +36,8 @@ describe.skipIf(!hasTool("nix"))("nixoci eval with a flake installable", () => {
     ["./hello#default.drvPath", "--raw"],
     ["./layered#default.name", "--apply", "n: builtins.stringLength n"],
     ["./webserver", "--json", "--apply", "p: p.name"],
+    // Flake evaluation has the flakes feature on, and its builtins with it.
+    ["./hello#default.name", "--apply", "n: [ (builtins ? getFlake) (builtins ? fetchTree) ]"],
   ];
   it.each(cases)("%s … prints what nix eval prints", (...args) => {
     const theirs = nix(args);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { printForNixEval } from "../../src/evaluator/cli/nixEval.js";
-import { Evaluator } from "../../src/evaluator/evaluator.js";
+import { Evaluator, FLAKE_FEATURES } from "../../src/evaluator/evaluator.js";
 import { evalInstallableValue } from "../../src/evaluator/flake/evalValue.js";
 import { parseHashAnyPrefixed, printHash } from "../../src/store/format/index.js";
 import { LocalStore } from "../../src/store/index.js";
@@ -96,7 +96,7 @@ ${body}
 
   it("builtins.fetchTree and builtins.fetchGit (impure) give Nix's attributes", () => {
     const rev = git(join(work, "g"), "rev-parse", "HEAD").trim();
-    const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: false, env: {} });
+    const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: false, env: {}, experimentalFeatures: FLAKE_FEATURES });
     const tb = execFileSync("nix", ["eval", "--impure", "--raw", "--store", join(work, "nixstore"), "--expr", `(builtins.fetchTree "file://${work}/tb.tar.gz").narHash`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const exprs = [
       `builtins.fetchGit "${work}/g"`,
@@ -140,7 +140,7 @@ ${body}
       }
     };
     const ours = (expr: string, impure: boolean) => {
-      const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: !impure, env: {} });
+      const ev = new Evaluator({ store, system: "x86_64-linux", pureEval: !impure, env: {}, experimentalFeatures: FLAKE_FEATURES });
       try {
         return printForNixEval(ev, ev.evalExprText(expr, "(string)", "/"), { json: false, raw: false });
       } catch (e) {

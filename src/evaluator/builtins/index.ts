@@ -17,7 +17,25 @@ import { registerStringBuiltins } from "./strings.js";
 /** The Nix version nixoci's evaluator reports (its behaviour follows current Nix's language). */
 export const NIX_VERSION = "2.8.1";
 
-export function registerAllBuiltins(ev: Evaluator, def: DefineBuiltin): void {
+/**
+ * Builtins that exist only with an experimental feature on, as current Nix registers them (it
+ * leaves the others out of `builtins` and the global scope). Nix 2.8 differs, and current Nix
+ * wins: it had fetchTree whatever the features (failing when called without flakes) and no
+ * parseFlakeRef, flakeRefToString or outputOf at all.
+ */
+const FEATURE_OF: ReadonlyMap<string, string> = new Map([
+  ["__getFlake", "flakes"],
+  ["__parseFlakeRef", "flakes"],
+  ["__flakeRefToString", "flakes"],
+  ["fetchTree", "fetch-tree"],
+  ["__outputOf", "dynamic-derivations"],
+]);
+
+export function registerAllBuiltins(ev: Evaluator, define: DefineBuiltin): void {
+  let def: DefineBuiltin = (name, ...rest) => {
+    const feature = FEATURE_OF.get(name);
+    if (feature === undefined || ev.hasFeature(feature)) define(name, ...rest);
+  };
   def = registerFlakeBuiltins(ev, def); // pure (flake) evaluation: no currentSystem/currentTime, restricted paths
   registerCoreBuiltins(ev, def);
   registerListBuiltins(ev, def);

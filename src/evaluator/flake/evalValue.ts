@@ -6,7 +6,7 @@
  * value with the returned evaluator; errors are thrown (EvalError, NixociError).
  */
 import { restrictPaths } from "../builtins/flakeBuiltins.js";
-import { Evaluator, type EvaluatorOptions } from "../evaluator.js";
+import { Evaluator, type EvaluatorOptions, FLAKE_FEATURES } from "../evaluator.js";
 import type { EvalStore } from "../storeApi.js";
 import type { Value } from "../values.js";
 import { defaultEvalCachePath } from "./evalCache.js";
@@ -35,14 +35,18 @@ export interface EvaluatedValue {
   messages: string[];
 }
 
-/** An evaluator in flake mode (pure unless `impure`), with `more` options; traces go to `messages`. */
+/**
+ * An evaluator in flake mode (pure unless `impure`, the flakes feature on whatever else `more` enables);
+ * traces go to `messages`.
+ */
 export function makeFlakeEvaluator(
   req: Pick<EvalValueRequest, "system" | "impure">,
   store: EvalStore,
   messages: string[],
   more: Pick<EvaluatorOptions, "experimentalFeatures" | "abortOnWarn"> = {},
 ): Evaluator {
-  const ev = new Evaluator({ ...more, store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l) });
+  const experimentalFeatures = [...(more.experimentalFeatures ?? []), ...FLAKE_FEATURES];
+  const ev = new Evaluator({ ...more, store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(l), experimentalFeatures });
   if (!req.impure) restrictPaths(ev);
   return ev;
 }

@@ -9,7 +9,7 @@ import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
 import { EvalError } from "../evalError.js";
 import { restrictPaths } from "../builtins/flakeBuiltins.js";
-import { Evaluator } from "../evaluator.js";
+import { Evaluator, FLAKE_FEATURES } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
 import { type Lazy, NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
 import { parseDrvName } from "../lib/versions.js";
@@ -37,7 +37,7 @@ export class FlakeAttrError extends NixociError {}
 export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHashOf(p: string): string }): EvalResponse {
   const messages: string[] = [];
   // The evaluator's lines and messages are byte strings; what this returns is text.
-  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => messages.push(fromBytes(l)) });
+  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, experimentalFeatures: FLAKE_FEATURES, env: process.env, traceSink: (l) => messages.push(fromBytes(l)) });
   ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(req.evalCachePath ?? defaultEvalCachePath()));

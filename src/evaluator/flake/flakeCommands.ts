@@ -11,7 +11,7 @@ import { NixociError } from "../../errors.js";
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import { restrictPaths } from "../builtins/flakeBuiltins.js";
-import { Evaluator } from "../evaluator.js";
+import { Evaluator, FLAKE_FEATURES } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
 import { ParseError } from "../parseErrors.js";
 import type { EvalStore } from "../storeApi.js";
@@ -70,7 +70,7 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     for (const l of line.split("\n")) output.push([2, l]);
   };
   // The evaluator's lines and messages are byte strings; the output is text.
-  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, env: process.env, traceSink: (l) => err(fromBytes(l)) });
+  const ev = new Evaluator({ store, system: req.system, pureEval: !req.impure, experimentalFeatures: FLAKE_FEATURES, env: process.env, traceSink: (l) => err(fromBytes(l)) });
   ev.showTrace = req.showTrace ?? false;
   if (!req.impure) restrictPaths(ev);
   const fetchCache = req.noFetchCache ? undefined : new FetchCache(req.fetchCachePath ?? defaultFetchCachePath(defaultEvalCachePath()));

@@ -126,6 +126,31 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
   });
 });
 
+describe("builtins that exist only with an experimental feature", () => {
+  const has = (features: string, names: string[]) => ["--option", "experimental-features", features, "--eval", "--strict", "-E", `map (n: builtins ? \${n}) [ ${names.map((n) => `"${n}"`).join(" ")} ]`];
+  it.skipIf(!haveTools("nix-instantiate"))("getFlake needs flakes, as in nix-instantiate 2.8 (flags or $NIX_CONFIG)", () => {
+    const nix = (args: string[], env = {}) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "", ...env } });
+    for (const features of ["", "nix-command", "flakes", "nix-command flakes"]) {
+      const args = has(features, ["getFlake", "fetchGit", "fetchTarball"]);
+      expect(run(args).stdout, features).toBe(nix(args).stdout);
+      const config = { NIX_CONFIG: `experimental-features = ${features}` };
+      const viaEnv = ["--eval", "-E", "builtins ? getFlake"];
+      expect(spawnSync("node", [cli, "instantiate", ...viaEnv], { encoding: "utf8", env: { ...process.env, ...config } }).stdout, features).toBe(nix(viaEnv, config).stdout);
+    }
+  });
+  it("fetchTree, parseFlakeRef, flakeRefToString and outputOf as current Nix has them", () => {
+    // Nix 2.8 differs (current Nix wins): fetchTree was there without flakes (and failed when called),
+    // parseFlakeRef, flakeRefToString and outputOf did not exist. Flakes imply fetch-tree.
+    const names = ["getFlake", "parseFlakeRef", "flakeRefToString", "fetchTree", "outputOf", "fetchGit"];
+    expect(run(has("", names)).stdout).toBe("[ false false false false false true ]\n");
+    expect(run(has("flakes", names)).stdout).toBe("[ true true true true false true ]\n");
+    expect(run(has("fetch-tree", names)).stdout).toBe("[ false false false true false true ]\n");
+    expect(run(has("dynamic-derivations", names)).stdout).toBe("[ false false false false true true ]\n");
+    // Hidden from the global scope too.
+    expect(run(["--eval", "-E", "__getFlake"]).stderr).toMatch(/^error: undefined variable '__getFlake'/);
+  });
+});
+
 describe("nixoci eval", () => {
   const nixEval = (args: string[]) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8" });
   it.skipIf(!haveTools("nix"))("passes --arg/--argstr to the functions along the attribute path, as nix eval 2.8", () => {
@@ -181,6 +206,17 @@ describe("nixoci eval", () => {
     it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
       expect(outcome(nixEval(args as string[]))).toEqual(outcome(nix(args as string[])));
     });
+  });
+
+  it.skipIf(!haveTools("nix"))("has builtins.getFlake with the flakes feature only, as nix eval 2.8", () => {
+    const nix = (args: string[]) => spawnSync("nix", ["eval", ...args], { encoding: "utf8" });
+    for (const args of [
+      ["--option", "experimental-features", "nix-command", "--expr", "builtins ? getFlake"],
+      ["--option", "experimental-features", "nix-command", "--extra-experimental-features", "flakes", "--expr", "builtins ? getFlake"],
+    ])
+      expect(nixEval(args).stdout).toBe(nix(args).stdout);
+    // Without flags: Nix's default features (none; nixoci reads no nix.conf).
+    expect(nixEval(["--expr", "builtins ? getFlake"]).stdout).toBe("false\n");
   });
 
   it("takes the settings Nix 2.8 lacks, and warns of an unknown one as current Nix does", () => {

@@ -14,7 +14,8 @@ const inNode = (body: string): unknown => {
   const script = `
     const { runInstantiateCli } = await import(${JSON.stringify(`${dist}evaluator/cli/runInstantiate.js`)});
     const { parseInstantiateArgs } = await import(${JSON.stringify(`${dist}evaluator/cli/parseArgs.js`)});
-    const ev = (expr) => runInstantiateCli(parseInstantiateArgs(["--eval", "--strict", "-E", expr], "/", {}));
+    // flakes: for builtins.parseFlakeRef.
+    const ev = (expr) => runInstantiateCli(parseInstantiateArgs(["--extra-experimental-features", "flakes", "--eval", "--strict", "-E", expr], "/", {}));
     const loaded = () => process.moduleLoadList.join(" ");
     ${body}`;
   const r = spawnSync("node", ["--input-type=module", "-e", script], { encoding: "utf8" });
@@ -56,7 +57,7 @@ describe("deferred modules in the CLI's instantiate bundle", () => {
         const loaded = process.moduleLoadList.join(" ");
         process.stderr.write(JSON.stringify({ childProcess: loaded.includes("NativeModule child_process"), workers: loaded.includes("NativeModule worker_threads"), crypto: loaded.includes("NativeModule crypto") }));
       });
-      process.argv = [process.argv[0], ${JSON.stringify(bin)}, "instantiate", "--eval", "--strict", "-E", ${JSON.stringify(expr)}];
+      process.argv = [process.argv[0], ${JSON.stringify(bin)}, "instantiate", "--extra-experimental-features", "flakes", "--eval", "--strict", "-E", ${JSON.stringify(expr)}];
       require(${JSON.stringify(bin)});`;
     // A file, not `node -e`, which loads node:crypto itself.
     const file = join(mkdtempSync(join(tmpdir(), "nixoci-deferred-")), "run.cjs");
