@@ -46,10 +46,13 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
       i += n - 1;
       continue;
     }
-    const takesValue = own.get(a.includes("=") ? a.slice(0, a.indexOf("=")) : a);
+    // `--expr=E` and `-I/path` carry their value, which commander reads.
+    const attached = a.startsWith("--") ? a.includes("=") : /^-[a-zA-Z]./.test(a);
+    const flag = !attached ? a : a.startsWith("--") ? a.slice(0, a.indexOf("=")) : a.slice(0, 2);
+    const takesValue = own.get(flag);
     if (takesValue === undefined && a.startsWith("-") && a !== "-") fail(`unrecognised flag '${a}'`);
     rest.push(a);
-    if (takesValue === true && !a.includes("=")) {
+    if (takesValue === true && !attached) {
       if (i + 1 >= args.length) fail(`flag '${a}' requires 1 argument(s)`);
       rest.push(args[++i]!);
     }

@@ -245,5 +245,7 @@ describe("nixoci eval", () => {
     expect(nixEval(["--expr", '{ a.b = "hi"; }', "a.b", "--raw"]).stdout).toBe("hi");
     expect(nixEval(["--expr", '{ a.b = "hi"; }', "--json"]).stdout).toBe('{"a":{"b":"hi"}}\n');
     expect(nixEval(["--expr", "[ 1 2 ]", "--apply", "builtins.length"]).stdout).toBe("2\n");
+    // A value attached to its flag, as commander reads it.
+    expect(nixEval([`-Ix=${tmp}`, "--expr=<x>"]).stdout).toBe(`${tmp}\n`);
   });
 });
