@@ -1,8 +1,8 @@
 /**
  * Nix's configuration settings as command-line flags: every setting `name` is also `--name VALUE`
  * (`--name` / `--no-name` for a Boolean one, `--extra-name VALUE` to append to a list) and
- * `--option name VALUE`, as nix-instantiate accepts them (lib/tests/modules.sh passes `--timeout 1`).
- * The names and kinds are Nix 2.8's (`nix show-config`), plus the evaluator settings of current Nix
+ * `--option name VALUE`, as nix-instantiate and `nix eval` accept them (lib/tests/modules.sh passes
+ * `--timeout 1`), after the lines of $NIX_CONFIG (nixoci reads no nix.conf). The names and kinds are Nix 2.8's (`nix show-config`), plus the evaluator settings of current Nix
  * that nixoci implements. Most only matter to building or the daemon and are accepted and kept;
  * the evaluator reads pure-eval, system, nix-path, show-trace, max-call-depth, abort-on-warn and
  * the features.
