@@ -86,8 +86,14 @@ export function registerEval(program: Command): void {
     .action(async (installable: string, opts: EvalFlags) => {
       // Loaded on use: keeps other commands' start-up free of the evaluator.
       const { runNixEvalCli } = await import("../../evaluator/cli/runNixEval.js");
-      // --impure is not a setting: it turns pure evaluation off, as in Nix.
+      // As the nix command: pure evaluation unless a setting says otherwise; --impure (not a
+      // setting) turns it off, and so does --file, which refuses an explicit --pure-eval.
       if (opts.impure) settings.set("pure-eval", "false");
+      if (opts.expr !== undefined && opts.file !== undefined) fail("'--file' and '--expr' are exclusive");
+      if (opts.file !== undefined) {
+        if (settings.bool("pure-eval") === true) fail("'--file' is not compatible with '--pure-eval'");
+        settings.set("pure-eval", "false");
+      } else if (settings.get("pure-eval") === undefined) settings.set("pure-eval", "true");
       const flakeMode = opts.expr === undefined && opts.file === undefined && installable !== "";
       const flake = flakeMode
         ? {
@@ -128,6 +134,9 @@ export function registerEval(program: Command): void {
   const parseOptions = command.parseOptions.bind(command);
   command.parseOptions = (args: string[]) => {
     settings = NixSettings.fromEnv(process.env, fail);
+    // nixoci reads no nix.conf, where a user of nix eval turns these on: they are the default
+    // here ($NIX_CONFIG and the flags can still set other features).
+    if (settings.get("experimental-features") === undefined) settings.set("experimental-features", "nix-command flakes");
     return parseOptions(takeNixFlags(args, own, autoArgs, settings));
   };
 }

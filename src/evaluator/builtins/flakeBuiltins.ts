@@ -9,8 +9,9 @@
  *     with "access to absolute path '…' is forbidden in pure eval mode (use
  *     '--impure' to override)"; `builtins.pathExists` answers false.
  *
- * The path restriction applies only to an evaluator that flake code marked
- * with {@link restrictPaths}; other pure evaluations are unaffected.
+ * The path restriction applies to an evaluator marked with {@link restrictPaths}:
+ * flake evaluation and every pure evaluation (`nixoci eval --expr`, `instantiate
+ * --pure-eval`, see cli/instantiate.ts makeEvaluator).
  * Also `getFlake` (a locked reference in pure mode), and `fetchTree` and `fetchGit` for what can be fetched here (local git
  * repositories, paths, file:// and http tarballs), with Nix 2.8's attributes
  * and its pure-mode rule (a locked input: `rev` or `narHash`).

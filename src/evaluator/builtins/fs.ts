@@ -186,7 +186,12 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     }
     const core = corepkgs.get(name);
     if (core !== undefined) return new NixPath(core);
-    throw new ThrownError(`file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`, pos);
+    throw new ThrownError(
+      ev.options.pureEval
+        ? `cannot look up '<${name}>' in pure evaluation mode (use '--impure' to override)`
+        : `file '${name}' was not found in the Nix search path (add it using $NIX_PATH or -I)`,
+      pos,
+    );
   });
   def("__toPath", 1, ([a], pos) => {
     const ctx = new Set<string>();

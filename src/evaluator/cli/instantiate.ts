@@ -14,6 +14,7 @@ import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
 import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, type Value, toBytes } from "../values.js";
 import { noPos } from "../eval.js";
+import { checkSourcePath, restrictPaths } from "../builtins/flakeBuiltins.js";
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
@@ -91,17 +92,22 @@ export function makeEvaluator(
 ): Evaluator {
   const nixPathSetting = settings?.get("nix-path");
   const nixPath = nixPathSetting !== undefined ? nixPathSetting.split(/\s+/) : (env.NIX_PATH ?? "").split(":");
-  return new Evaluator({
+  const pureEval = settings?.bool("pure-eval");
+  const ev = new Evaluator({
     store,
-    searchPath: [...includes, ...nixPath.filter((x) => x !== "")],
+    // As in Nix, pure evaluation has no search path: -I and NIX_PATH are not used.
+    searchPath: pureEval === true ? [] : [...includes, ...nixPath.filter((x) => x !== "")],
     env,
     experimentalFeatures,
     lint,
     system: settings?.get("system"),
-    pureEval: settings?.bool("pure-eval"),
+    pureEval,
     abortOnWarn: abortOnWarnOf(settings, env),
     traceSink: (line) => stderr.push(line + "\n"),
   });
+  // And it reads no file it was not given: only what it copies into the store (and Nix's corepkgs).
+  if (pureEval === true) restrictPaths(ev);
+  return ev;
 }
 
 /** Nix's abort-on-warn: the setting, else NIX_ABORT_ON_WARN=1/yes/true. */
@@ -201,6 +207,8 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: STDIN_FILE, baseDir: toBytes(o.cwd) };
       let file = resolve(o.cwd, input);
       if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) file += "/default.nix";
+      // Pure evaluation refuses even the file it is asked to evaluate, as Nix does.
+      checkSourcePath(evaluator, toBytes(file), noPos);
       return { text: readFileSync(file, "latin1"), file: toBytes(file), baseDir: toBytes(resolve(file, "..")) };
     };
     const autoArgs = autoArgsOf(evaluator, o.args, o.cwd);

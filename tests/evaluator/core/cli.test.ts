@@ -126,6 +126,39 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
   });
 });
 
+describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --pure-eval reads only what it may, as nix-instantiate 2.8", () => {
+  const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", cwd: tmp, env: { ...process.env, NIX_PATH: "" } });
+  // The exit code, stdout and the error's own message (2.8 lays errors out differently).
+  const message = (r: ReturnType<typeof spawnSync>) => ({
+    status: r.status,
+    stdout: r.stdout,
+    error: String(r.stderr).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).pop(),
+  });
+  const file = join(tmp, "pure-two.nix");
+  writeFileSync(file, "1 + 1\n");
+  const cases: string[][] = [
+    [file],
+    ["-E", "import ./pure-two.nix"],
+    ["-E", "builtins.readFile /etc/passwd"],
+    ["-E", "builtins.pathExists /etc/passwd"],
+    ["-E", "builtins.readDir /etc"],
+    ["-E", '"${./.}"'],
+    ["-E", "<x>", "-I", `x=${tmp}`],
+    ["-E", "builtins.nixPath", "-I", `x=${tmp}`, "--nix-path", `y=${tmp}`],
+    ["-E", "builtins.typeOf (import <nix/fetchurl.nix>)"],
+    ["-E", 'builtins.stringLength (builtins.toFile "a" "b")'],
+    ["-E", "builtins.fetchurl file:///etc/passwd"],
+  ];
+  it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
+    const full = ["--pure-eval", "--eval", "--strict", ...(args as string[])];
+    expect(message(run(full, tmp))).toEqual(message(nix(full)));
+  });
+  it("is as before without --pure-eval", () => {
+    expect(run(["--eval", file]).stdout).toBe("2\n");
+    expect(run(["--eval", "-E", "<x>", "-I", `x=${tmp}`]).stdout).toBe(`${tmp}\n`);
+  });
+});
+
 describe("builtins that exist only with an experimental feature", () => {
   const has = (features: string, names: string[]) => ["--option", "experimental-features", features, "--eval", "--strict", "-E", `map (n: builtins ? \${n}) [ ${names.map((n) => `"${n}"`).join(" ")} ]`];
   it.skipIf(!haveTools("nix-instantiate"))("getFlake needs flakes, as in nix-instantiate 2.8 (flags or $NIX_CONFIG)", () => {
@@ -152,7 +185,7 @@ describe("builtins that exist only with an experimental feature", () => {
 });
 
 describe("nixoci eval", () => {
-  const nixEval = (args: string[]) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8" });
+  const nixEval = (args: string[], env: Record<string, string> = {}, cwd = process.cwd()) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8", cwd, env: { ...process.env, ...env } });
   it.skipIf(!haveTools("nix"))("passes --arg/--argstr to the functions along the attribute path, as nix eval 2.8", () => {
     const f = join(tmp, "eval-args.nix");
     writeFileSync(f, '{ n ? 1, s }: { out = n * 2; inherit s; sub = { k }: { v = k + n; }; }');
@@ -180,8 +213,7 @@ describe("nixoci eval", () => {
     }
   });
   describe.skipIf(!haveTools("nix"))("takes Nix's settings as flags, as nix eval 2.8", () => {
-    // As in the nix-instantiate cases: stdout, the exit code and the first stderr line. nixoci
-    // evaluates --expr impurely unless told (nix eval does purely), so the cases say which.
+    // As in the nix-instantiate cases: stdout, the exit code and the first stderr line.
     const nix = (args: string[]) => spawnSync("nix", ["eval", ...args], { encoding: "utf8" });
     const outcome = (r: ReturnType<typeof spawnSync>) => ({ status: r.status, stdout: r.stdout, stderr: String(r.stderr).split("\n")[0] });
     const cases: string[][] = [
@@ -215,8 +247,50 @@ describe("nixoci eval", () => {
       ["--option", "experimental-features", "nix-command", "--extra-experimental-features", "flakes", "--expr", "builtins ? getFlake"],
     ])
       expect(nixEval(args).stdout).toBe(nix(args).stdout);
-    // Without flags: Nix's default features (none; nixoci reads no nix.conf).
-    expect(nixEval(["--expr", "builtins ? getFlake"]).stdout).toBe("false\n");
+    // Without flags: nix-command and flakes, which a user of nix eval turns on in nix.conf (nixoci reads none).
+    expect(nixEval(["--expr", "builtins ? getFlake"]).stdout).toBe("true\n");
+    expect(nixEval(["--extra-experimental-features", "ca-derivations", "--expr", "builtins ? getFlake"]).stdout).toBe("true\n");
+    expect(nixEval(["--expr", "builtins ? getFlake"], { NIX_CONFIG: "experimental-features = nix-command" }).stdout).toBe("false\n");
+  });
+
+  describe.skipIf(!haveTools("nix"))("evaluates purely unless --impure or --file, as nix eval 2.8", () => {
+    // The exit code, stdout and the error's own message (2.8 lays errors out differently).
+    const nix = (args: string[]) => spawnSync("nix", ["eval", ...args], { encoding: "utf8", cwd: tmp });
+    const message = (r: ReturnType<typeof spawnSync>) => ({
+      status: r.status,
+      stdout: r.stdout,
+      error: String(r.stderr).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).pop(),
+    });
+    const file = join(tmp, "pure.nix");
+    writeFileSync(file, "builtins.currentSystem\n");
+    const cases: string[][] = [
+      ["--expr", "builtins ? currentSystem"],
+      ["--expr", "builtins ? currentTime"],
+      ["--expr", 'builtins.getEnv "HOME"'],
+      ["--expr", `import ${file}`],
+      ["--expr", "builtins.readFile /etc/passwd"],
+      ["--expr", "builtins.pathExists /etc/passwd"],
+      ["--expr", "builtins.hashFile \"sha256\" /etc/passwd"],
+      ["--expr", `builtins.path { path = ${file}; }`],
+      ["--expr", `builtins.filterSource (p: t: true) ${tmp}`],
+      ["--expr", `"\${${file}}"`],
+      ["--expr", "<nixpkgs>", "-I", `nixpkgs=${tmp}`],
+      ["--expr", "builtins.nixPath", "-I", `nixpkgs=${tmp}`],
+      ["--expr", "builtins.typeOf (import <nix/fetchurl.nix>)"],
+      ["--expr", 'builtins.toFile "a" "b"'],
+      ["--file", file],
+      ["--impure", "--expr", "builtins.readFile /etc/passwd"],
+      ["--impure", "--expr", `import ${file}`],
+      ["--impure", "--expr", "<nixpkgs>", "-I", `nixpkgs=${tmp}`],
+      ["--expr", "1", "--file", file],
+    ];
+    it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
+      expect(message(nixEval(args as string[], {}, tmp))).toEqual(message(nix(args as string[])));
+    });
+    it("refuses --file with an explicit --pure-eval, as current Nix (2.8 took it)", () => {
+      expect(nixEval(["--pure-eval", "--file", file])).toMatchObject({ status: 1, stderr: "error: '--file' is not compatible with '--pure-eval'\nTry 'nix --help' for more information.\n" });
+      expect(nixEval(["--no-pure-eval", "--file", file]).stdout).toBe('"x86_64-linux"\n');
+    });
   });
 
   it("takes the settings Nix 2.8 lacks, and warns of an unknown one as current Nix does", () => {
@@ -246,6 +320,6 @@ describe("nixoci eval", () => {
     expect(nixEval(["--expr", '{ a.b = "hi"; }', "--json"]).stdout).toBe('{"a":{"b":"hi"}}\n');
     expect(nixEval(["--expr", "[ 1 2 ]", "--apply", "builtins.length"]).stdout).toBe("2\n");
     // A value attached to its flag, as commander reads it.
-    expect(nixEval([`-Ix=${tmp}`, "--expr=<x>"]).stdout).toBe(`${tmp}\n`);
+    expect(nixEval(["--impure", `-Ix=${tmp}`, "--expr=<x>"]).stdout).toBe(`${tmp}\n`);
   });
 });
