@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { AutoArg } from "../../evaluator/cli/instantiate.js";
+import { NixociError } from "../../errors.js";
 import { NixSettings } from "../../evaluator/cli/nixSettings.js";
 import { NixUsageError } from "../../evaluator/cli/parseArgs.js";
 import { writeResult } from "../writeOutput.js";
@@ -14,6 +15,18 @@ interface EvalFlags {
   impure: boolean;
   writeLockFile: boolean;
 }
+
+/** The nix command's logging flags, with how many values each takes. */
+const LOGGING_FLAGS: ReadonlyMap<string, number> = new Map([
+  ["--verbose", 0],
+  ["--quiet", 0],
+  ["--debug", 0],
+  ["-L", 0],
+  ["--print-build-logs", 0],
+  ["--log-format", 1],
+]);
+
+const LOG_FORMATS: ReadonlySet<string> = new Set(["raw", "raw-with-logs", "internal-json", "bar", "bar-with-logs"]);
 
 /** A bad `nixoci eval` command line, reported as `nix eval` reports one (exit 1). */
 const fail = (message: string): never => {
@@ -44,6 +57,14 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
     const n = settings.parseFlag(args, i, fail);
     if (n > 0) {
       i += n - 1;
+      continue;
+    }
+    // The nix command's logging flags: nothing to log for an evaluation. (-v repeats: -vvv.)
+    const logging = LOGGING_FLAGS.get(a) ?? (/^-v+$/.test(a) ? 0 : undefined);
+    if (logging !== undefined) {
+      if (i + logging >= args.length) fail(`flag '${a}' requires ${logging} argument(s)`);
+      i += logging;
+      if (a === "--log-format" && !LOG_FORMATS.has(args[i]!)) throw new NixociError(`option 'log-format' has an invalid value '${args[i]}'`);
       continue;
     }
     // `--expr=E` and `-I/path` carry their value, which commander reads.

@@ -66,6 +66,14 @@ function invalid(name: string, kind: Kind, value: string, units: boolean): strin
   }
 }
 
+/** Current Nix's experimental features: other names in experimental-features get a warning, as in Nix. */
+const FEATURES: ReadonlySet<string> = new Set([
+  "ca-derivations", "impure-derivations", "flakes", "fetch-tree", "nix-command", "git-hashing", "recursive-nix",
+  "fetch-closure", "auto-allocate-uids", "cgroups", "daemon-trust-override", "dynamic-derivations",
+  "parse-toml-timestamps", "read-only-local-store", "local-overlay-store", "configurable-impure-env",
+  "mounted-ssh-store", "verified-fetches", "pipe-operators", "external-builders", "blake3-hashes",
+]);
+
 /** Settings given on the command line, by name; list settings hold their value as Nix joins it (spaces). */
 export class NixSettings {
   private readonly values = new Map<string, string>();
@@ -145,6 +153,8 @@ export class NixSettings {
     if (kind === undefined) return undefined;
     const problem = invalid(key, kind, value, units);
     if (problem !== undefined) return problem;
+    if (key === "experimental-features")
+      for (const f of value.split(/\s+/)) if (f !== "" && !FEATURES.has(f)) this.warnings.push(`warning: unknown experimental feature '${f}'`);
     const prev = this.values.get(key);
     this.values.set(key, extra !== undefined && prev !== undefined && prev !== "" ? `${prev} ${value}` : value);
     return undefined;

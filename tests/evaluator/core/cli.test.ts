@@ -104,6 +104,8 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
     ["--max-jobs", "q", "-E", "1"],
     ["--option", "pure-eval", "maybe", "--eval", "-E", "1"],
     ["--option", "nope", "1", "--eval", "-E", "1"],
+    ["--extra-experimental-features", "foo flakes", "--eval", "-E", "1"],
+    ["--option", "experimental-features", "bar", "--eval", "-E", "1"],
     // Only nix-instantiate's own --timeout takes a K/M/G/T suffix; -j's value is checked as --max-jobs's.
     ["--option", "timeout", "1K", "--eval", "-E", "1"],
     ["--timeout", "1K", "--eval", "-E", "1"],
@@ -234,6 +236,14 @@ describe("nixoci eval", () => {
       ["--max-jobs", "q", "--expr", "1"],
       ["-j", "q", "--expr", "1"],
       ["--option", "pure-eval", "maybe", "--expr", "1"],
+      // The nix command's logging flags, accepted and without effect on an evaluation.
+      ["-v", "--quiet", "--debug", "-L", "--print-build-logs", "--verbose", "--expr", "1"],
+      ["-vvv", "--log-format", "raw", "--expr", "1"],
+      ["--log-format", "bogus", "--expr", "1"],
+      ["--log-format", "--expr", "1"],
+      ["--expr", "1", "--log-format"],
+      ["--no-build-output", "--expr", "1"],
+      ["--extra-experimental-features", "foo", "--expr", "1"],
     ];
     it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
       expect(outcome(nixEval(args as string[]))).toEqual(outcome(nix(args as string[])));
