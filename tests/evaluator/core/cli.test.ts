@@ -12,6 +12,13 @@ const run = (args: string[], cwd = process.cwd()) => spawnSync("node", [cli, "in
 const tmp = mkdtempSync(join(tmpdir(), "nixoci-instantiate-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** The exit code, stdout and the error's own message: Nix 2.8 lays errors out differently. */
+const message = (r: ReturnType<typeof spawnSync>) => ({
+  status: r.status,
+  stdout: r.stdout,
+  error: String(r.stderr).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).pop(),
+});
+
 const hello = 'derivation { name = "hello"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo hi > $out" ]; src = builtins.toFile "in.txt" "input"; }';
 
 describe("nixoci instantiate", () => {
@@ -130,12 +137,6 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
 
 describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --pure-eval reads only what it may, as nix-instantiate 2.8", () => {
   const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", cwd: tmp, env: { ...process.env, NIX_PATH: "" } });
-  // The exit code, stdout and the error's own message (2.8 lays errors out differently).
-  const message = (r: ReturnType<typeof spawnSync>) => ({
-    status: r.status,
-    stdout: r.stdout,
-    error: String(r.stderr).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).pop(),
-  });
   const file = join(tmp, "pure-two.nix");
   writeFileSync(file, "1 + 1\n");
   const cases: string[][] = [
@@ -264,13 +265,7 @@ describe("nixoci eval", () => {
   });
 
   describe.skipIf(!haveTools("nix"))("evaluates purely unless --impure or --file, as nix eval 2.8", () => {
-    // The exit code, stdout and the error's own message (2.8 lays errors out differently).
     const nix = (args: string[]) => spawnSync("nix", ["eval", ...args], { encoding: "utf8", cwd: tmp });
-    const message = (r: ReturnType<typeof spawnSync>) => ({
-      status: r.status,
-      stdout: r.stdout,
-      error: String(r.stderr).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("error:")).pop(),
-    });
     const file = join(tmp, "pure.nix");
     writeFileSync(file, "builtins.currentSystem\n");
     const cases: string[][] = [
