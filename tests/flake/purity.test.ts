@@ -1,11 +1,11 @@
 /**
  * Flake-mode pure evaluation against `nix eval` (Nix 2.8): getEnv is "",
  * currentSystem/currentTime are missing, paths outside the flake's sources
- * are refused (pathExists says false), copies made from the flake's own
+ * are refused (pathExists says false), also through a symlink in the flake, copies made from the flake's own
  * files stay readable; `--impure` lifts all of it.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -42,6 +42,15 @@ const outputs: Record<string, string> = {
   hashEtc: 'builtins.hashFile "sha256" /etc/passwd',
   typeEtc: "builtins.typeOf /etc/passwd",
   strEtc: "toString /etc/passwd",
+  // Symlinks in the flake: one leading out of it is refused, wherever it is read from.
+  linkOut: "builtins.readFile ./leak",
+  linkOutSelf: 'builtins.readFile "${self}/leak"',
+  linkOutExists: "builtins.pathExists ./leak",
+  linkDirOut: "builtins.readFile ./leakDir/passwd",
+  linkDirMissing: "builtins.pathExists ./leakDir/nope",
+  linkOutCopied: '"${./leak}"',
+  linkIn: "builtins.readFile ./inside",
+  linkList: "builtins.attrNames (builtins.readDir ./.)",
 };
 
 describe.skipIf(!haveTools("nix", "git"))("pure evaluation in flake mode, as nix eval (Nix 2.8)", () => {
@@ -52,6 +61,9 @@ describe.skipIf(!haveTools("nix", "git"))("pure evaluation in flake mode, as nix
   beforeAll(() => {
     mkdirSync(join(work, "flake"));
     writeFileSync(join(work, "flake/f.txt"), "data\n");
+    symlinkSync("/etc/passwd", join(work, "flake/leak"));
+    symlinkSync("/etc", join(work, "flake/leakDir"));
+    symlinkSync("f.txt", join(work, "flake/inside"));
     const attrs = Object.entries(outputs).map(([k, v]) => `    ${k} = ${v};`).join("\n");
     writeFileSync(join(work, "flake/flake.nix"), `{\n  outputs = { self }: {\n${attrs}\n  };\n}\n`);
     store = new LocalStore({ root: join(work, "store") });
@@ -98,6 +110,7 @@ describe.skipIf(!haveTools("nix", "git"))("pure evaluation in flake mode, as nix
     // The refusals are really there (not both sides failing alike for another reason).
     expect(got[names.indexOf("passwd")]).toBe("error: access to absolute path '/etc/passwd' is forbidden in pure eval mode (use '--impure' to override)");
     expect(got[names.indexOf("sys")]).toBe("error: attribute 'currentSystem' missing");
+    expect(got[names.indexOf("linkOut")]).toBe("error: access to canonical path '/etc/passwd' is forbidden in restricted mode");
   }, 120_000);
 
   it("lifts the restrictions with --impure", async () => {

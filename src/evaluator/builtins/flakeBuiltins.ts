@@ -20,6 +20,7 @@
  * `def = registerFlakeBuiltins(ev, def)` first) and the evaluator's
  * copyPathToStore on this instance (interpolating `${/etc/x}` reads it too).
  */
+import { readlinkSync, realpathSync } from "node:fs";
 import { printHash } from "../../store/format/hash.js";
 import { narHashPathSync } from "../../store/format/nar.js";
 import type { Pos } from "../ast.js";
@@ -31,6 +32,7 @@ import { showPos } from "../parseErrors.js";
 import { corepkgSources } from "../corepkgs.js";
 import { canonPath, noPos } from "../eval.js";
 import { EvalError } from "../evalError.js";
+import { fsPath } from "../fsBytes.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, fromBytes, mkInt, toBytes } from "../values.js";
 
@@ -56,17 +58,78 @@ export class RestrictedPathError extends EvalError {}
 function isAllowed(ev: Evaluator, path: string): boolean {
   const prefixes = allowed.get(ev);
   if (prefixes === undefined || corepkgSources.has(path)) return true;
-  for (const p of prefixes) if (path === p || path.startsWith(p.endsWith("/") ? p : `${p}/`)) return true;
+  for (const p of prefixes) if (isDirOrInDir(path, p)) return true;
   return false;
+}
+
+/** `path` is `dir` or below it. */
+function isDirOrInDir(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
+}
+
+/** Real paths with their symlinks resolved, by path, for each restricted evaluator (as Nix caches them). */
+const resolved = new WeakMap<Evaluator, Map<string, string>>();
+
+function resolvedPath(ev: Evaluator, path: string): string {
+  let cache = resolved.get(ev);
+  if (cache === undefined) resolved.set(ev, (cache = new Map()));
+  let real = cache.get(path);
+  if (real === undefined) cache.set(path, (real = resolveSymlinks(fsPath(path).toString("latin1"))));
+  return real;
 }
 
 /** Throw Nix's error unless `path` may be read. */
 export function checkSourcePath(ev: Evaluator, path: string, pos: Pos): void {
   const abs = canonPath(path);
-  if (!isAllowed(ev, abs)) {
-    // Nix 2.8 reports this without a position.
-    void pos;
-    throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden in pure eval mode (use '--impure' to override)`, noPos);
+  // Nix 2.8 reports these without a position.
+  void pos;
+  if (!isAllowed(ev, abs)) throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden in pure eval mode (use '--impure' to override)`, noPos);
+  // Then, as Nix, where it really is: a symlink in an allowed tree must not lead out of every one.
+  const prefixes = allowed.get(ev);
+  if (prefixes === undefined || corepkgSources.has(abs)) return;
+  const real = resolvedPath(ev, abs);
+  for (const p of prefixes) if (isDirOrInDir(real, resolvedPath(ev, p))) return;
+  throw new RestrictedPathError(`access to canonical path '${real}' is forbidden in restricted mode`, noPos);
+}
+
+/**
+ * A real path (a byte string) with its symlinks resolved as far as it exists, as Nix's
+ * canonPath(path, true): a missing rest is kept as it is.
+ */
+function resolveSymlinks(path: string): string {
+  try {
+    return realpathSync(Buffer.from(path, "latin1"), { encoding: "latin1" });
+  } catch {
+    // Something along it is missing (or not a directory): resolve step by step below.
+  }
+  const todo = path.split("/").filter((c) => c !== "");
+  let done = "";
+  for (let links = 0; todo.length > 0; ) {
+    const c = todo.shift()!;
+    if (c === ".") continue;
+    if (c === "..") {
+      done = done.slice(0, done.lastIndexOf("/"));
+      continue;
+    }
+    const next = `${done}/${c}`;
+    const target = readLink(next);
+    if (target === undefined) {
+      done = next;
+      continue;
+    }
+    if (++links > 1024) throw new EvalError(`infinite symlink recursion in path '${path}'`, noPos);
+    todo.unshift(...target.split("/").filter((t) => t !== ""));
+    if (target.startsWith("/")) done = "";
+  }
+  return done === "" ? "/" : done;
+}
+
+/** A symlink's target, or undefined when `path` is not a symlink (or does not exist). */
+function readLink(path: string): string | undefined {
+  try {
+    return readlinkSync(Buffer.from(path, "latin1"), { encoding: "latin1" });
+  } catch {
+    return undefined;
   }
 }
 
@@ -207,7 +270,15 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
     if (name === "__pathExists") {
       def(name, arity, (args, pos) => {
         const p = restricted() ? pathOf(ev, args[0]) : undefined;
-        if (p !== undefined && !isAllowed(ev, canonPath(p))) return false;
+        if (p !== undefined) {
+          // As Nix: a path that may not be read does not exist.
+          try {
+            checkSourcePath(ev, p, pos);
+          } catch (e) {
+            if (e instanceof RestrictedPathError) return false;
+            throw e;
+          }
+        }
         return fn(args, pos);
       });
       return;
