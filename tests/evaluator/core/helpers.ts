@@ -6,8 +6,8 @@ import { STRING_FILE, toBytes } from "../../../src/evaluator/values.js";
 import { EvalError } from "../../../src/evaluator/evalError.js";
 
 /** Evaluates like `nix-instantiate --eval --strict -E expr`, in-process; returns stdout text or throws. */
-export function evalStrict(expr: string, traces: string[] = []): string {
-  const ev = new Evaluator({ store: new MemoryStore(), env: { HOME: "/homeless" }, traceSink: (l) => traces.push(l) });
+export function evalStrict(expr: string, traces: string[] = [], experimentalFeatures: readonly string[] = []): string {
+  const ev = new Evaluator({ store: new MemoryStore(), env: { HOME: "/homeless" }, traceSink: (l) => traces.push(l), experimentalFeatures });
   const v = ev.evalExprText(toBytes(expr), STRING_FILE, toBytes(process.cwd()));
   ev.forceDeep(v);
   return Buffer.from(printValue(ev, v), "latin1").toString("utf8");

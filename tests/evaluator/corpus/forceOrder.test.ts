@@ -10,7 +10,9 @@ import { haveTools } from "../../helpers/tools.js";
 import { evalStrict } from "../core/helpers.js";
 
 const pexec = promisify(execFile);
-const NIX_ENV = { PATH: process.env.PATH, HOME: "/homeless", NIX_PATH: "" };
+// Both sides with the flakes features (their builtins are compared too), whatever nix.conf says.
+const FEATURES = ["nix-command", "flakes"];
+const NIX_ENV = { PATH: process.env.PATH, HOME: "/homeless", NIX_PATH: "", NIX_CONFIG: `experimental-features = ${FEATURES.join(" ")}` };
 
 // Current Nix, which we follow, forces the list first here (and the function only for a
 // non-empty list); Nix 2.8 forced the function first.
@@ -30,7 +32,7 @@ async function nixFirstLine(expr: string): Promise<string> {
 
 function ourThrown(expr: string): string {
   try {
-    return evalStrict(expr);
+    return evalStrict(expr, [], FEATURES);
   } catch (err) {
     return `error: ${err instanceof Error ? err.message : String(err)}`;
   }
