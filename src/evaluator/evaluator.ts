@@ -49,6 +49,10 @@ export interface EvaluatorOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Pure evaluation mode: no getEnv, currentTime, currentSystem; absolute paths restricted. */
   pureEval?: boolean;
+  /** Nix's restrict-eval: no getEnv; only the search path's paths and allowedUris may be read or fetched. */
+  restrictEval?: boolean;
+  /** Nix's allowed-uris: what restricted mode may fetch (prefixes, see checkURI). */
+  allowedUris?: readonly string[];
   /**
    * Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps; none
    * by default, as in Nix, and some builtins exist only with theirs (see builtins/index.ts).

@@ -82,7 +82,7 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("break", 1, ([a]) => ev.force(a!));
   def("__getEnv", 1, ([a], pos) => {
     const name = ev.forceStringNoCtx(a!, pos, "while evaluating the first argument passed to builtins.getEnv");
-    if (ev.options.pureEval) return "";
+    if (ev.options.pureEval || ev.options.restrictEval) return "";
     return ev.options.env?.[fromBytes(name)] ?? "";
   });
   def("__functionArgs", 1, ([a], pos) => {

@@ -62,6 +62,30 @@ function isAllowed(ev: Evaluator, path: string): boolean {
   return false;
 }
 
+/** How Nix 2.8 names the mode in a refusal: pure evaluation, else restricted (--restrict-eval). */
+function modeOf(ev: Evaluator): string {
+  return ev.options.pureEval ? "in pure eval mode (use '--impure' to override)" : "in restricted mode";
+}
+
+/**
+ * Current Nix's checkURI for a fetch in restricted mode (--restrict-eval): a URI equal to one of
+ * allowed-uris or below it (a prefix ending in '/', or followed by '/' in the URI, or a whole
+ * scheme such as `https:`); else an absolute path or a file: URL is checked as a path; else refused.
+ */
+export function checkURI(ev: Evaluator, uri: string): void {
+  if (!ev.options.restrictEval) return;
+  for (const prefix of ev.options.allowedUris ?? []) {
+    if (uri === prefix) return;
+    if (uri.length > prefix.length && prefix !== "" && uri.startsWith(prefix)) {
+      if (prefix.endsWith("/") || uri[prefix.length] === "/" || /^[a-zA-Z][a-zA-Z0-9+.-]*:$/.test(prefix)) return;
+    }
+  }
+  if (uri.startsWith("/")) return checkSourcePath(ev, uri, noPos);
+  const file = /^file:(?:\/\/[^/]*)?(\/[^?#]*)/.exec(uri);
+  if (file !== null) return checkSourcePath(ev, decodeURIComponent(file[1]!), noPos);
+  throw new RestrictedPathError(`access to URI '${uri}' is forbidden in restricted mode`, noPos);
+}
+
 /** `path` is `dir` or below it. */
 function isDirOrInDir(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
@@ -83,7 +107,7 @@ export function checkSourcePath(ev: Evaluator, path: string, pos: Pos): void {
   const abs = canonPath(path);
   // Nix 2.8 reports these without a position.
   void pos;
-  if (!isAllowed(ev, abs)) throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden in pure eval mode (use '--impure' to override)`, noPos);
+  if (!isAllowed(ev, abs)) throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden ${modeOf(ev)}`, noPos);
   // Then, as Nix, where it really is: a symlink in an allowed tree must not lead out of every one.
   const prefixes = allowed.get(ev);
   if (prefixes === undefined || corepkgSources.has(abs)) return;
@@ -207,6 +231,7 @@ function fetchTreeBuiltin(ev: Evaluator, arg: Lazy, pos: Pos, fixedType: "git" |
   if (ev.options.pureEval && typeof input.rev !== "string" && typeof input.narHash !== "string") {
     throw new EvalError(`in pure evaluation mode, 'fetchTree' requires a locked input, at ${showPos(pos)}`, noPos);
   }
+  checkURI(ev, deferred("flakeRef").flakeRefToString(input as FlakeRefAttrs));
   const tree = deferred("fetchTree").fetchTree(input, {
     store: ev.store,
     baseDir: "/",

@@ -17,6 +17,7 @@ import { deferred } from "../../deferred.js";
 import { hashPlaceholder } from "../../store/format/derivation.js";
 import { parseAlgo } from "./strings.js";
 import { MemoryStore } from "../memoryStore.js";
+import { checkURI } from "./flakeBuiltins.js";
 
 /** Nix's built-in `<nix/…>` files, mapped to pseudo-paths that `import` recognises. */
 export const corepkgs = new Map<string, string>([["nix/fetchurl.nix", "/__corepkgs__/fetchurl.nix"]]);
@@ -313,6 +314,7 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
    */
   const fetchToStore = (a: Lazy, pos: Pos, fn: "fetchurl" | "fetchTarball"): NixString => {
     const { url, name: given, sha256, attrs } = fetchArgs(a, pos, fn);
+    checkURI(ev, fromBytes(url));
     const unpack = fn === "fetchTarball";
     const name = given ?? (unpack ? "source" : url.replace(/\/$/, "").slice(url.replace(/\/$/, "").lastIndexOf("/") + 1));
     // As current Nix, before anything is downloaded.

@@ -13,8 +13,8 @@ import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
 import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, type Value, toBytes } from "../values.js";
-import { noPos } from "../eval.js";
-import { checkSourcePath, restrictPaths } from "../builtins/flakeBuiltins.js";
+import { canonPath, noPos } from "../eval.js";
+import { allowPath, checkSourcePath, restrictPaths } from "../builtins/flakeBuiltins.js";
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
@@ -93,20 +93,32 @@ export function makeEvaluator(
   const nixPathSetting = settings?.get("nix-path");
   const nixPath = nixPathSetting !== undefined ? nixPathSetting.split(/\s+/) : (env.NIX_PATH ?? "").split(":");
   const pureEval = settings?.bool("pure-eval");
+  const restrictEval = settings?.bool("restrict-eval");
+  // As in Nix, pure evaluation has no search path: -I and NIX_PATH are not used.
+  const searchPath = pureEval === true ? [] : [...includes, ...nixPath.filter((x) => x !== "")];
   const ev = new Evaluator({
     store,
-    // As in Nix, pure evaluation has no search path: -I and NIX_PATH are not used.
-    searchPath: pureEval === true ? [] : [...includes, ...nixPath.filter((x) => x !== "")],
+    searchPath,
     env,
     experimentalFeatures,
     lint,
     system: settings?.get("system"),
     pureEval,
+    restrictEval,
+    allowedUris: (settings?.get("allowed-uris") ?? "").split(/\s+/).filter((u) => u !== ""),
     abortOnWarn: abortOnWarnOf(settings, env),
     traceSink: (line) => stderr.push(line + "\n"),
   });
-  // And it reads no file it was not given: only what it copies into the store (and Nix's corepkgs).
-  if (pureEval === true) restrictPaths(ev);
+  // Pure and restricted evaluations read no file they were not given: what they copy into the
+  // store, Nix's corepkgs, and (restricted) the search path's own paths.
+  if (pureEval === true || restrictEval === true) {
+    restrictPaths(ev);
+    for (const entry of searchPath) {
+      const path = entry.slice(entry.indexOf("=") + 1);
+      // A URL entry (a tarball, channel:, flake:) is not a path of this machine.
+      if (!/^[a-z][a-z0-9+.-]*:/.test(path)) allowPath(ev, canonPath(toBytes(resolve(process.cwd(), path))));
+    }
+  }
   return ev;
 }
 

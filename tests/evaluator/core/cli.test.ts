@@ -1,7 +1,7 @@
 // `nixoci instantiate` end to end (the built CLI in dist/, as `npm test` builds it),
 // checked against nix-instantiate where the outputs are defined the same in Nix 2.8.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -159,6 +159,50 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --pure-eval r
   it("is as before without --pure-eval", () => {
     expect(run(["--eval", file]).stdout).toBe("2\n");
     expect(run(["--eval", "-E", "<x>", "-I", `x=${tmp}`]).stdout).toBe(`${tmp}\n`);
+  });
+});
+
+describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --restrict-eval reads the search path's paths only, as nix-instantiate 2.8", () => {
+  const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", cwd: tmp, env: { ...process.env, NIX_PATH: "" } });
+  const file = join(tmp, "restricted-two.nix");
+  writeFileSync(file, "1 + 1\n");
+  // A symlink leading out of an allowed directory (Nix's restricted.sh).
+  const tunnel = join(tmp, "tunnel.d");
+  mkdirSync(join(tunnel, "..", "foo2"), { recursive: true });
+  mkdirSync(tunnel, { recursive: true });
+  symlinkSync("..", join(tunnel, "tunnel"));
+  writeFileSync(join(tmp, "bar"), "foo\n");
+  const cases: string[][] = [
+    ["-E", "1 + 2"],
+    [file],
+    [file, "-I", tmp],
+    [file, "-I", `x=${tmp}`],
+    ["-E", "builtins.readFile /etc/passwd"],
+    ["-E", "builtins.readFile /etc/passwd", "-I", "x=/etc"],
+    ["-E", "builtins.readFile ./restricted-two.nix", "-I", "."],
+    ["-E", 'builtins.getEnv "HOME"'],
+    ["-E", "builtins.currentSystem"],
+    ["-E", "builtins.pathExists /etc"],
+    ["-E", "<x>", "-I", `x=${tmp}`],
+    ["--strict", "-E", "builtins.nixPath", "-I", `x=${tmp}`],
+    ["-E", "builtins.typeOf (import <nix/fetchurl.nix>)"],
+    ["-E", 'builtins.readFile (builtins.toFile "a" "b")'],
+    ["-E", "builtins.fetchurl file:///etc/passwd"],
+    ["-E", "builtins.fetchurl file:///etc/passwd", "--allowed-uris", "file:///etc"],
+    ["-E", "builtins.fetchurl http://127.0.0.1:1/x"],
+    ["-E", `let __nixPath = [ { prefix = "foo"; path = ${tunnel}; } ]; in builtins.readFile <foo/tunnel/bar>`, "-I", tunnel],
+    ["-E", `let __nixPath = [ { prefix = "foo"; path = ${tunnel}; } ]; in builtins.readDir <foo/tunnel/foo2>`, "-I", tunnel],
+    ["--pure-eval", "-E", "builtins.readFile /etc/passwd"],
+  ];
+  it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
+    const full = ["--restrict-eval", "--eval", ...(args as string[])];
+    expect(message(run(full, tmp))).toEqual(message(nix(full)));
+  });
+  it("allows a URI below an allowed-uris prefix only at a '/', as current Nix (2.8 took any prefix)", () => {
+    const fetch = (allowed: string) => run(["--restrict-eval", "--allowed-uris", allowed, "--eval", "-E", "builtins.fetchurl http://127.0.0.1:1/ab"]);
+    expect(fetch("http://127.0.0.1:1/a").stderr).toContain("error: access to URI 'http://127.0.0.1:1/ab' is forbidden in restricted mode");
+    // Allowed, so it is fetched (and fails to connect).
+    for (const allowed of ["http://127.0.0.1:1/", "http://127.0.0.1:1", "http:"]) expect(fetch(allowed).stderr).not.toContain("forbidden");
   });
 });
 
