@@ -4,7 +4,8 @@
  * its position and a code excerpt. Without --show-trace Nix still prints the first frames, since
  * most messages carry no position of their own: it stops once four have been printed (a frame
  * with a position counts twice) and says the trace was truncated. A frame seen before is held
- * back; a run of more than five such is printed as "(N duplicate frames omitted)".
+ * back; a run of more than five such is printed as "(N duplicate frames omitted)", and a frame
+ * stays seen for the rest of the trace.
  */
 import type { Pos } from "../ast.js";
 import { EvalError, type TraceFrame } from "../evalError.js";
@@ -48,15 +49,14 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
     const at = location(f.pos, sources).map((l, i) => (i === 0 ? `${PAD}  ${l}` : PAD + l));
     const [first, ...more] = f.message.split("\n");
     blocks.push([`${PAD}${ELLIPSIS} ${first}`, ...more.map((l) => PAD + l), ...at].map((l) => l.replace(/\s+$/, "")).join("\n"));
-    count += hasPos(f) ? 2 : 1;
+    if (hasPos(f)) count++;
   };
-  let seen = new Set<string>();
+  // Never emptied: Nix means to forget the frames seen after each fold, but empties a copy.
+  const seen = new Set<string>();
   let skipped: TraceFrame[] = [];
   const flushSkipped = (): void => {
-    if (skipped.length > 5) {
-      blocks.push(`${PAD}(${skipped.length} duplicate frames omitted)`);
-      seen = new Set();
-    } else skipped.forEach(print);
+    if (skipped.length > 5) blocks.push(`${PAD}(${skipped.length} duplicate frames omitted)`);
+    else skipped.forEach(print);
     skipped = [];
   };
   let truncated = false;
@@ -70,6 +70,8 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
     }
     seen.add(key);
     flushSkipped();
+    // A frame printed in its turn counts once more than a held-back one printed late.
+    count++;
     print(f);
   }
   flushSkipped();

@@ -113,6 +113,18 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(err.trimEnd().endsWith("error: bottom")).toBe(true);
   });
 
+  it("a frame folded once stays seen: a call chain back into the first function is folded whole", () => {
+    // a → … → a → b → … → b → a → … → a: Nix prints the first a's frames and the first b's, then folds the rest.
+    const err = stderrOf('let a = r: n: if n > 0 then a r (n - 1) else if r then b false 8 else throw "x"; b = r: n: if n > 0 then b r (n - 1) else a r 8; in a true 8');
+    expect(err.match(/… while calling 'a'/g)).toHaveLength(1);
+    expect(err.match(/… while calling 'b'/g)).toHaveLength(1);
+    expect(err.match(/^ {7}\(\d+ duplicate frames omitted\)$/gm)).toEqual([
+      "       (15 duplicate frames omitted)",
+      "       (15 duplicate frames omitted)",
+      "       (17 duplicate frames omitted)",
+    ]);
+  });
+
   it("an infinite recursion marks where its cycle starts, even in a cut-short trace", () => {
     const err = stderrOf("let x = y; y = x; in [ x ]", false);
     expect(err).toContain("       … entering the infinite recursion\n");
