@@ -212,13 +212,15 @@ export class EvalCore {
       }
       if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
       if (b === FORCED) return a as Value;
+      // Nix's "call site" of an application it forces is where the function at its head is
+      // defined, if that is already known to be a lambda (Value::determinePos).
+      const site = determinePos(a as Lazy) ?? noPos;
       t.b = BLACKHOLE_APP;
       try {
         const f = this.force(a as Lazy);
-        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda. Nix's
-        // "call site" of such an application is the lambda itself.
-        if (f instanceof NixLambda) v = f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, f.expr.pos) : this.call1(f, b as Lazy, f.expr.pos);
-        else v = this.call1(f, b as Lazy, noPos);
+        // genList/map elements: mostly a plain lambda, entered without call1/applyLambda.
+        if (f instanceof NixLambda) v = f.expr.formals === undefined ? this.applyPlain(f, b as Lazy, site) : this.call1(f, b as Lazy, site);
+        else v = this.call1(f, b as Lazy, site);
       } catch (err) {
         this.failed(t, b, err);
         throw err;
@@ -509,7 +511,7 @@ export class EvalCore {
       dynEnv = env2;
       if (overrides !== undefined) {
         const ov = this.force(env2.get(overrides.displ!)!);
-        if (!(ov instanceof NixAttrs)) throw this.typeError("a set", ov, overrides.pos, "while evaluating the `__overrides` attribute");
+        if (!(ov instanceof NixAttrs)) throw this.typeError("a set", ov, determinePos(ov), "while evaluating the `__overrides` attribute");
         for (const [name, v] of ov.map) {
           map.set(name, v);
           const def = e.attrs.get(name);
@@ -1002,6 +1004,21 @@ export class EvalCore {
     const err = new EvalError(`expected ${expected} but found ${showType(v)}: ${printForError(v)}`, posInFrameOnly ? undefined : pos);
     if (ctx !== undefined) err.addTrace(ctx, pos);
     return err;
+  }
+}
+
+/**
+ * Nix's Value::determinePos, the position a value stands for when it has none of its own: a
+ * lambda's, an application's by its function's; none for anything else or not yet evaluated.
+ */
+export function determinePos(l: Lazy): Pos | undefined {
+  for (;;) {
+    if (l instanceof NixLambda) return l.expr.pos;
+    if (!(l instanceof Thunk)) return undefined;
+    const b = l.b;
+    if (b === FORCED) l = l.a as Value;
+    else if (b instanceof Env || b === SPECULATED || b === FAILED || b === BLACKHOLE_EXPR || b === BLACKHOLE_APP) return undefined;
+    else l = l.a as Lazy; // an application: its function
   }
 }
 

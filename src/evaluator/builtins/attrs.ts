@@ -4,7 +4,7 @@
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { AttrShape, type Lazy, NixAttrs, NixPath, type Value } from "../values.js";
+import { AttrShape, type Lazy, NixAttrs, NixPath, SPECULATED, Thunk, type Value } from "../values.js";
 import { applyLazy } from "./lists.js";
 
 /** Nix's position attrset { file, line, column }. */
@@ -159,8 +159,11 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__mapAttrs", 2, ([f, a], pos) => {
     const s = attrs(a!, pos, "mapAttrs", "second");
+    // mapAttrs alone leaves its function unforced: a lambda written in place is then still a
+    // thunk in Nix, so the calls have no call site until one of them has forced it.
+    const fn = f instanceof Thunk ? f : new Thunk(f!, SPECULATED);
     const m = new Map<string, Lazy>();
-    for (const [k, v] of s.map) m.set(k, applyLazy(applyLazy(f!, k), v));
+    for (const [k, v] of s.map) m.set(k, applyLazy(applyLazy(fn, k), v));
     // New attributes, defined nowhere (as in Nix).
     return new NixAttrs(m);
   });

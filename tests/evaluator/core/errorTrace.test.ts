@@ -125,6 +125,32 @@ describe("evaluation errors as current Nix prints them", () => {
     ]);
   });
 
+  it("an application a builtin made is called from where its head function is defined, once that is evaluated", () => {
+    // zipAttrsWith forces its function first: each `f name values` is called from f's position.
+    expect(stderrOf("builtins.zipAttrsWith (_: 1) [ { foo = 1; } ]")).toBe(
+      [
+        "error:",
+        "       … while evaluating the attribute 'foo'",
+        "",
+        "       error: attempt to call something which is not a function but an integer: 1",
+        "       at «string»:1:24:",
+        "            1| builtins.zipAttrsWith (_: 1) [ { foo = 1; } ]",
+        "             |                        ^",
+        "",
+      ].join("\n"),
+    );
+    expect(stderrOf("builtins.zipAttrsWith (a: b: a + b) [ { foo = 1; } ]")).toContain("       … from call site\n         at «string»:1:24:");
+    // mapAttrs does not: its first call has no call site, the ones after it do.
+    expect(stderrOf('builtins.mapAttrs (x: y: x + 1) { foo = 1; }')).not.toContain("from call site");
+    expect(stderrOf('builtins.mapAttrs (x: y: if x == "b" then throw "no" else y) { a = 1; b = 2; }')).toContain("       … from call site\n         at «string»:1:20:");
+  });
+
+  it("a value that is not a set where one must be has no position unless it is a function", () => {
+    expect(stderrOf("rec { __overrides = 1; }")).toBe(
+      ["error:", "       … while evaluating the `__overrides` attribute", "", "       error: expected a set but found an integer: 1", ""].join("\n"),
+    );
+  });
+
   it("an infinite recursion marks where its cycle starts, even in a cut-short trace", () => {
     const err = stderrOf("let x = y; y = x; in [ x ]", false);
     expect(err).toContain("       … entering the infinite recursion\n");
