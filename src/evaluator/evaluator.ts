@@ -212,7 +212,8 @@ export class Evaluator extends EvalCore {
   copyPathToStore(path: string, pos: Pos): string {
     const cached = this.storeCopies.get(path);
     if (cached !== undefined) return cached;
-    if (!existsSync(fsPath(path))) throw new EvalError(`path '${path}' does not exist`, pos);
+    // Nix's source accessor says so, with no position (the caller's frames may place it).
+    if (!existsSync(fsPath(path))) throw new EvalError(`path '${path}' does not exist`);
     const base = path.slice(path.lastIndexOf("/") + 1);
     const sp = this.store.addPathToStore(fsPath(path).toString(), { name: base, method: "recursive" });
     this.storeCopies.set(path, sp);

@@ -157,6 +157,10 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(err.trimEnd().split("\n").filter((l) => / {7}error: /.test(l))).toEqual(["       error: infinite recursion encountered"]);
   });
 
+  it("a source path that does not exist is reported without a position", () => {
+    expect(stderrOf('"${/nonexistent-nixoci-test/fnord}"')).toBe("error: path '/nonexistent-nixoci-test/fnord' does not exist\n");
+  });
+
   it("an interpolation's error is placed at its ${", () => {
     expect(stderrOf('"${x: x}"')).toBe(
       [
