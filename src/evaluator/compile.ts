@@ -75,17 +75,18 @@ function boolOperand(c: Code, e: Expr, ctx: string): (ev: EvalCore, env: Env) =>
 }
 
 /** The value in an env slot, forced. */
-function forceSlot(ev: EvalCore, l: Lazy): Value {
-  if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l);
+/** A variable's value; `pos`: the variable's, where Nix reports finding it under evaluation. */
+function forceSlot(ev: EvalCore, l: Lazy, pos: Pos): Value {
+  if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l, pos);
   return l;
 }
 
 /** The forced value of slot `displ` of the env `level` scopes up. */
-function slotValue(ev: EvalCore, env: Env, level: number, displ: number): Value {
+function slotValue(ev: EvalCore, env: Env, level: number, displ: number, pos: Pos): Value {
   let en = env;
   for (let l = level; l > 0; l--) en = en.up!;
   const x = (displ === 0 ? en.v0 : en.vals[displ - 1])!;
-  if (x instanceof Thunk) return x.b === FORCED ? (x.a as Value) : ev.forceThunk(x);
+  if (x instanceof Thunk) return x.b === FORCED ? (x.a as Value) : ev.forceThunk(x, pos);
   return x;
 }
 
@@ -97,11 +98,12 @@ interface Operand {
   readonly level: number;
   readonly displ: number;
   readonly value: Value;
+  readonly pos: Pos;
 }
 
 function operandOf(e: Expr): Operand | undefined {
-  if (e.kind === "int" || e.kind === "string") return { level: -1, displ: 0, value: e.value };
-  if (e.kind === "var" && e.resolution!.kind === "static") return { level: e.resolution!.level, displ: e.resolution!.displ, value: null };
+  if (e.kind === "int" || e.kind === "string") return { level: -1, displ: 0, value: e.value, pos: e.pos };
+  if (e.kind === "var" && e.resolution!.kind === "static") return { level: e.resolution!.level, displ: e.resolution!.displ, value: null, pos: e.pos };
   return undefined;
 }
 
@@ -165,18 +167,19 @@ function build(e: Expr, depth: number): Code {
     }
     case "var": {
       const r = e.resolution!;
-      if (r.kind !== "static") return (ev, env) => ev.force(ev.lookupVar(e, env));
+      const vpos = e.pos;
+      if (r.kind !== "static") return (ev, env) => forceSlot(ev, ev.lookupVar(e, env), vpos);
       const d = r.displ;
       const d1 = d - 1;
       // Slot 0 is a field of the env, the others are in its `vals` (values.ts Env).
       switch (r.level) {
         case 0:
-          return d === 0 ? (ev, env) => forceSlot(ev, env.v0!) : (ev, env) => forceSlot(ev, env.vals[d1]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.v0!, vpos) : (ev, env) => forceSlot(ev, env.vals[d1]!, vpos);
         case 1:
-          return d === 0 ? (ev, env) => forceSlot(ev, env.up!.v0!) : (ev, env) => forceSlot(ev, env.up!.vals[d1]!);
+          return d === 0 ? (ev, env) => forceSlot(ev, env.up!.v0!, vpos) : (ev, env) => forceSlot(ev, env.up!.vals[d1]!, vpos);
         default: {
           const level = r.level;
-          return (ev, env) => slotValue(ev, env, level, d);
+          return (ev, env) => slotValue(ev, env, level, d, vpos);
         }
       }
     }
@@ -293,11 +296,22 @@ function build(e: Expr, depth: number): Code {
   }
 }
 
+/**
+ * An argument's code for a strict builtin (args is used for nothing else): a variable is then
+ * forced by the builtin, at its call, which is where Nix finds it under evaluation if it is.
+ */
+function strictArg(a: Expr, callPos: Pos, depth: number): Code {
+  const r = a.kind === "var" ? a.resolution! : undefined;
+  if (r === undefined || r.kind !== "static") return child(a, depth);
+  const { level, displ } = r;
+  return (ev, env) => slotValue(ev, env, level, displ, callPos);
+}
+
 function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
   const fn = child(e.fn, depth);
   const argExprs = e.args;
-  const args = argExprs.map((a) => child(a, depth));
   const pos = e.pos;
+  const args = argExprs.map((a) => strictArg(a, pos, depth));
   if (args.length === 1) {
     const x = argExprs[0]!;
     const xc = args[0]!;
@@ -338,17 +352,18 @@ function buildCall(e: Expr & { kind: "call" }, depth: number): Code {
     const yo = operandOf(y);
     if (fo !== undefined && fo.level >= 0 && xo !== undefined && yo !== undefined) {
       // `n - 1`, `a < b`, `f x y` on variables and literals (most arithmetic): one closure, no child calls.
-      const { level: fl, displ: fd } = fo;
+      const { level: fl, displ: fd, pos: fp } = fo;
       const { level: xl, displ: xd, value: xv } = xo;
       const { level: yl, displ: yd, value: yv } = yo;
       return (ev, env) => {
-        const f = slotValue(ev, env, fl, fd);
+        const f = slotValue(ev, env, fl, fd, fp);
         if (f instanceof PrimOp && f.strict && f.arity === 2) {
           let a: Value;
           let b: Value;
           try {
-            a = xl < 0 ? xv : slotValue(ev, env, xl, xd);
-            b = yl < 0 ? yv : slotValue(ev, env, yl, yd);
+            // The builtin forces its arguments, at its call.
+            a = xl < 0 ? xv : slotValue(ev, env, xl, xd, pos);
+            b = yl < 0 ? yv : slotValue(ev, env, yl, yd, pos);
           } catch (err) {
             throw ev.primOpError(err, f, pos);
           }

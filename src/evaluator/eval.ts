@@ -185,7 +185,8 @@ export class EvalCore {
     return l;
   }
 
-  forceThunk(t: Thunk): Value {
+  /** `pos`: where it is forced (a variable), which Nix reports if it is found under evaluation. */
+  forceThunk(t: Thunk, pos?: Pos): Value {
     const a = t.a;
     const b = t.b;
     let v: Value;
@@ -206,7 +207,8 @@ export class EvalCore {
     } else {
       if (b === FAILED) throw (a as unknown as EvalError).copy();
       if (b === BLACKHOLE_EXPR) {
-        const err = new RecursionError("infinite recursion encountered", (a as Expr).pos);
+        // Without the forcer's position, the expression's stands in for it.
+        const err = new RecursionError("infinite recursion encountered", pos ?? (a as Expr).pos);
         err.blackhole = t;
         throw err;
       }
@@ -401,6 +403,7 @@ export class EvalCore {
       return this.forceThunk(x);
     } catch (err) {
       if (err instanceof EvalError) {
+        atSelect(err, x, v.posOf(name) ?? pos);
         addDefinitionFrame(err, name, v.posOf(name));
         err.addTrace(`while evaluating the attribute '${name}'`, pos);
       }
@@ -434,7 +437,12 @@ export class EvalCore {
           if (x === undefined) throw missingAttr(name, v);
           definedAt = v.posOf(name);
           found = i + 1;
-          v = x instanceof Thunk ? (x.b === FORCED ? (x.a as Value) : this.forceThunk(x)) : x;
+          try {
+            v = x instanceof Thunk ? (x.b === FORCED ? (x.a as Value) : this.forceThunk(x)) : x;
+          } catch (err) {
+            if (err instanceof EvalError) atSelect(err, x, definedAt ?? e.pos);
+            throw err;
+          }
         }
       }
     } catch (err) {
@@ -1020,6 +1028,14 @@ export function determinePos(l: Lazy): Pos | undefined {
     else if (b instanceof Env || b === SPECULATED || b === FAILED || b === BLACKHOLE_EXPR || b === BLACKHOLE_APP) return undefined;
     else l = l.a as Lazy; // an application: its function
   }
+}
+
+/**
+ * A select forces what it found at the attribute's definition (else at the select): there,
+ * Nix says, `x` was found under evaluation, if this error is just that.
+ */
+function atSelect(err: EvalError, x: Lazy, pos: Pos): void {
+  if (err instanceof RecursionError && err.blackhole === x && err.frames.length === 0) err.pos = pos;
 }
 
 /** Nix's "from call site" frame, for calls that have a site (builtins call functions from none). */

@@ -157,6 +157,16 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(err.trimEnd().split("\n").filter((l) => / {7}error: /.test(l))).toEqual(["       error: infinite recursion encountered"]);
   });
 
+  it("an infinite recursion is placed where the value under evaluation is asked for again", () => {
+    // A variable asks at its own position; a select at the attribute's definition.
+    const at = (expr: string) => stderrOf(expr).match(/error: infinite recursion encountered\n {7}at «string»:(\d+:\d+):/)?.[1];
+    expect(at("let a = { } // a; in a.foo")).toBe("1:16");
+    expect(at("let s = { a = s.a; }; in s.a")).toBe("1:11");
+    // A strict builtin forces its arguments itself, at its call: no position of their own.
+    expect(stderrOf("let f = builtins.add f 1; in f")).toContain("       error: infinite recursion encountered\n");
+    expect(at("let f = builtins.add f 1; in f")).toBeUndefined();
+  });
+
   it("a source path that does not exist is reported without a position", () => {
     expect(stderrOf('"${/nonexistent-nixoci-test/fnord}"')).toBe("error: path '/nonexistent-nixoci-test/fnord' does not exist\n");
   });
