@@ -57,6 +57,12 @@ export class ThrownError extends EvalError {}
 /** A failed `assert`: catchable by tryEval. */
 export class AssertionError extends EvalError {}
 
+/**
+ * Nix's UsageError raised while evaluating (an unknown hash algorithm or format name): not
+ * catchable by tryEval, and the command follows it with the pointer to its --help.
+ */
+export class EvalUsageError extends EvalError {}
+
 /** `abort`: not catchable. */
 export class AbortError extends EvalError {}
 

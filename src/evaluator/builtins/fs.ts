@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Pos } from "../ast.js";
 import { canonPath } from "../eval.js";
-import { EvalError, ThrownError } from "../evalError.js";
+import { EvalError, EvalUsageError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { fsPath, readBytes } from "../fsBytes.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
@@ -159,12 +159,13 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const hashText = get("hash");
     if (hashText === undefined) throw new EvalError("attribute 'hash' missing", pos);
     const algoName = get("hashAlgo");
+    const algo = algoName === undefined ? undefined : parseAlgo(algoName, pos);
     const fmt = get("toHashFormat");
     if (fmt === undefined) throw new EvalError("attribute 'toHashFormat' missing", pos);
-    const h = parseHashAny(hashText, algoName === undefined ? undefined : parseAlgo(algoName, pos));
     const enc = fmt === "base32" || fmt === "nix32" ? "nix32" : fmt === "base16" ? "base16" : fmt === "base64" ? "base64" : fmt === "sri" ? "sri" : undefined;
-    if (enc === undefined) throw new EvalError(`unknown hash format '${fmt}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
-    return printHash(h, enc, enc === "sri");
+    if (enc === undefined) throw new EvalUsageError(`unknown hash format '${fmt}', expect 'base16', 'base32', 'base64', or 'sri'`, pos);
+    if (fmt === "base32") ev.options.traceSink?.('warning: "base32" is a deprecated alias for hash format "nix32".');
+    return printHash(parseHashAny(hashText, algo), enc, enc === "sri");
   });
   def("__findFile", 2, ([sp, n], pos) => {
     const entries = ev.forceList(sp!, pos, "while evaluating the first argument passed to builtins.findFile");

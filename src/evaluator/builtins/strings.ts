@@ -3,7 +3,7 @@
  * Strings are byte strings (values.ts); context flows as in Nix.
  */
 import type { Pos } from "../ast.js";
-import { EvalError } from "../evalError.js";
+import { EvalError, EvalUsageError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { deferred } from "../../deferred.js";
 import { InvalidRegexError } from "../lib/libErrors.js";
@@ -13,7 +13,8 @@ import { type HashAlgo, hashData, parseHashAlgoOrUndefined, printHash } from "..
 
 export function parseAlgo(name: string, pos: Pos): HashAlgo {
   const a = parseHashAlgoOrUndefined(name);
-  if (a === undefined) throw new EvalError(`unknown hash algorithm '${name}', expect 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
+  // Nix's list names blake3 (behind an experimental feature, which nixoci does not have).
+  if (a === undefined) throw new EvalUsageError(`unknown hash algorithm '${name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'`, pos);
   return a;
 }
 

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Expr } from "../ast.js";
-import { EvalError } from "../evalError.js";
+import { EvalError, EvalUsageError } from "../evalError.js";
 import { Evaluator, type Lints } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { ParseError } from "../parseErrors.js";
@@ -270,7 +270,8 @@ export const STACK_OVERFLOW: RunResult = { stdout: "", stderr: "error: stack ove
  * The Nix-style message of an error ending an evaluation command (`instantiate`, `eval`), or
  * undefined for a JS stack overflow ({@link STACK_OVERFLOW}); anything unexpected is rethrown.
  */
-export function failureMessage(err: unknown, sources: Map<string, string>, showTrace: boolean): string | undefined {
+export function failureMessage(err: unknown, sources: Map<string, string>, showTrace: boolean, program = "nix-instantiate"): string | undefined {
+  if (err instanceof EvalUsageError) return `${formatEvalError(err, sources, showTrace)}\nTry '${program} --help' for more information.`;
   if (err instanceof EvalError) return formatEvalError(err, sources, showTrace);
   if (err instanceof ParseError) return err.message;
   if (err instanceof RangeError && /call stack/.test(err.message)) return undefined;

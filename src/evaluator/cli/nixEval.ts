@@ -88,7 +88,7 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
     const stdout = printForNixEval(ev, v, o);
     return { stdout, stderr: log(), exitCode: 0 };
   } catch (err) {
-    const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace);
+    const msg = failureMessage(err, ev?.sources ?? new Map(), o.showTrace, "nix");
     if (msg === undefined) return STACK_OVERFLOW;
     return { stdout: "", stderr: log([`${msg}\n`]), exitCode: 1 };
   }

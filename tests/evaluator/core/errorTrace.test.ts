@@ -203,6 +203,24 @@ describe("messages as current Nix words them", () => {
     expect(utf8(evalError('builtins.fromJSON "\\"a\\\\u0000b\\""'))).toBe("input string 'a␀b' cannot be represented as Nix string because it contains null bytes");
     expect(evalError('builtins.fromTOML "a = 1979-05-27"')).toBe("while parsing TOML: Dates and times are not supported");
   });
+
+  it("an unknown hash algorithm or format is a usage error: the command then points to its --help", () => {
+    expect(stderrOf('builtins.hashString "foo" "x"').endsWith(
+      "       error: unknown hash algorithm 'foo', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'\nTry 'nix-instantiate --help' for more information.\n",
+    )).toBe(true);
+    expect(stderrOf('builtins.convertHash { hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; toHashFormat = "hex"; }')).toContain(
+      "error: unknown hash format 'hex', expect 'base16', 'base32', 'base64', or 'sri'\nTry 'nix-instantiate --help'",
+    );
+    expect(() => evalStrict('builtins.tryEval (builtins.hashString "foo" "x")')).toThrow(/unknown hash algorithm/);
+  });
+
+  it("convertHash warns that base32 is an old name for nix32", () => {
+    const traces: string[] = [];
+    expect(evalStrict('builtins.convertHash { hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; toHashFormat = "base32"; }', traces)).toBe(
+      '"0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73"',
+    );
+    expect(traces).toEqual(['warning: "base32" is a deprecated alias for hash format "nix32".']);
+  });
 });
 
 describe("a failed evaluation is memoised, as Nix ≥ 2.34", () => {
