@@ -75,18 +75,48 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
   throw new EvalError(`cannot convert ${showType(v)} to JSON`, pos);
 }
 
-const utf8Strict = new TextDecoder("utf-8", { fatal: true });
-
 /** A JSON string literal; Nix (nlohmann) refuses strings that are not UTF-8. */
 function jsonString(bytes: string, pos: Pos): string {
   if (/[^\x00-\x7f]/.test(bytes)) {
-    try {
-      utf8Strict.decode(Buffer.from(bytes, "latin1"));
-    } catch {
-      throw new EvalError("JSON serialization error: [json.exception.type_error.316] invalid UTF-8 byte", pos);
-    }
+    const problem = utf8Problem(bytes);
+    if (problem !== undefined) throw new EvalError(`JSON serialization error: [json.exception.type_error.316] ${problem}`, pos);
   }
   return toBytes(jsonQuote(fromBytes(bytes)));
+}
+
+const hexByte = (b: number): string => `0x${b.toString(16).toUpperCase().padStart(2, "0")}`;
+
+/**
+ * Why a byte string is not UTF-8, in nlohmann's words: the first byte no well-formed sequence
+ * can have there (overlong forms, surrogates and code points past U+10FFFF included), or a
+ * sequence cut short by the end of the string.
+ */
+export function utf8Problem(bytes: string): string | undefined {
+  let need = 0;
+  let lo = 0x80;
+  let hi = 0xbf;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes.charCodeAt(i);
+    if (need === 0) {
+      if (b < 0x80) continue;
+      if (b >= 0xc2 && b <= 0xdf) need = 1;
+      else if (b >= 0xe0 && b <= 0xef) {
+        need = 2;
+        if (b === 0xe0) lo = 0xa0;
+        if (b === 0xed) hi = 0x9f;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 3;
+        if (b === 0xf0) lo = 0x90;
+        if (b === 0xf4) hi = 0x8f;
+      } else return `invalid UTF-8 byte at index ${i}: ${hexByte(b)}`;
+    } else {
+      if (b < lo || b > hi) return `invalid UTF-8 byte at index ${i}: ${hexByte(b)}`;
+      lo = 0x80;
+      hi = 0xbf;
+      need--;
+    }
+  }
+  return need > 0 ? `incomplete UTF-8 string; last byte: ${hexByte(bytes.charCodeAt(bytes.length - 1))}` : undefined;
 }
 
 /** Plain JS data (from the JSON/TOML parsers) → Nix values. */

@@ -204,6 +204,12 @@ describe("messages as current Nix words them", () => {
     expect(evalError('builtins.fromTOML "a = 1979-05-27"')).toBe("while parsing TOML: Dates and times are not supported");
   });
 
+  it("toJSON says where a string stops being UTF-8, as nlohmann does", () => {
+    const json316 = "JSON serialization error: [json.exception.type_error.316]";
+    expect(evalError('builtins.toJSON ((builtins.substring 0 1 "é") + "a")')).toBe(`${json316} invalid UTF-8 byte at index 1: 0x61`);
+    expect(evalError('builtins.toJSON ("a" + builtins.substring 0 1 "é")')).toBe(`${json316} incomplete UTF-8 string; last byte: 0xC3`);
+  });
+
   it("an unknown hash algorithm or format is a usage error: the command then points to its --help", () => {
     expect(stderrOf('builtins.hashString "foo" "x"').endsWith(
       "       error: unknown hash algorithm 'foo', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'\nTry 'nix-instantiate --help' for more information.\n",
