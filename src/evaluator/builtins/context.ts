@@ -39,8 +39,8 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
     const c = [...ctx][0]!;
     if (c.startsWith("=")) return mkString(s, ctx);
     if (c.startsWith("!")) {
-      const [, out, drv] = c.split("!");
-      throw new EvalError(`\`addDrvOutputDependencies\` can only act on derivations, not on a derivation output such as '${out}'`, pos).addTrace(drv ?? "", pos);
+      const out = c.split("!")[1]!;
+      throw new EvalError(`\`addDrvOutputDependencies\` can only act on derivations, not on a derivation output such as '${out}'`, pos);
     }
     if (!c.endsWith(".drv")) throw new EvalError(`path '${c}' is not a derivation`, pos);
     return mkString(s, new Set([`=${c}`]));

@@ -171,6 +171,22 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(stderrOf('"${/nonexistent-nixoci-test/fnord}"')).toBe("error: path '/nonexistent-nixoci-test/fnord' does not exist\n");
   });
 
+  it("addDrvOutputDependencies on an output's path says so, under its call frame only", () => {
+    const expr = 'builtins.addDrvOutputDependencies (derivation { name = "a"; builder = "/b"; system = "x"; }).outPath';
+    expect(stderrOf(expr)).toBe(
+      [
+        "error:",
+        "       … while calling the 'addDrvOutputDependencies' builtin",
+        "         at «string»:1:1:",
+        `            1| ${expr}`,
+        "             | ^",
+        "",
+        "       error: `addDrvOutputDependencies` can only act on derivations, not on a derivation output such as 'out'",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("an interpolation's error is placed at its ${", () => {
     expect(stderrOf('"${x: x}"')).toBe(
       [
