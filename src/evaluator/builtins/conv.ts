@@ -119,6 +119,18 @@ export function utf8Problem(bytes: string): string | undefined {
   return need > 0 ? `incomplete UTF-8 string; last byte: ${hexByte(bytes.charCodeAt(bytes.length - 1))}` : undefined;
 }
 
+const TOML_PREFIX = "while parsing TOML: ";
+
+/**
+ * Nix formats the parser's text into "while parsing TOML: %s" as a coloured argument (HintFmt's
+ * ANSI_WARNING … ANSI_NORMAL). The escapes are dropped unless stderr is a colour terminal, but the
+ * last one keeps a newline ending the text from being trimmed: toml11's multi-line messages end
+ * with an indented empty line.
+ */
+function hintArgument(message: string, prefix: string): string {
+  return message.startsWith(prefix) ? `${prefix}\x1b[35;1m${message.slice(prefix.length)}\x1b[0m` : message;
+}
+
 /** Plain JS data (from the JSON/TOML parsers) → Nix values. */
 export function jsToValue(x: unknown): Value {
   if (x === null || x === undefined) return null;
@@ -266,7 +278,7 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
     try {
       return jsToValue(deferred("toml").parseToml(fromBytes(s), { timestamps: ev.options.experimentalFeatures?.includes("parse-toml-timestamps") }));
     } catch (err) {
-      if (err instanceof TomlParseError) throw new EvalError(toBytes(err.message), pos);
+      if (err instanceof TomlParseError) throw new EvalError(toBytes(hintArgument(err.message, TOML_PREFIX)), pos);
       throw err;
     }
   });

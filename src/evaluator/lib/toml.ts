@@ -6,7 +6,8 @@
  * multi-line error texts we do not reproduce: a syntax error reads
  * "while parsing TOML: <smol-toml's message>". What is reproduced exactly:
  * the messages for dates/times (unsupported unless the experimental
- * `parse-toml-timestamps` feature is on), for NUL bytes, and the int64 range.
+ * `parse-toml-timestamps` feature is on), for NUL bytes, and for an integer
+ * out of the int64 range (toml11's, with its excerpt of the line).
  *
  * With that feature a date/time becomes `{ _type = "timestamp"; value = …; }`,
  * `value` written as toml11 writes it back (see `timestampText`). smol-toml
@@ -120,7 +121,8 @@ function negativeNaN(): number {
  * replace `-nan` values by a sentinel string. A small scan that skips
  * comments and strings and tracks bracket nesting ("H" = table header).
  */
-function preprocess(text: string): string {
+function preprocess(text: string): { text: string; overflow: IntegerToken | undefined } {
+  let overflow: IntegerToken | undefined;
   let out = "";
   let copied = 0;
   let lastSignificant = "";
@@ -157,6 +159,10 @@ function preprocess(text: string): string {
     const top = nesting[nesting.length - 1];
     const inInlineTable = top === "{";
     const valuePosition = !nesting.includes("H") && (lastSignificant === "=" || (top === "[" && (lastSignificant === "[" || lastSignificant === ",")));
+    if (valuePosition && overflow === undefined && ((c >= "0" && c <= "9") || c === "+" || c === "-")) {
+      const m = INTEGER_RE.exec(text.slice(i, i + 1024));
+      if (m && !inInt64(m)) overflow = { start: i, end: i + m[0].length, prefix: m[2] ?? "" };
+    }
     if (valuePosition && c >= "0" && c <= "9") {
       const m = TIMESTAMP_RE.exec(text.slice(i, i + 64));
       const normal = m && timestampText(m);
@@ -187,7 +193,43 @@ function preprocess(text: string): string {
     }
     i++;
   }
-  return out + text.slice(copied);
+  return { text: out + text.slice(copied), overflow };
+}
+
+/** An integer literal, where it is in the text, and its base prefix ("0x", "0o", "0b" or ""). */
+interface IntegerToken {
+  readonly start: number;
+  readonly end: number;
+  readonly prefix: string;
+}
+
+// A TOML integer (sign, base prefix, digits with `_`), not the start of a float or date.
+const INTEGER_RE = /^([+-]?)(0x|0o|0b)?([0-9A-Fa-f_]+)(?![0-9A-Za-z_.:+-])/;
+
+function inInt64(m: RegExpExecArray): boolean {
+  const [, sign, prefix, digits] = m;
+  const body = digits!.replaceAll("_", "");
+  if (prefix === undefined && /[A-Fa-f]/.test(body)) return true; // not a decimal integer: not ours to judge
+  const v = BigInt(`${prefix ?? ""}${body}`);
+  return sign === "-" ? v <= -INT64_MIN : v <= INT64_MAX;
+}
+
+/**
+ * toml11's error for an integer it cannot read as int64: its title, then the line with a caret
+ * just past the literal (where toml11's reader stands once it has scanned it).
+ */
+function overflowMessage(text: string, t: IntegerToken): string {
+  const kind = t.prefix === "0x" ? "hex" : t.prefix === "0o" ? "oct" : t.prefix === "0b" ? "bin" : "dec";
+  const title = `toml::parse_${kind}_integer: too large integer: current max ${kind === "dec" ? "digits" : "value"} = 2^63`;
+  const lineStart = text.lastIndexOf("\n", t.start - 1) + 1;
+  const lineEnd = text.indexOf("\n", t.start);
+  const line = text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).replace(/\r$/, "");
+  const lineNo = String(text.slice(0, lineStart).split("\n").length);
+  const gutter = " ".repeat(lineNo.length + 1);
+  return (
+    `[error] ${title}\n --> fromTOML\n${gutter} |\n ${lineNo} | ${line}\n` +
+    `${gutter} | ${" ".repeat(t.end - lineStart)}^-- must be < 2^63\n`
+  );
 }
 
 /** Whether only whitespace precedes position i on its line (a '[' there opens a table header). */
@@ -199,11 +241,14 @@ function lastHeaderLineStart(text: string, i: number): boolean {
 /** Parse a TOML document into a table (Map), or throw TomlParseError. */
 export function parseToml(text: string, options: TomlOptions = {}): Map<string, TomlValue> {
   let doc: unknown;
+  const pre = preprocess(text);
   try {
-    doc = parse(preprocess(text), { integersAsBigInt: true, unsafeKeyBehaviour: "keep" });
+    doc = parse(pre.text, { integersAsBigInt: true, unsafeKeyBehaviour: "keep" });
   } catch (e) {
     if (e instanceof TomlError) throw new TomlParseError(`while parsing TOML: ${e.message.split("\n")[0]}`, { cause: e });
     throw e;
   }
+  // toml11's message ends in a newline: shown as a last, empty line of the error.
+  if (pre.overflow !== undefined) throw new TomlParseError(`while parsing TOML: ${overflowMessage(text, pre.overflow)}`);
   return convert(doc, options) as Map<string, TomlValue>;
 }

@@ -220,6 +220,10 @@ describe("messages as current Nix words them", () => {
     expect(evalError('builtins.fromTOML "a = 1979-05-27"')).toBe("while parsing TOML: Dates and times are not supported");
   });
 
+  it("a parser's message that ends in a newline leaves an indented empty last line, as Nix's colour escapes do", () => {
+    expect(stderrOf('builtins.fromTOML "a = 9223372036854775808"').endsWith(`          | ${" ".repeat(23)}^-- must be < 2^63\n       \n`)).toBe(true);
+  });
+
   it("toJSON says where a string stops being UTF-8, as nlohmann does", () => {
     const json316 = "JSON serialization error: [json.exception.type_error.316]";
     expect(evalError('builtins.toJSON ((builtins.substring 0 1 "é") + "a")')).toBe(`${json316} invalid UTF-8 byte at index 1: 0x61`);

@@ -4,6 +4,7 @@ import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
 import { printValue } from "../../../src/evaluator/print.js";
 import { STRING_FILE, toBytes } from "../../../src/evaluator/values.js";
 import { EvalError } from "../../../src/evaluator/evalError.js";
+import { filterAnsiEscapes } from "../../../src/evaluator/cli/logText.js";
 
 /** Evaluates like `nix-instantiate --eval --strict -E expr`, in-process; returns stdout text or throws. */
 export function evalStrict(expr: string, traces: string[] = [], experimentalFeatures: readonly string[] = []): string {
@@ -13,7 +14,7 @@ export function evalStrict(expr: string, traces: string[] = [], experimentalFeat
   return Buffer.from(printValue(ev, v), "latin1").toString("utf8");
 }
 
-/** The error message our evaluator reports (first line, without "error: "). */
+/** The error message our evaluator reports (first line, without "error: "), as printed to a pipe. */
 export function evalError(expr: string, maxCallDepth?: number): string {
   const ev = new Evaluator({ store: new MemoryStore(), env: {} });
   if (maxCallDepth !== undefined) ev.maxCallDepth = maxCallDepth;
@@ -21,7 +22,8 @@ export function evalError(expr: string, maxCallDepth?: number): string {
     ev.forceDeep(ev.evalExprText(toBytes(expr), STRING_FILE, "/"));
   } catch (err) {
     // The message itself: printed, it follows the trace frames Nix shows also without --show-trace.
-    if (err instanceof EvalError) return err.message.split("\n")[0]!;
+    // Without the colour escapes Nix puts around parts of some messages, as printed to a pipe.
+    if (err instanceof EvalError) return filterAnsiEscapes(err.message, false).split("\n")[0]!;
     if (err instanceof Error) return err.message.split("\n")[0]!.replace(/^error: /, "");
     throw err;
   }

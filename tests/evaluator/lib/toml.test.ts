@@ -64,6 +64,25 @@ describe("parseToml matches Nix's fromTOML", () => {
   });
 });
 
+describe("an integer out of the int64 range", () => {
+  it("is reported as toml11 does: its title, the line, a caret just past the literal", () => {
+    expect(errorOf("attr = 9223372036854775808")).toBe(
+      "while parsing TOML: [error] toml::parse_dec_integer: too large integer: current max digits = 2^63\n" +
+        " --> fromTOML\n   |\n 1 | attr = 9223372036854775808\n   |                           ^-- must be < 2^63\n",
+    );
+    // The gutter is as wide as the line number; hex, octal and binary say "value".
+    expect(errorOf("abcdefghi".split("").map((k) => `${k} = 1\n`).join("") + "[t]\nx = [ 0x8000000000000000, 1 ] # c\n")).toBe(
+      "while parsing TOML: [error] toml::parse_hex_integer: too large integer: current max value = 2^63\n" +
+        " --> fromTOML\n    |\n 11 | x = [ 0x8000000000000000, 1 ] # c\n    |                         ^-- must be < 2^63\n",
+    );
+  });
+
+  it("is not confused with the int64 bounds, floats, dates or strings", () => {
+    const doc = parseToml('a = 9223372036854775807\nb = -9223372036854775808\nc = 1e400\nd = "99999999999999999999"\ne = 1_000');
+    expect([...doc.values()].map((v) => (typeof v === "number" ? String(v) : v))).toEqual([9223372036854775807n, -9223372036854775808n, "Infinity", "99999999999999999999", 1000n]);
+  });
+});
+
 // Current Nix with --extra-experimental-features parse-toml-timestamps (Nix 2.8 has no such
 // feature): values as toml11 prints them, see eval-okay-fromTOML-timestamps.exp in Nix's suite.
 describe("fromTOML timestamps (parse-toml-timestamps)", () => {
