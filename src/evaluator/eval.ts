@@ -185,7 +185,16 @@ export class EvalCore {
     return l;
   }
 
-  /** `pos`: where it is forced (a variable), which Nix reports if it is found under evaluation. */
+  /** `force`, by a forcer that has a position (Nix's forceValue(v, pos)): see forceThunk. */
+  forceAt(l: Lazy, pos: Pos): Value {
+    if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : this.forceThunk(l, pos);
+    return l;
+  }
+
+  /**
+   * `pos`: where it is forced (a variable, a builtin), which Nix reports if it is found under
+   * evaluation, and which is the call site of an application.
+   */
   forceThunk(t: Thunk, pos?: Pos): Value {
     const a = t.a;
     const b = t.b;
@@ -214,9 +223,10 @@ export class EvalCore {
       }
       if (b === BLACKHOLE_APP) throw new RecursionError("infinite recursion encountered", undefined);
       if (b === FORCED) return a as Value;
-      // Nix's "call site" of an application it forces is where the function at its head is
-      // defined, if that is already known to be a lambda (Value::determinePos).
-      const site = determinePos(a as Lazy) ?? noPos;
+      // Nix's "call site" of an application is where it is forced; a forcer with no position of
+      // its own gives where the function at its head is defined, if that is already known to be
+      // a lambda (Value::determinePos, as forceValueDeep does).
+      const site = pos ?? determinePos(a as Lazy) ?? noPos;
       t.b = BLACKHOLE_APP;
       try {
         const f = this.force(a as Lazy);
@@ -611,10 +621,14 @@ export class EvalCore {
   }
 
   callPrimOp(op: PrimOp, args: Lazy[], pos: Pos): Value {
+    // A builtin's call counts towards max-call-depth as a lambda's does (Nix's callFunction).
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(pos);
     try {
       return op.fn(args, pos);
     } catch (err) {
       throw this.primOpError(err, op, pos);
+    } finally {
+      this.callDepth--;
     }
   }
 
@@ -628,7 +642,7 @@ export class EvalCore {
   }
 
   primOpError(err: unknown, op: PrimOp, pos: Pos): unknown {
-    if (err instanceof EvalError && !(err instanceof RecursionError && err.frames.length > 50)) {
+    if (err instanceof EvalError) {
       // Builtins report their errors, and the contexts they add, at the call site; Nix gives
       // those no position, only this frame has it.
       if (err.pos === pos) err.pos = undefined;

@@ -6,8 +6,8 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Expr, Pos } from "./ast.js";
-import { type CoreHooks, EvalCore, IntOp, canonPath, noPos, showType } from "./eval.js";
-import { EvalError, RecursionError } from "./evalError.js";
+import { type CoreHooks, EvalCore, IntOp, canonPath, determinePos, noPos, showType } from "./eval.js";
+import { EvalError } from "./evalError.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
@@ -377,34 +377,42 @@ export class Evaluator extends EvalCore {
     return v instanceof NixAttrs && (v.has("__toString") || v.has("outPath")) ? this.peelToString(v, pos, false, check) : check(v);
   }
 
-  /** Forces a value completely (deepSeq, --strict). */
-  forceDeep(l: Lazy, pos: Pos = noPos, seen: Set<object> = new Set(), depth = 0): Value {
-    if (depth > this.maxCallDepth) throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
-    const v = this.force(l);
-    if (typeof v !== "object" || v === null || seen.has(v)) return v;
-    if (v instanceof NixAttrs) {
-      seen.add(v);
-      for (const k of v.keys()) {
-        const x = v.get(k)!;
-        try {
-          this.forceDeep(x, pos, seen, depth + 1);
-        } catch (err) {
-          if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${k}'`, v.posOf(k));
-          throw err;
+  /**
+   * Forces a value completely (deepSeq, --strict). Each level counts towards max-call-depth, as in
+   * Nix's forceValueDeep, placed (as is the forcing) where the value's function is defined, if any.
+   */
+  forceDeep(l: Lazy, seen: Set<object> = new Set()): Value {
+    const at = determinePos(l);
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(at ?? noPos);
+    try {
+      const v = this.force(l);
+      if (typeof v !== "object" || v === null || seen.has(v)) return v;
+      if (v instanceof NixAttrs) {
+        seen.add(v);
+        for (const k of v.keys()) {
+          const x = v.get(k)!;
+          try {
+            this.forceDeep(x, seen);
+          } catch (err) {
+            if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${k}'`, v.posOf(k));
+            throw err;
+          }
+        }
+      } else if (Array.isArray(v)) {
+        seen.add(v);
+        for (let i = 0; i < v.length; i++) {
+          try {
+            this.forceDeep(v[i]!, seen);
+          } catch (err) {
+            if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`);
+            throw err;
+          }
         }
       }
-    } else if (Array.isArray(v)) {
-      seen.add(v);
-      for (let i = 0; i < v.length; i++) {
-        try {
-          this.forceDeep(v[i]!, pos, seen, depth + 1);
-        } catch (err) {
-          if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`);
-          throw err;
-        }
-      }
+      return v;
+    } finally {
+      this.callDepth--;
     }
-    return v;
   }
 
   /** Calls a function with already-evaluated or lazy arguments. */

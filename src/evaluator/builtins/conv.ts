@@ -2,7 +2,7 @@
  * Conversions between values and text formats: toJSON/fromJSON, fromTOML, toXML.
  */
 import type { Pos } from "../ast.js";
-import { EvalError, RecursionError } from "../evalError.js";
+import { EvalError } from "../evalError.js";
 import { showType } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
@@ -14,17 +14,25 @@ import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Valu
 /** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
 export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos): string {
   const out: string[] = [];
-  jsonInto(ev, l, ctx, copyToStore, pos, out, 0);
+  jsonInto(ev, l, ctx, copyToStore, pos, out);
   return out.join("");
 }
 
-function jsonInto(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], depth: number): void {
-  if (depth > ev.maxCallDepth) throw new RecursionError("stack overflow; max-call-depth exceeded", pos);
-  out.push(jsonPart(ev, l, ctx, copyToStore, pos, out, depth));
+function jsonInto(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): void {
+  out.push(jsonValue(ev, l, ctx, copyToStore, pos, out));
 }
 
-function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], depth: number): string {
-  const v = ev.force(l);
+/** Each value counts towards max-call-depth and is forced at `pos`, as in Nix's printValueAsJSON. */
+function jsonValue(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): string {
+  if (ev.callDepth++ > ev.maxCallDepth) throw ev.callDepthError(pos);
+  try {
+    return jsonPart(ev, ev.forceAt(l, pos), ctx, copyToStore, pos, out);
+  } finally {
+    ev.callDepth--;
+  }
+}
+
+function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): string {
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
@@ -45,7 +53,7 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
     for (let i = 0; i < v.length; i++) {
       if (i > 0) out.push(",");
       try {
-        jsonInto(ev, v[i]!, ctx, copyToStore, pos, out, depth + 1);
+        jsonInto(ev, v[i]!, ctx, copyToStore, pos, out);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`, pos);
         throw err;
@@ -56,7 +64,7 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
   if (v instanceof NixAttrs) {
     // Nix's peelToStringOutPath: __toString first, then outPath, repeatedly; what __toString gives must be a string.
     if (v.has("__toString") || v.has("outPath")) {
-      return ev.peelToString(v, pos, true, (x, throughToString) => jsonPart(ev, x, ctx, copyToStore && !throughToString, pos, out, depth + 1));
+      return ev.peelToString(v, pos, true, (x, throughToString) => jsonValue(ev, x, ctx, copyToStore && !throughToString, pos, out));
     }
     out.push("{");
     let first = true;
@@ -64,7 +72,7 @@ function jsonPart(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean
       out.push(`${first ? "" : ","}${toBytes(jsonQuote(fromBytes(k)))}:`);
       first = false;
       try {
-        jsonInto(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos, out, depth + 1);
+        jsonInto(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos, out);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating attribute '${k}'`, v.posOf(k));
         throw err;

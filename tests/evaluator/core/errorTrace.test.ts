@@ -8,8 +8,8 @@ import { runInstantiate } from "../../../src/evaluator/cli/instantiate.js";
 import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
 import { evalError, evalStrict } from "./helpers.js";
 
-function stderrOf(expr: string, showTrace = true): string {
-  const argv = ["--eval", "--strict", ...(showTrace ? ["--show-trace"] : []), "-E", expr];
+function stderrOf(expr: string, showTrace = true, flags: string[] = []): string {
+  const argv = ["--eval", "--strict", ...(showTrace ? ["--show-trace"] : []), ...flags, "-E", expr];
   const r = runInstantiate(parseInstantiateArgs(argv, "/", { HOME: "/homeless" }), () => new MemoryStore());
   expect(r.exitCode).toBe(1);
   return Buffer.from(r.stderr, "latin1").toString("utf8");
@@ -185,6 +185,36 @@ describe("evaluation errors as current Nix prints them", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("deepSeq and toJSON count each level towards max-call-depth, as their own call does, and keep its frame", () => {
+    // A linked list 100 deep; its heads are genList's `x: x` applied, forced one level further in.
+    const list = "builtins.foldl' (t: h: { inherit h t; }) null (builtins.genList (x: x) 100)";
+    const depth20 = ["--option", "max-call-depth", "20"];
+    const frames = (err: string) => err.split("\n").filter((l) => /^ {7}(… |\(|error: )|^ {9}at /.test(l));
+    // deepSeq forces a head where its function is defined; toJSON at the attribute.
+    expect(frames(stderrOf(`let xs = ${list}; in builtins.deepSeq xs 1`, true, depth20))).toEqual([
+      "       … while calling the 'deepSeq' builtin",
+      "         at «string»:1:90:",
+      "       … while evaluating the attribute 't'",
+      "         at «string»:1:45:",
+      "       (17 duplicate frames omitted)",
+      "       … while evaluating the attribute 'h'",
+      "         at «string»:1:43:",
+      "       error: stack overflow; max-call-depth exceeded",
+    ]);
+    expect(stderrOf(`let xs = ${list}; in builtins.deepSeq xs 1`, true, depth20)).toContain("max-call-depth exceeded\n       at «string»:1:75:");
+    expect(frames(stderrOf(`let xs = ${list}; in builtins.toJSON xs`, true, depth20))).toEqual([
+      "       … while calling the 'toJSON' builtin",
+      "         at «string»:1:90:",
+      "       … while evaluating attribute 't'",
+      "         at «string»:1:45:",
+      "       (17 duplicate frames omitted)",
+      "       … while evaluating attribute 'h'",
+      "         at «string»:1:43:",
+      "       error: stack overflow; max-call-depth exceeded",
+    ]);
+    expect(stderrOf(`let xs = ${list}; in builtins.toJSON xs`, true, depth20)).toContain("max-call-depth exceeded\n       at «string»:1:43:");
   });
 
   it("an interpolation's error is placed at its ${", () => {
