@@ -13,7 +13,30 @@ export interface TraceFrame {
   readonly always?: boolean;
 }
 
-export class EvalError extends NixociError {
+/** What Nix prints of an error or a warning: a message, where, and the frames that led there. */
+export interface ErrorInfo {
+  readonly message: string;
+  readonly pos?: Pos;
+  /** From innermost to outermost. */
+  readonly frames: readonly TraceFrame[];
+  readonly suggestions?: readonly string[];
+}
+
+/** A warning with a position and frames (Nix's logWarning of an ErrorInfo), printed as errors are. */
+export class EvalWarning implements ErrorInfo {
+  readonly frames: TraceFrame[] = [];
+  constructor(
+    readonly message: string,
+    readonly pos?: Pos,
+  ) {}
+
+  addTrace(message: string, pos?: Pos): this {
+    this.frames.push({ message, pos });
+    return this;
+  }
+}
+
+export class EvalError extends NixociError implements ErrorInfo {
   /** Frames from innermost to outermost. */
   readonly frames: TraceFrame[] = [];
   /** Names to offer after the message ("Did you mean …?"). */

@@ -7,7 +7,8 @@ import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Expr, Pos } from "./ast.js";
 import { type CoreHooks, EvalCore, IntOp, canonPath, determinePos, noPos, showType } from "./eval.js";
-import { EvalError } from "./evalError.js";
+import { EvalError, type EvalWarning } from "./evalError.js";
+import { formatEvalError } from "./cli/formatError.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
@@ -413,6 +414,11 @@ export class Evaluator extends EvalCore {
     } finally {
       this.callDepth--;
     }
+  }
+
+  /** Prints a warning with a position and frames, as Nix's logWarning does. */
+  warn(w: EvalWarning): void {
+    this.options.traceSink?.(formatEvalError(w, this.sources, this.showTrace, "warning"));
   }
 
   /** Calls a function with already-evaluated or lazy arguments. */

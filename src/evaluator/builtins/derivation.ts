@@ -3,7 +3,7 @@
  * Nix's corepkgs): attributes → store derivation, via src/store/format.
  */
 import { readFileSync } from "node:fs";
-import { EvalError } from "../evalError.js";
+import { EvalError, EvalWarning } from "../evalError.js";
 import { DERIVATION_INTERNAL } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { type Lazy, NixAttrs, NixString, Thunk, fromBytes, toBytes } from "../values.js";
@@ -69,6 +69,9 @@ export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): v
   });
 }
 
+/** Output checks that only work as plain attributes: with structured attrs they go in `outputChecks`. */
+const LEGACY_OUTPUT_CHECKS = new Set(["allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize"]);
+
 function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: import("../ast.js").Pos): NixAttrs {
   const problem = storePathNameProblem(fromBytes(name));
   if (problem !== undefined) throw new EvalError(`invalid derivation name: ${toBytes(problem)}. Please pass a different 'name'.`, pos);
@@ -103,6 +106,8 @@ function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: imp
     else if (s === "flat") hashMode = "flat";
     else throw new EvalError(`invalid value '${s}' for 'outputHashMode' attribute`, pos);
   };
+  // Nix's warnings about an attribute: at the attribute, under the derivation's frame.
+  const warnAttr = (key: string, message: string): void => ev.warn(new EvalWarning(message, attrs.posOf(key)).addTrace(`while evaluating derivation '${name}'`));
   for (const key of attrs.keys()) {
     if (key === "__ignoreNulls") continue;
     const lv = attrs.get(key)!;
@@ -129,9 +134,15 @@ function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: imp
         else if (key === "outputHashAlgo") outputHashAlgo = parseHashAlgoOrUndefined(ev.forceStringNoCtx(lv, pos));
         else if (key === "outputHashMode") setHashMode(ev.forceStringNoCtx(lv, pos));
         else if (key === "outputs") setOutputs(ev.forceList(lv, pos).map((x) => ev.forceStringNoCtx(x, pos)));
+        else if (LEGACY_OUTPUT_CHECKS.has(key)) {
+          warnAttr(key, `'structuredAttrs' disables the effect of the derivation attribute '${key}'; use 'outputChecks.<output>.${key}' instead`);
+        }
         continue;
       }
       const s = ev.coerceToString(ev.force(lv), ctx, true, true, pos);
+      if (key === "__json") {
+        warnAttr(key, "setting structured attributes via '__json' is deprecated, and may be disallowed in future versions of Nix. Set '__structuredAttrs = true' instead.");
+      }
       env.set(key, s);
       if (key === "builder") builder = s;
       else if (key === "system") system = s;

@@ -8,13 +8,12 @@
  * stays seen for the rest of the trace.
  */
 import type { Pos } from "../ast.js";
-import { EvalError, type TraceFrame } from "../evalError.js";
+import type { ErrorInfo, TraceFrame } from "../evalError.js";
 import { formatCodeExcerpt, indentError, showPos } from "../parseErrors.js";
 import { showSuggestions } from "../suggestions.js";
 import { toBytes } from "../values.js";
 
 const ELLIPSIS = toBytes("…");
-const PAD = " ".repeat(7);
 
 /** "at «pos»:" and the code excerpt, as lines; none without a position. */
 function location(pos: Pos | undefined, sources: ReadonlyMap<string, string>): string[] {
@@ -32,30 +31,32 @@ const hasPos = (f: TraceFrame) => f.pos !== undefined && f.pos.line > 0;
 const frameKey = (f: TraceFrame) => `${hasPos(f) ? showPos(f.pos!) : ""}\0${f.message}`;
 
 /** The message, its position, and Nix's "Did you mean …?" line. */
-function messageLines(err: EvalError, sources: ReadonlyMap<string, string>): string[] {
+function messageLines(err: ErrorInfo, sources: ReadonlyMap<string, string>): string[] {
   const lines = [...err.message.split("\n"), ...location(err.pos, sources)];
   if (err.suggestions !== undefined && err.suggestions.length > 0) lines.push(`Did you mean ${showSuggestions(err.suggestions)}?`);
   return lines;
 }
 
-export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, string>, showTrace: boolean): string {
+/** `level`: "error", or "warning" for a warning with a position and frames; the text is indented under it. */
+export function formatEvalError(err: ErrorInfo, sources: ReadonlyMap<string, string>, showTrace: boolean, level = "error"): string {
   const frames = [...err.frames].reverse().filter((f) => f.message !== "");
-  if (frames.length === 0) return indentError("error: ", messageLines(err, sources).join("\n"));
+  if (frames.length === 0) return indentError(`${level}: `, messageLines(err, sources).join("\n"));
+  const pad = " ".repeat(level.length + 2);
 
   const blocks: string[] = [];
   let count = 0;
   const print = (f: TraceFrame): void => {
     // The frame's "at" line sits under its message, two further in; the excerpt does not.
-    const at = location(f.pos, sources).map((l, i) => (i === 0 ? `${PAD}  ${l}` : PAD + l));
+    const at = location(f.pos, sources).map((l, i) => (i === 0 ? `${pad}  ${l}` : pad + l));
     const [first, ...more] = f.message.split("\n");
-    blocks.push([`${PAD}${ELLIPSIS} ${first}`, ...more.map((l) => PAD + l), ...at].map((l) => l.replace(/\s+$/, "")).join("\n"));
+    blocks.push([`${pad}${ELLIPSIS} ${first}`, ...more.map((l) => pad + l), ...at].map((l) => l.replace(/\s+$/, "")).join("\n"));
     if (hasPos(f)) count++;
   };
   // Never emptied: Nix means to forget the frames seen after each fold, but empties a copy.
   const seen = new Set<string>();
   let skipped: TraceFrame[] = [];
   const flushSkipped = (): void => {
-    if (skipped.length > 5) blocks.push(`${PAD}(${skipped.length} duplicate frames omitted)`);
+    if (skipped.length > 5) blocks.push(`${pad}(${skipped.length} duplicate frames omitted)`);
     else skipped.forEach(print);
     skipped = [];
   };
@@ -75,8 +76,8 @@ export function formatEvalError(err: EvalError, sources: ReadonlyMap<string, str
     print(f);
   }
   flushSkipped();
-  if (truncated) blocks.push(`${PAD}(stack trace truncated; use '--show-trace' to show the full, detailed trace)`);
+  if (truncated) blocks.push(`${pad}(stack trace truncated; use '--show-trace' to show the full, detailed trace)`);
   const last = messageLines(err, sources);
-  blocks.push(last.map((l, i) => (i === 0 ? `${PAD}error: ${l}` : PAD + l).replace(/\s+$/, "")).join("\n"));
-  return `error:\n${blocks.join("\n\n")}`;
+  blocks.push(last.map((l, i) => (i === 0 ? `${pad}${level}: ${l}` : pad + l).replace(/\s+$/, "")).join("\n"));
+  return `${level}:\n${blocks.join("\n\n")}`;
 }

@@ -217,6 +217,24 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(stderrOf(`let xs = ${list}; in builtins.toJSON xs`, true, depth20)).toContain("max-call-depth exceeded\n       at «string»:1:43:");
   });
 
+  it("a warning with a position and frames is printed as an error is, indented under 'warning:'", () => {
+    const expr = '(builtins.derivationStrict { name = "a"; builder = "/b"; system = "x"; __structuredAttrs = true; maxSize = 1; }).out';
+    const r = runInstantiate(parseInstantiateArgs(["--eval", "-E", expr], "/", { HOME: "/homeless" }), () => new MemoryStore());
+    expect(r.exitCode).toBe(0);
+    expect(Buffer.from(r.stderr, "latin1").toString("utf8")).toBe(
+      [
+        "warning:",
+        "         … while evaluating derivation 'a'",
+        "",
+        "         warning: 'structuredAttrs' disables the effect of the derivation attribute 'maxSize'; use 'outputChecks.<output>.maxSize' instead",
+        "         at «string»:1:98:",
+        `              1| ${expr}`,
+        `               | ${" ".repeat(97)}^`,
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("an interpolation's error is placed at its ${", () => {
     expect(stderrOf('"${x: x}"')).toBe(
       [
