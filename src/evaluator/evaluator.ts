@@ -9,6 +9,7 @@ import type { Expr, Pos } from "./ast.js";
 import { type CoreHooks, EvalCore, IntOp, canonPath, determinePos, noPos, showType } from "./eval.js";
 import { EvalError, type EvalWarning } from "./evalError.js";
 import { formatEvalError } from "./cli/formatError.js";
+import { inSymbolOrder } from "./symbolOrder.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
@@ -379,8 +380,9 @@ export class Evaluator extends EvalCore {
   }
 
   /**
-   * Forces a value completely (deepSeq, --strict). Each level counts towards max-call-depth, as in
-   * Nix's forceValueDeep, placed (as is the forcing) where the value's function is defined, if any.
+   * Forces a value completely (deepSeq, --strict), a set's attributes in Nix's order (symbolOrder).
+   * Each level counts towards max-call-depth, as in Nix's forceValueDeep, placed (as is the
+   * forcing) where the value's function is defined, if any.
    */
   forceDeep(l: Lazy, seen: Set<object> = new Set()): Value {
     const at = determinePos(l);
@@ -390,7 +392,7 @@ export class Evaluator extends EvalCore {
       if (typeof v !== "object" || v === null || seen.has(v)) return v;
       if (v instanceof NixAttrs) {
         seen.add(v);
-        for (const k of v.keys()) {
+        for (const k of inSymbolOrder(v.keys())) {
           const x = v.get(k)!;
           try {
             this.forceDeep(x, seen);

@@ -16,28 +16,66 @@ import { type HashAlgo, parseHashAlgoOrUndefined, parseHashAny, zeroHash } from 
 import { valueToJson } from "./conv.js";
 
 /**
- * The `derivation` wrapper, written for nixoci with the same observable
- * shape as Nix's: output attrsets share common attrs, `all`, `drvAttrs`.
+ * The `derivation` wrapper, written for nixoci with the same observable shape as Nix's: output
+ * attrsets share common attrs, `all`, `drvAttrs`. Its lines show in error traces, at the line
+ * numbers current Nix gives for its internal file (tested).
  */
-export const derivationNix = `
+export const derivationNix = `# «nix-internal»/derivation-internal.nix, as nixoci writes it: the
+# \`derivation\` builtin, a wrapper around the derivationStrict primop.
+#
+# derivationStrict takes the attributes as given, writes the store
+# derivation and returns its paths: \`drvPath\` and one attribute per
+# output. This wrapper turns that into what Nix code expects of a
+# derivation value:
+#
+#   - the attributes as given (\`drvAttrs\` also has them, as a set);
+#   - \`type = "derivation"\`, \`drvPath\`, and \`outPath\` of one output,
+#     with \`outputName\` naming it;
+#   - one attribute per output, each such a set for that output;
+#   - \`all\`, the list of the outputs' sets, in \`outputs\` order.
+#
+# The value is the first output's set. Every output's set is the
+# common attributes updated with its own four, so they share their
+# values: asking one output for another gives that output's set.
+#
+# derivationStrict is called once, lazily: nothing is written to the
+# store until a path (or an attribute it checks) is asked for.
+#
+# Where the wrapper's own lines show in error traces (forcing
+# \`outPath\` calls derivationStrict), they are at the lines current
+# Nix reports for its own internal file: keep the \`strict\` binding
+# at line 36 and the output's set (\`value = …\`) at lines 48-50.
+#
+# Nothing here is user-visible API beyond the attribute names above;
+# the names of the let bindings are not observable.
+#
+# (This text is evaluated with the base environment, like an
+# imported file, under the file name above.)
+
 drvAttrs @ { outputs ? [ "out" ], ... }:
 let
+
   strict = derivationStrict drvAttrs;
-  perOutput = name: {
-    inherit name;
-    value = common // {
-      outPath = strict.\${name};
-      drvPath = strict.drvPath;
-      type = "derivation";
-      outputName = name;
-    };
-  };
+
   outputsList = map perOutput outputs;
-  common = drvAttrs // (builtins.listToAttrs outputsList) // {
+
+  commonAttrs = drvAttrs // (builtins.listToAttrs outputsList) // {
     all = map (o: o.value) outputsList;
     inherit drvAttrs;
   };
-in (builtins.head outputsList).value
+
+  perOutput = outputName: {
+    name = outputName;
+    # The output's own attributes, over the common ones.
+    value = commonAttrs // {
+      outPath = strict.\${outputName};
+      drvPath = strict.drvPath;
+      type = "derivation";
+      inherit outputName;
+    };
+  };
+in
+(builtins.head outputsList).value
 `;
 
 export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): void {
