@@ -58,8 +58,9 @@ export class EvalError extends NixociError implements ErrorInfo {
     return c;
   }
 
-  addTrace(message: string, pos?: Pos): this {
-    this.frames.push({ message, pos });
+  /** `always`: printed also where the trace is cut short (Nix's TracePrint::Always). */
+  addTrace(message: string, pos?: Pos, always?: boolean): this {
+    this.frames.push(always === true ? { message, pos, always } : { message, pos });
     return this;
   }
 

@@ -95,7 +95,8 @@ export function registerDerivationBuiltins(ev: Evaluator, def: DefineBuiltin): v
     } catch (err) {
       if (err instanceof EvalError) {
         const p = attrs.posOf("name");
-        err.addTrace(`while evaluating derivation '${name}'\n  whose name attribute is located at ${p ? `${p.file}:${p.line}:${p.column}` : "«unknown»"}`);
+        // Printed even in a cut-short trace, as Nix does: it says which package to look at.
+        err.addTrace(`while evaluating derivation '${name}'\n  whose name attribute is located at ${p ? `${p.file}:${p.line}:${p.column}` : "«unknown»"}`, undefined, true);
       }
       throw err;
     }

@@ -246,6 +246,13 @@ describe("evaluation errors as current Nix prints them", () => {
     expect(err).toContain("       … while calling the 'derivationStrict' builtin\n         at «nix-internal»/derivation-internal.nix:36:12:\n");
   });
 
+  it("says which derivation failed also in a cut-short trace", () => {
+    const expr = 'let d = n: deps: derivation { name = n; system = "s"; builder = "/b"; inherit deps; }; in d "outer" [ (d "inner" [ (throw "no") ]) ]';
+    const err = stderrOf(expr, false);
+    expect(err).toContain("(stack trace truncated;");
+    expect(err.match(/… while evaluating derivation '\w+'/g)).toEqual(["… while evaluating derivation 'outer'", "… while evaluating derivation 'inner'"]);
+  });
+
   it("an interpolation's error is placed at its ${", () => {
     expect(stderrOf('"${x: x}"')).toBe(
       [
