@@ -74,14 +74,13 @@ function boolOperand(c: Code, e: Expr, ctx: string): (ev: EvalCore, env: Env) =>
   };
 }
 
-/** The value in an env slot, forced. */
-/** A variable's value; `pos`: the variable's, where Nix reports finding it under evaluation. */
+/** The value in an env slot, forced; `pos`: the variable's, where Nix reports finding it under evaluation. */
 function forceSlot(ev: EvalCore, l: Lazy, pos: Pos): Value {
   if (l instanceof Thunk) return l.b === FORCED ? (l.a as Value) : ev.forceThunk(l, pos);
   return l;
 }
 
-/** The forced value of slot `displ` of the env `level` scopes up. */
+/** The forced value of slot `displ` of the env `level` scopes up, forced at `pos`. */
 function slotValue(ev: EvalCore, env: Env, level: number, displ: number, pos: Pos): Value {
   let en = env;
   for (let l = level; l > 0; l--) en = en.up!;

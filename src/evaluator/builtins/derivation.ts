@@ -20,8 +20,8 @@ import { valueToJson } from "./conv.js";
  * attrsets share common attrs, `all`, `drvAttrs`. Its lines show in error traces, at the line
  * numbers current Nix gives for its internal file (tested).
  */
-export const derivationNix = `# «nix-internal»/derivation-internal.nix, as nixoci writes it: the
-# \`derivation\` builtin, a wrapper around the derivationStrict primop.
+export const derivationNix = `# derivation-internal.nix, nixoci's own: the \`derivation\` builtin,
+# a wrapper around the derivationStrict primop (ASCII text only).
 #
 # derivationStrict takes the attributes as given, writes the store
 # derivation and returns its paths: \`drvPath\` and one attribute per
@@ -44,7 +44,7 @@ export const derivationNix = `# «nix-internal»/derivation-internal.nix, as nix
 # Where the wrapper's own lines show in error traces (forcing
 # \`outPath\` calls derivationStrict), they are at the lines current
 # Nix reports for its own internal file: keep the \`strict\` binding
-# at line 36 and the output's set (\`value = …\`) at lines 48-50.
+# at line 36 and the output's set (\`value = ...\`) at lines 48-50.
 #
 # Nothing here is user-visible API beyond the attribute names above;
 # the names of the let bindings are not observable.
