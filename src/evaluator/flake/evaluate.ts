@@ -11,6 +11,7 @@ import { EvalError } from "../evalError.js";
 import { restrictPaths } from "../builtins/flakeBuiltins.js";
 import { Evaluator, FLAKE_FEATURES } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
+import { filterAnsiEscapes } from "../cli/logText.js";
 import { type Lazy, NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
 import { parseDrvName } from "../lib/versions.js";
 import { ParseError } from "../parseErrors.js";
@@ -102,7 +103,8 @@ export function evaluateInstallable(req: EvalRequest, store: EvalStore & { narHa
       cache?.close();
     }
   } catch (e) {
-    if (e instanceof EvalError) return { error: fromBytes(formatEvalError(e, ev.sources, req.showTrace ?? false)), messages, cached: false };
+    // Without colour escapes (some messages have them, as Nix's): this text is printed as is.
+    if (e instanceof EvalError) return { error: fromBytes(filterAnsiEscapes(formatEvalError(e, ev.sources, req.showTrace ?? false), false)), messages, cached: false };
     if (e instanceof ParseError) return { error: fromBytes(e.message), messages, cached: false };
     if (e instanceof NixociError) return { error: e.message.startsWith("error:") ? e.message : `error: ${e.message}`, messages, cached: false };
     throw e;

@@ -13,6 +13,7 @@ import { EvalError } from "../evalError.js";
 import { restrictPaths } from "../builtins/flakeBuiltins.js";
 import { Evaluator, FLAKE_FEATURES } from "../evaluator.js";
 import { formatEvalError } from "../cli/formatError.js";
+import { filterAnsiEscapes } from "../cli/logText.js";
 import { ParseError } from "../parseErrors.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixAttrs, type Value, fromBytes, toBytes } from "../values.js";
@@ -91,7 +92,8 @@ export function runFlakeCommand(req: FlakeCommandRequest, store: EvalStore & { n
     else if (req.command === "show") show(ev, host, locked, req, out, err);
     return { output };
   } catch (e) {
-    if (e instanceof EvalError) return { output, error: fromBytes(formatEvalError(e, ev.sources, req.showTrace ?? false)) };
+    // Without colour escapes (some messages have them, as Nix's): this text is printed as is.
+    if (e instanceof EvalError) return { output, error: fromBytes(filterAnsiEscapes(formatEvalError(e, ev.sources, req.showTrace ?? false), false)) };
     if (e instanceof ParseError) return { output, error: fromBytes(e.message) };
     if (e instanceof NixociError) return { output, error: e.message.startsWith("error:") ? e.message : `error: ${e.message}` };
     throw e;
