@@ -49,6 +49,8 @@ function ourOut(expr: string): { out?: string; error?: string } {
 function versionDelta(expr: string, nix: string | undefined, ours: { out?: string; error?: string }): string | undefined {
   // 2.8 wrapped around (and truncated floor/ceil's results); current Nix reports it.
   if (ours.error !== undefined && /integer overflow|NixOS\/nix\/issues\/12899|not in the range of NixInt/.test(ours.error)) return "int range";
+  // Current Nix's JSON library refuses a string that is not UTF-8 (eval-fail-toJSON-non-utf-8); 2.8 wrote its bytes.
+  if (ours.error !== undefined && ours.error.startsWith("JSON serialization error: [json.exception.type_error.316]")) return "toJSON of non-UTF-8";
   // Current Nix forces replaceStrings' replacements only where they are used.
   if (nix === undefined && ours.out !== undefined && expr.includes("replaceStrings")) return "lazy replaceStrings";
   return undefined;
