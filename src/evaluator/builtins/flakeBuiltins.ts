@@ -97,9 +97,17 @@ const resolved = new WeakMap<Evaluator, Map<string, string>>();
 function resolvedPath(ev: Evaluator, path: string): string {
   let cache = resolved.get(ev);
   if (cache === undefined) resolved.set(ev, (cache = new Map()));
-  let real = cache.get(path);
-  if (real === undefined) cache.set(path, (real = resolveSymlinks(fsPath(path).toString("latin1"))));
-  return real;
+  const known = cache.get(path);
+  if (known !== undefined) return known;
+  const physical = fsPath(path);
+  try {
+    const real = realpathSync(physical, { encoding: "latin1" });
+    cache.set(path, real);
+    return real;
+  } catch {
+    // Not all there (yet: a build may make it): resolved as far as it exists, and not kept.
+    return resolveSymlinks(physical.toString("latin1"));
+  }
 }
 
 /** Throw Nix's error unless `path` may be read. */
@@ -121,11 +129,6 @@ export function checkSourcePath(ev: Evaluator, path: string, pos: Pos): void {
  * canonPath(path, true): a missing rest is kept as it is.
  */
 function resolveSymlinks(path: string): string {
-  try {
-    return realpathSync(Buffer.from(path, "latin1"), { encoding: "latin1" });
-  } catch {
-    // Something along it is missing (or not a directory): resolve step by step below.
-  }
   const todo = path.split("/").filter((c) => c !== "");
   let done = "";
   for (let links = 0; todo.length > 0; ) {
