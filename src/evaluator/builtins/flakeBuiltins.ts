@@ -55,13 +55,6 @@ export function allowPath(ev: Evaluator, path: string): void {
 
 export class RestrictedPathError extends EvalError {}
 
-function isAllowed(ev: Evaluator, path: string): boolean {
-  const prefixes = allowed.get(ev);
-  if (prefixes === undefined || corepkgSources.has(path)) return true;
-  for (const p of prefixes) if (isDirOrInDir(path, p)) return true;
-  return false;
-}
-
 /** How Nix 2.8 names the mode in a refusal: pure evaluation, else restricted (--restrict-eval). */
 function modeOf(ev: Evaluator): string {
   return ev.options.pureEval ? "in pure eval mode (use '--impure' to override)" : "in restricted mode";
@@ -91,6 +84,12 @@ function isDirOrInDir(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
+/** `path` is one of `dirs` or below one. */
+function inAnyDir(path: string, dirs: Iterable<string>): boolean {
+  for (const d of dirs) if (isDirOrInDir(path, d)) return true;
+  return false;
+}
+
 /** Real paths with their symlinks resolved, by path, for each restricted evaluator (as Nix caches them). */
 const resolved = new WeakMap<Evaluator, Map<string, string>>();
 
@@ -112,13 +111,14 @@ function resolvedPath(ev: Evaluator, path: string): string {
 
 /** Throw Nix's error unless `path` may be read. */
 export function checkSourcePath(ev: Evaluator, path: string, pos: Pos): void {
+  const prefixes = allowed.get(ev);
+  if (prefixes === undefined) return;
   const abs = canonPath(path);
+  if (corepkgSources.has(abs)) return;
   // Nix 2.8 reports these without a position.
   void pos;
-  if (!isAllowed(ev, abs)) throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden ${modeOf(ev)}`, noPos);
+  if (!inAnyDir(abs, prefixes)) throw new RestrictedPathError(`access to absolute path '${abs}' is forbidden ${modeOf(ev)}`, noPos);
   // Then, as Nix, where it really is: a symlink in an allowed tree must not lead out of every one.
-  const prefixes = allowed.get(ev);
-  if (prefixes === undefined || corepkgSources.has(abs)) return;
   const real = resolvedPath(ev, abs);
   for (const p of prefixes) if (isDirOrInDir(real, resolvedPath(ev, p))) return;
   throw new RestrictedPathError(`access to canonical path '${real}' is forbidden in restricted mode`, noPos);
