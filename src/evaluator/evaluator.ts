@@ -385,8 +385,7 @@ export class Evaluator extends EvalCore {
    * forcing) where the value's function is defined, if any.
    */
   forceDeep(l: Lazy, seen: Set<object> = new Set()): Value {
-    const at = determinePos(l);
-    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(at ?? noPos);
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(determinePos(l) ?? noPos);
     try {
       const v = this.force(l);
       if (typeof v !== "object" || v === null || seen.has(v)) return v;
