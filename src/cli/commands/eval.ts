@@ -44,12 +44,15 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    const need = (n: number): void => {
+      if (i + n >= args.length) fail(`flag '${a}' requires ${n} argument(s)`);
+    };
     if (a === "--") {
       rest.push(...args.slice(i));
       break;
     }
     if (a === "--arg" || a === "--argstr") {
-      if (i + 2 >= args.length) fail(`flag '${a}' requires 2 argument(s)`);
+      need(2);
       autoArgs.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
       i += 2;
       continue;
@@ -62,7 +65,7 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
     // The nix command's logging flags: nothing to log for an evaluation. (-v repeats: -vvv.)
     const logging = LOGGING_FLAGS.get(a) ?? (/^-v+$/.test(a) ? 0 : undefined);
     if (logging !== undefined) {
-      if (i + logging >= args.length) fail(`flag '${a}' requires ${logging} argument(s)`);
+      need(logging);
       i += logging;
       if (a === "--log-format" && !LOG_FORMATS.has(args[i]!)) throw new NixociError(`option 'log-format' has an invalid value '${args[i]}'`);
       continue;
@@ -74,7 +77,7 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
     if (takesValue === undefined && a.startsWith("-") && a !== "-") fail(`unrecognised flag '${a}'`);
     rest.push(a);
     if (takesValue === true && !attached) {
-      if (i + 1 >= args.length) fail(`flag '${a}' requires 1 argument(s)`);
+      need(1);
       rest.push(args[++i]!);
     }
   }
