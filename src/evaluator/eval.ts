@@ -12,6 +12,7 @@ import { type Code, codeOf, speculate, speculationOf, withFrame } from "./compil
 import { printForError } from "./printForError.js";
 import { assertEqValues } from "./assertEq.js";
 import { closestNames } from "./suggestions.js";
+import { SymbolTable } from "./symbols.js";
 import {
   AttrShape,
   Env,
@@ -175,6 +176,8 @@ export class EvalCore {
   maxCallDepth = 10000;
   /** --show-trace: errors also get a frame for each lambda call they pass ("while calling 'f'"), as in Nix. */
   showTrace = false;
+  /** Nix's symbol order of names (the Evaluator's starts as a new EvalState's). */
+  symbols = new SymbolTable();
 
   constructor(readonly hooks: CoreHooks) {}
 
@@ -392,10 +395,17 @@ export class EvalCore {
     }
   }
 
+  /** A dynamic attribute name (`a.${x}`, `a ? ${x}`), interned as Nix's getName does. */
   evalAttrName(e: Expr, env: Env): string {
     const v = this.eval(e, env);
-    if (typeof v === "string") return v;
-    if (v instanceof NixString) return v.s;
+    if (typeof v === "string") {
+      this.symbols.intern(v);
+      return v;
+    }
+    if (v instanceof NixString) {
+      this.symbols.intern(v.s);
+      return v.s;
+    }
     throw this.typeError("a string", v, e.pos, "while evaluating an attribute name");
   }
 
@@ -551,6 +561,7 @@ export class EvalCore {
       if (typeof nv === "string") name = nv;
       else if (nv instanceof NixString) name = nv.s;
       else throw this.typeError("a string", nv, d.nameExpr.pos, "while evaluating the name of a dynamic attribute");
+      this.symbols.intern(name);
       if (map.has(name)) {
         const prev = extraPos.get(name) ?? e.attrs.get(name)?.pos;
         throw new EvalError(`dynamic attribute '${name}' already defined at ${prev ? showPos(prev) : "\xc2\xabunknown\xc2\xbb"}`, d.pos);
@@ -700,12 +711,14 @@ export class EvalCore {
         } else if (fm.default !== undefined) {
           env.set(k + hasArg, this.maybeThunk(fm.default, env));
         } else {
-          throw withCallSite(new EvalError(`function '${lambdaName(e)}' called without required argument '${fm.name}'`, e.pos), pos);
+          // Nix checks formals in symbol order: the first missing one in it is reported.
+          const missing = this.symbols.first(entries.filter((x) => x.default === undefined && !attrs.has(x.name)).map((x) => x.name));
+          throw withCallSite(new EvalError(`function '${lambdaName(e)}' called without required argument '${missing}'`, e.pos), pos);
         }
       }
       if (!formals.ellipsis && used < attrs.size) {
         const names = entries.map((x) => x.name);
-        const bad = attrs.keys().find((k) => !names.includes(k))!;
+        const bad = this.symbols.first(attrs.keys().filter((k) => !names.includes(k)))!;
         const err = new EvalError(`function '${lambdaName(e)}' called with unexpected argument '${bad}'`, e.pos);
         err.suggestions = closestNames(bad, [...names].sort());
         throw withCallSite(err, pos);
@@ -967,10 +980,17 @@ export class EvalCore {
         if (i !== undefined && j !== undefined) return this.eqLazy(i, j, pos);
       }
       if (a.size !== b.size) return false;
-      for (const k of a.keys()) {
-        const y = b.get(k);
-        if (y === undefined) return false;
-        if (!this.eqLazy(a.get(k)!, y, pos)) return false;
+      // Nix walks both sets in symbol order: unequal at the first name that differs, having
+      // compared (and forced) the values before it. With the same names (the usual case) that
+      // is a walk of `a`'s names; only otherwise is `b`'s order needed.
+      const ka = this.symbols.order(a.keys());
+      let sameNames = true;
+      for (let i = 0; i < ka.length && sameNames; i++) sameNames = b.has(ka[i]!);
+      const kb = sameNames ? ka : this.symbols.order(b.keys());
+      for (let i = 0; i < ka.length; i++) {
+        const k = ka[i]!;
+        if (k !== kb[i]) return false;
+        if (!this.eqLazy(a.get(k)!, b.get(k)!, pos)) return false;
       }
       return true;
     }

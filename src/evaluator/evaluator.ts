@@ -9,7 +9,7 @@ import type { Expr, Pos } from "./ast.js";
 import { type CoreHooks, EvalCore, IntOp, canonPath, determinePos, noPos, showType } from "./eval.js";
 import { EvalError, type EvalWarning } from "./evalError.js";
 import { formatEvalError } from "./cli/formatError.js";
-import { inSymbolOrder } from "./symbolOrder.js";
+import { SymbolTable } from "./symbols.js";
 import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
@@ -108,6 +108,7 @@ export class Evaluator extends EvalCore {
     this.floatToString = formatFloatToString;
     this.options = options;
     this.store = options.store;
+    this.symbols = SymbolTable.forEvalState({ pureEval: options.pureEval, hasFeature: (f) => this.hasFeature(f) });
     setStoreLocation(options.store.storeDir, (p) => options.store.toRealPath(p));
     const builtinsMap = new Map<string, Lazy>();
     this.builtins = new NixAttrs(builtinsMap);
@@ -153,16 +154,20 @@ export class Evaluator extends EvalCore {
   // ---------- parsing and importing ----------
 
   /** Parses and binds source text (a byte string) against the base environment. */
-  parse(text: string, file: string, baseDir: string, extraNames?: readonly string[]): ParsedSource {
+  parse(text: string, file: string, baseDir: string, extraNames?: readonly string[], intern = true): ParsedSource {
     this.sources.set(file, text);
     const lint = this.options.lint;
-    return parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames, {
+    const symbols: string[] = [];
+    const parsed = parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames, {
+      symbols,
       home: this.options.env?.HOME === undefined ? undefined : toBytes(this.options.env.HOME),
       lintUrlLiterals: lint?.url,
       lintAbsolutePathLiterals: lint?.absolutePath,
       lintShortPathLiterals: lint?.shortPath,
       onWarning: lint === undefined ? undefined : (text) => (this.options.traceSink ?? ((l: string) => process.stderr.write(l + "\n")))(text),
     });
+    if (intern) this.symbols.internAll(symbols);
+    return parsed;
   }
 
   evalExprText(text: string, file: string, baseDir: string): Value {
@@ -380,7 +385,7 @@ export class Evaluator extends EvalCore {
   }
 
   /**
-   * Forces a value completely (deepSeq, --strict), a set's attributes in Nix's order (symbolOrder).
+   * Forces a value completely (deepSeq, --strict), a set's attributes in Nix's symbol order (symbols.ts).
    * Each level counts towards max-call-depth, as in Nix's forceValueDeep, placed (as is the
    * forcing) where the value's function is defined, if any.
    */
@@ -391,7 +396,7 @@ export class Evaluator extends EvalCore {
       if (typeof v !== "object" || v === null || seen.has(v)) return v;
       if (v instanceof NixAttrs) {
         seen.add(v);
-        for (const k of inSymbolOrder(v.keys())) {
+        for (const k of this.symbols.order(v.keys())) {
           const x = v.get(k)!;
           try {
             this.forceDeep(x, seen);
@@ -444,13 +449,16 @@ export class Evaluator extends EvalCore {
         const v = args.get(fm.name);
         if (v !== undefined) m.set(fm.name, v);
         else if (fm.default === undefined) {
+          // The first such formal in Nix's symbol order.
+          const name = this.symbols.first(formals.entries.filter((x) => x.default === undefined && !args.has(x.name)).map((x) => x.name))!;
+          const missing = formals.entries.find((x) => x.name === name)!;
           throw new EvalError(
-            `cannot evaluate a function that has an argument without a value ('${fm.name}')\n` +
+            `cannot evaluate a function that has an argument without a value ('${missing.name}')\n` +
               `Nix attempted to evaluate a function as a top level expression; in\n` +
               `this case it must have its arguments supplied either by default\n` +
               `values, or passed explicitly with '--arg' or '--argstr'. See\n` +
               `https://nix.dev/manual/nix/stable/language/constructs.html#functions.`,
-            fm.pos,
+            missing.pos,
           );
         }
       }
@@ -458,8 +466,12 @@ export class Evaluator extends EvalCore {
     return this.callFunction(f, [new NixAttrs(m)], pos);
   }
 
-  /** Parses an expression for a builtin written in Nix (derivation). */
+  /**
+   * Parses an expression for a builtin written in Nix (derivation). Its names are not interned:
+   * the symbol table starts with those of Nix's own file (symbols.ts).
+   */
   evalInternal(text: string, name: string): Value {
-    return this.evalExprText(text, name, "/");
+    const { expr } = this.parse(text, name, "/", undefined, false);
+    return this.eval(expr, this.baseEnv);
   }
 }

@@ -43,6 +43,11 @@ export interface ParseOptions {
    * warnings and the "cursed or" deprecation). Default: written to stderr.
    */
   readonly onWarning?: (text: string) => void;
+  /**
+   * Receives each name where Nix's grammar actions intern one (symbols.ts), in the same order.
+   * Gathered rather than called back: a call per identifier is costly while V8 still interprets.
+   */
+  readonly symbols?: string[];
 }
 
 export type LintLevel = "ignore" | "warn" | "fatal";
@@ -111,6 +116,8 @@ class Parser {
   result: unknown;
   /** The `${` of each interpolated expression. */
   readonly dollarPos = new WeakMap<Expr, Pos>();
+  /** ParseOptions.symbols, or a list nobody reads. */
+  readonly symbols: string[];
 
   /** The positions of interpolation parts: a string's own, an expression's `${`. */
   interpPos(parts: readonly Expr[]): Pos[] {
@@ -125,6 +132,7 @@ class Parser {
     this.lexer = new Lexer(source.text, (o) => this.posTable.at(o), options);
     this.basePath =
       options.basePath ?? (isAbsolute(source.file) ? dirname(source.file) : process.cwd());
+    this.symbols = options.symbols ?? [];
   }
 
   pos(offset: number): Pos {
@@ -503,8 +511,11 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   startRepl: (p, b) => (p.result = p.values[b + 1]),
   pass1: (p, b) => p.values[b],
   pass2: (p, b) => p.values[b + 1],
-  lambdaArg: (p, b, s) =>
-    ({ kind: "lambda", pos: p.pos(s), arg: str(p.values, b), body: expr(p.values, b + 2) }) satisfies ELambda,
+  lambdaArg: (p, b, s) => {
+    // Nix interns the argument's name only now, after the body's names.
+    p.symbols.push(str(p.values, b));
+    return { kind: "lambda", pos: p.pos(s), arg: str(p.values, b), body: expr(p.values, b + 2) } satisfies ELambda;
+  },
   lambdaFormals: (p, b, s) => {
     const formals = p.validateFormals(p.values[b] as FormalSet);
     return { kind: "lambda", pos: p.pos(s), formals, body: expr(p.values, b + 2) } satisfies ELambda;
@@ -512,12 +523,14 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   lambdaFormalsAt: (p, b, s) => {
     const pos = p.pos(s);
     const arg = str(p.values, b + 2);
+    p.symbols.push(arg);
     const formals = p.validateFormals(p.values[b] as FormalSet, pos, arg);
     return { kind: "lambda", pos, arg, formals, body: expr(p.values, b + 4) } satisfies ELambda;
   },
   lambdaAtFormals: (p, b, s) => {
     const pos = p.pos(s);
     const arg = str(p.values, b);
+    p.symbols.push(arg);
     const formals = p.validateFormals(p.values[b + 2] as FormalSet, pos, arg);
     return { kind: "lambda", pos, arg, formals, body: expr(p.values, b + 4) } satisfies ELambda;
   },
@@ -604,7 +617,9 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   var: (p, b, s) => {
     const name = str(p.values, b);
     const pos = p.pos(s);
-    return name === "__curPos" ? { kind: "curPos", pos } : { kind: "var", pos, name };
+    if (name === "__curPos") return { kind: "curPos", pos };
+    p.symbols.push(name);
+    return { kind: "var", pos, name };
   },
   int: (p, b, s) => ({ kind: "int", pos: p.pos(s), value: mkInt(p.values[b] as bigint) }),
   float: (p, b, s) => ({ kind: "float", pos: p.pos(s), value: p.values[b] as number }),
@@ -735,6 +750,7 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
   },
   attrsAppendAttr: (p, b) => {
     const list = p.values[b] as InheritName[];
+    p.symbols.push(str(p.values, b + 1));
     list.push({ name: str(p.values, b + 1), pos: p.pos(p.starts[b + 1]!) });
     return list;
   },
@@ -742,23 +758,29 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     const list = p.values[b] as InheritName[];
     const e = expr(p.values, b + 1);
     const pos = p.pos(p.starts[b + 1]!);
-    if (e.kind === "string") list.push({ name: e.value, pos });
-    else p.error("dynamic attributes not allowed in inherit", pos);
+    if (e.kind === "string") {
+      p.symbols.push(e.value);
+      list.push({ name: e.value, pos });
+    } else p.error("dynamic attributes not allowed in inherit", pos);
     return list;
   },
   attrsEmpty: () => [],
   attrpathAppendAttr: (p, b) => {
     const path = p.values[b] as AttrName[];
+    p.symbols.push(str(p.values, b + 2));
     path.push({ name: str(p.values, b + 2) });
     return path;
   },
   attrpathAppendStringAttr: (p, b) => {
     const path = p.values[b] as AttrName[];
-    path.push(attrNameOf(expr(p.values, b + 2)));
+    path.push(attrNameOf(p, expr(p.values, b + 2)));
     return path;
   },
-  attrpathAttr: (p, b) => [{ name: str(p.values, b) }],
-  attrpathStringAttr: (p, b) => [attrNameOf(expr(p.values, b))],
+  attrpathAttr: (p, b) => {
+    p.symbols.push(str(p.values, b));
+    return [{ name: str(p.values, b) }];
+  },
+  attrpathStringAttr: (p, b) => [attrNameOf(p, expr(p.values, b))],
   orKwAttr: () => "or",
   stringAttrExpr: (p, b) => p.values[b + 1],
   listAppend: (p, b) => {
@@ -779,9 +801,14 @@ const byName: Record<(typeof ruleActions)[number], Action> = {
     return list;
   },
   formalsFirst: (p, b) => [p.values[b] as FormalBuilder],
-  formal: (p, b, s) => ({ name: str(p.values, b), pos: p.pos(s), offset: s }) satisfies FormalBuilder,
-  formalDefault: (p, b, s) =>
-    ({ name: str(p.values, b), default: expr(p.values, b + 2), pos: p.pos(s), offset: s }) satisfies FormalBuilder,
+  formal: (p, b, s) => {
+    p.symbols.push(str(p.values, b));
+    return { name: str(p.values, b), pos: p.pos(s), offset: s } satisfies FormalBuilder;
+  },
+  formalDefault: (p, b, s) => {
+    p.symbols.push(str(p.values, b));
+    return { name: str(p.values, b), default: expr(p.values, b + 2), pos: p.pos(s), offset: s } satisfies FormalBuilder;
+  },
 };
 
 function selectOrNode(p: Parser, b: number, s: number): Expr {
@@ -806,9 +833,11 @@ function strToken(p: Parser, i: number): EString {
   return { kind: "string", pos: p.pos(p.starts[i]!), value: (p.values[i] as StringToken).value };
 }
 
-/** `"name"` and `${"name"}` are static attribute names; anything else is dynamic. */
-function attrNameOf(e: Expr): AttrName {
-  return e.kind === "string" ? { name: e.value } : { expr: e };
+/** `"name"` and `${"name"}` are static attribute names (interned now); anything else is dynamic. */
+function attrNameOf(p: Parser, e: Expr): AttrName {
+  if (e.kind !== "string") return { expr: e };
+  p.symbols.push(e.value);
+  return { name: e.value };
 }
 
 const actions: Action[] = ruleActions.map((name) => byName[name]);

@@ -53,6 +53,7 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__getAttr", 2, ([n, a], pos) => {
     const name = str(n!, pos, "getAttr");
     const s = attrs(a!, pos, "getAttr", "second");
+    ev.symbols.intern(name);
     const v = s.get(name);
     if (v === undefined) throw new EvalError(`attribute '${name}' missing`).addTrace("in the attribute set under consideration");
     return ev.force(v);
@@ -60,19 +61,26 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__unsafeGetAttrPos", 2, ([n, a], pos) => {
     const name = str(n!, pos, "unsafeGetAttrPos");
     const s = attrs(a!, pos, "unsafeGetAttrPos", "second");
+    ev.symbols.intern(name);
     if (!s.has(name)) return null;
     return posToAttrs(s.posOf(name));
   });
   def("__hasAttr", 2, ([n, a], pos) => {
     const name = str(n!, pos, "hasAttr");
-    return attrs(a!, pos, "hasAttr", "second").has(name);
+    const s = attrs(a!, pos, "hasAttr", "second");
+    ev.symbols.intern(name);
+    return s.has(name);
   });
   def("removeAttrs", 2, ([a, l], pos) => {
     const s = attrs(a!, pos, "removeAttrs");
     const names = ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.removeAttrs");
     if (names.length === 0) return s;
     const m = new Map(s.map);
-    for (const x of names) m.delete(ev.forceStringNoCtx(x, pos, "while evaluating the values of the second argument passed to builtins.removeAttrs"));
+    for (const x of names) {
+      const name = ev.forceStringNoCtx(x, pos, "while evaluating the values of the second argument passed to builtins.removeAttrs");
+      ev.symbols.intern(name);
+      m.delete(name);
+    }
     return new NixAttrs(m, s.posSources);
   });
   def("__listToAttrs", 1, ([l], pos) => {
@@ -85,25 +93,36 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     let n = 0;
     // The names so far, made only if an element has no value (then it matters whether its name is new).
     let seen: Set<string> | undefined;
-    for (const x of xs) {
-      const e = ev.forceAttrs(x, pos, "while evaluating an element of the list passed to builtins.listToAttrs");
-      const nm = e.get("name");
-      if (nm === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
-      const name = ev.forceStringNoCtx(nm, e.posOf("name") ?? pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
-      const v = e.get("value");
-      if (v === undefined) {
-        // Only a name not seen before needs its value.
-        seen ??= new Set(names.slice(0, n));
-        if (!seen.has(name)) throw new EvalError("attribute 'value' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
-        continue;
+    // Nix interns each name as it meets it: here all at once after the loop (symbols.ts), or,
+    // on an error, those met before it.
+    let missing: string | undefined;
+    try {
+      for (const x of xs) {
+        const e = ev.forceAttrs(x, pos, "while evaluating an element of the list passed to builtins.listToAttrs");
+        const nm = e.get("name");
+        if (nm === undefined) throw new EvalError("attribute 'name' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+        const name = ev.forceStringNoCtx(nm, e.posOf("name") ?? pos, "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs");
+        const v = e.get("value");
+        if (v === undefined) {
+          // Only a name not seen before needs its value.
+          seen ??= new Set(names.slice(0, n));
+          if (seen.has(name)) continue;
+          missing = name;
+          throw new EvalError("attribute 'value' missing", pos).addTrace("in a {name=...; value=...;} pair", pos);
+        }
+        seen?.add(name);
+        names[n] = name;
+        vals[n] = v;
+        at[n] = e.posOf("value");
+        n++;
       }
-      seen?.add(name);
-      names[n] = name;
-      vals[n] = v;
-      at[n] = e.posOf("value");
-      n++;
+    } catch (err) {
+      ev.symbols.internAll(names.slice(0, n));
+      if (missing !== undefined) ev.symbols.intern(missing);
+      throw err;
     }
     names.length = n;
+    ev.symbols.internAll(names);
     vals.length = n;
     at.length = n;
     let sorted = true;
@@ -150,6 +169,7 @@ export function registerAttrBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   });
   def("__catAttrs", 2, ([n, l], pos) => {
     const name = str(n!, pos, "catAttrs");
+    ev.symbols.intern(name);
     const out: Lazy[] = [];
     for (const x of ev.forceList(l!, pos, "while evaluating the second argument passed to builtins.catAttrs")) {
       const v = ev.forceAttrs(x, pos, "while evaluating an element in the list passed as second argument to builtins.catAttrs").get(name);

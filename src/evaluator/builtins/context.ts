@@ -46,6 +46,7 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
     return mkString(s, new Set([`=${c}`]));
   });
   def("__getContext", 1, ([a], pos) => {
+    ev.symbols.intern("allOutputs");
     const ctx = new Set<string>();
     ev.coerceToString(ev.force(a!), ctx, false, false, pos, "while evaluating the argument passed to builtins.getContext");
     const info = new Map<string, { path: boolean; all: boolean; outputs: string[] }>();
@@ -69,9 +70,12 @@ export function registerContextBuiltins(ev: Evaluator, def: DefineBuiltin): void
       if (x.path) e.set("path", true);
       m.set(p, new NixAttrs(e));
     }
-    return new NixAttrs(m);
+    const r = new NixAttrs(m);
+    for (const p of r.keys()) ev.symbols.intern(p);
+    return r;
   });
   def("__appendContext", 2, ([a, c], pos) => {
+    ev.symbols.intern("allOutputs");
     const { s, ctx } = withCtx(a!);
     const out = new Set(ctx);
     const attrs = ev.forceAttrs(c!, pos, "while evaluating the second argument passed to builtins.appendContext");

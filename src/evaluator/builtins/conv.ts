@@ -140,21 +140,21 @@ function hintArgument(message: string, prefix: string): string {
 }
 
 /** Plain JS data (from the JSON/TOML parsers) → Nix values. */
-export function jsToValue(x: unknown): Value {
+/** `intern`: called with each object key as met, before its value (fromJSON's key order, symbols.ts). */
+export function jsToValue(x: unknown, intern?: (name: string) => void): Value {
   if (x === null || x === undefined) return null;
   if (typeof x === "boolean") return x;
   if (typeof x === "bigint") return mkInt(x);
   if (typeof x === "number") return new NixFloat(x);
   if (typeof x === "string") return toBytes(x);
-  if (Array.isArray(x)) return x.map(jsToValue);
-  if (x instanceof Map) {
+  if (Array.isArray(x)) return x.map((y) => jsToValue(y, intern));
+  if (x instanceof Map || typeof x === "object") {
     const m = new Map<string, Lazy>();
-    for (const [k, y] of x) m.set(toBytes(String(k)), jsToValue(y));
-    return new NixAttrs(m);
-  }
-  if (typeof x === "object") {
-    const m = new Map<string, Lazy>();
-    for (const [k, y] of Object.entries(x as Record<string, unknown>)) m.set(toBytes(k), jsToValue(y));
+    for (const [k, y] of x instanceof Map ? x : Object.entries(x as Record<string, unknown>)) {
+      const name = toBytes(String(k));
+      intern?.(name);
+      m.set(name, jsToValue(y, intern));
+    }
     return new NixAttrs(m);
   }
   throw new Error(`unexpected parsed value ${String(x)}`);
@@ -274,7 +274,7 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
   def("__fromJSON", 1, ([a], pos) => {
     const s = ev.forceString(a!, pos, "while evaluating the first argument passed to builtins.fromJSON");
     try {
-      return jsToValue(parseJson(fromBytes(s)));
+      return jsToValue(parseJson(fromBytes(s)), (name) => ev.symbols.intern(name));
     } catch (err) {
       // The parsers' messages are text (they read decoded text); ours are byte strings.
       if (err instanceof JsonParseError) throw new EvalError(toBytes(err.message), pos);

@@ -53,9 +53,11 @@ export function registerCoreBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   def("__tryEval", 1, ([a]) => {
     try {
       ev.force(a!);
+      ev.symbols.intern("success");
       return new NixAttrs(new Map<string, Lazy>([["success", true], ["value", a!]]));
     } catch (err) {
       if (err instanceof ThrownError || err instanceof AssertionError) {
+        ev.symbols.intern("success");
         return new NixAttrs(new Map<string, Lazy>([["success", false], ["value", false]]));
       }
       throw err;

@@ -255,7 +255,10 @@ function derivationStrict(ev: Evaluator, attrs: NixAttrs, name: string, pos: imp
   const m = new Map<string, Lazy>();
   m.set("drvPath", new NixString(inst.drvPath, new Set([`=${inst.drvPath}`])));
   for (const [o, p] of inst.outputPaths) m.set(toBytes(o), new NixString(toBytes(p), new Set([`!${o}!${inst.drvPath}`])));
-  return new NixAttrs(m);
+  const r = new NixAttrs(m);
+  // Nix makes the result from its (sorted) map of outputs, interning their names in that order.
+  for (const o of r.keys()) ev.symbols.intern(o);
+  return r;
 }
 
 /** Reads a .drv from the store's disk. */

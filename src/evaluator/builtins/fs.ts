@@ -137,7 +137,10 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const name = e.name.toString("latin1");
       m.set(name, e.isFile() ? "regular" : e.isDirectory() ? "directory" : e.isSymbolicLink() ? "symlink" : "unknown");
     }
-    return new NixAttrs(m);
+    const s = new NixAttrs(m);
+    // Nix reads a directory as a sorted map and interns its names in that order.
+    for (const name of s.keys()) ev.symbols.intern(name);
+    return s;
   });
   def("__hashFile", 2, ([al, a], pos) => {
     const algo = parseAlgo(ev.forceStringNoCtx(al!, pos, "while evaluating the first argument passed to builtins.hashFile"), pos);

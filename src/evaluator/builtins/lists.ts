@@ -176,7 +176,10 @@ export function registerListBuiltins(ev: Evaluator, def: DefineBuiltin): void {
       const k = ev.forceString(ev.callFunction(fn, [x], pos), pos, "while evaluating the return value of the grouping function passed to builtins.groupBy");
       const g = groups.get(k);
       if (g) g.push(x);
-      else groups.set(k, [x]);
+      else {
+        ev.symbols.intern(k);
+        groups.set(k, [x]);
+      }
     }
     return new NixAttrs(new Map<string, Lazy>(groups));
   });

@@ -140,6 +140,7 @@ export function registerStringBuiltins(ev: Evaluator, def: DefineBuiltin): void 
   def("__parseDrvName", 1, ([s], pos) => {
     const name = ev.forceStringNoCtx(s!, pos, "while evaluating the first argument passed to builtins.parseDrvName");
     const r = parseDrvName(name);
+    ev.symbols.intern("version");
     return new NixAttrs(new Map<string, Lazy>([["name", r.name], ["version", r.version]]));
   });
   def("__compareVersions", 2, ([a, b], pos) => {

@@ -130,8 +130,16 @@ export function abortOnWarnOf(settings: NixSettings | undefined, env: Record<str
 /** The set of --arg NAME EXPR (evaluated lazily, relative to `cwd`) and --argstr NAME STR. */
 export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string): NixAttrs {
   if (args.length === 0) return NixAttrs.empty;
+  // Nix keeps them in a map by name (the last of a name wins), and interns each name after
+  // parsing its expression.
+  const byName = new Map<string, AutoArg>();
+  for (const a of args) byName.set(a.name, a);
   const m = new Map<string, Lazy>();
-  for (const a of args) m.set(a.name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(cwd)));
+  for (const name of [...byName.keys()].sort()) {
+    const a = byName.get(name)!;
+    m.set(name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(cwd)));
+    ev.symbols.intern(name);
+  }
   return new NixAttrs(m);
 }
 
@@ -150,6 +158,7 @@ export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: Nix
     if (!(v instanceof NixAttrs)) {
       throw new EvalError(`the expression selected by the selection path '${attrPath}' should be a set but is ${ev.typeError("", v, undefined).message.replace(/^expected  but found /, "")}`);
     }
+    ev.symbols.intern(part);
     const x = v.get(part);
     if (x === undefined) throw new EvalError(`attribute '${part}' in selection path '${parts.slice(0, i + 1).join(".")}' not found`);
     v = ev.force(x);

@@ -235,11 +235,6 @@ describe("evaluation errors as current Nix prints them", () => {
     );
   });
 
-  it("--strict walks a set's attributes in Nix's symbol order: the names Nix interns first before the rest", () => {
-    expect(evalError('{ a = throw "a"; name = throw "name"; outPath = throw "outPath"; }')).toBe("outPath");
-    expect(evalError('{ b = throw "b"; a = throw "a"; }')).toBe("a");
-  });
-
   it("a derivation fails under --strict through its outPath, at the lines Nix gives for its internal file", () => {
     const err = stderrOf('derivation { name = "~x~"; system = "s"; builder = "/b"; }');
     expect(err).toContain("       … while evaluating the attribute 'outPath'\n         at «nix-internal»/derivation-internal.nix:49:7:\n");
