@@ -12,8 +12,8 @@ import { ParseError } from "../parseErrors.js";
 import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
-import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, type Value, toBytes } from "../values.js";
-import { canonPath, noPos } from "../eval.js";
+import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, Thunk, type Value, toBytes } from "../values.js";
+import { canonPath, noPos, showType } from "../eval.js";
 import { allowPath, checkSourcePath, restrictPaths } from "../builtins/flakeBuiltins.js";
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
@@ -127,7 +127,7 @@ export function abortOnWarnOf(settings: NixSettings | undefined, env: Record<str
   return settings?.bool("abort-on-warn") ?? ["1", "yes", "true"].includes(env.NIX_ABORT_ON_WARN ?? "");
 }
 
-/** The set of --arg NAME EXPR (evaluated lazily, relative to `cwd`) and --argstr NAME STR. */
+/** The set of --arg NAME EXPR (parsed now, evaluated when used, relative to `cwd`) and --argstr NAME STR. */
 export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string): NixAttrs {
   if (args.length === 0) return NixAttrs.empty;
   // Nix keeps them in a map by name (the last of a name wins), and interns each name after
@@ -137,7 +137,7 @@ export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string)
   const m = new Map<string, Lazy>();
   for (const name of [...byName.keys()].sort()) {
     const a = byName.get(name)!;
-    m.set(name, a.isString ? toBytes(a.value) : ev.evalExprText(toBytes(a.value), STRING_FILE, toBytes(cwd)));
+    m.set(name, a.isString ? toBytes(a.value) : new Thunk(ev.parse(toBytes(a.value), STRING_FILE, toBytes(cwd)).expr, ev.baseEnv));
     ev.symbols.intern(name);
   }
   return new NixAttrs(m);
@@ -146,18 +146,19 @@ export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string)
 /** Follows `-A a.b.0` as Nix's findAlongAttrPath, auto-calling functions on the way. */
 export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: NixAttrs, root: Value): Value {
   const parts = attrPath === "" ? [] : splitAttrPath(attrPath);
+  const notA = (kind: string, v: Value) => new EvalError(`the expression selected by the selection path '${attrPath}' should be a ${kind} but is ${showType(v)}`);
   let v = root;
   for (const [i, part] of parts.entries()) {
     v = ev.autoCallFunction(v, autoArgs);
-    const index = /^[0-9]+$/.test(part) ? Number(part) : undefined;
-    if (index !== undefined && Array.isArray(v)) {
+    // As Nix: a part that reads as an unsigned int is a list index, whatever the value is.
+    const index = /^[0-9]+$/.test(part) && Number(part) <= 0xffffffff ? Number(part) : undefined;
+    if (index !== undefined) {
+      if (!Array.isArray(v)) throw notA("list", v);
       if (index >= v.length) throw new EvalError(`list index ${index} in selection path '${attrPath}' is out of range`);
       v = ev.force(v[index]!);
       continue;
     }
-    if (!(v instanceof NixAttrs)) {
-      throw new EvalError(`the expression selected by the selection path '${attrPath}' should be a set but is ${ev.typeError("", v, undefined).message.replace(/^expected  but found /, "")}`);
-    }
+    if (!(v instanceof NixAttrs)) throw notA("set", v);
     ev.symbols.intern(part);
     const x = v.get(part);
     if (x === undefined) throw new EvalError(`attribute '${part}' in selection path '${parts.slice(0, i + 1).join(".")}' not found`);

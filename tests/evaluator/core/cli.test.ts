@@ -77,6 +77,27 @@ describe("nixoci instantiate", () => {
   });
 });
 
+describe.skipIf(!haveTools("nix-instantiate"))("-A and --arg as nix-instantiate 2.8", () => {
+  const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "" } });
+  const cases: string[][] = [
+    // A part that reads as an unsigned int is a list index, also on a set.
+    ["--eval", "-E", '{ "0" = 1; }', "-A", "0"],
+    ["--eval", "-E", "[ 5 6 ]", "-A", "2"],
+    ["--eval", "-E", '{ "-1" = 3; }', "-A", "-1"],
+    // The type alone, no value.
+    ["--eval", "-E", "1", "-A", "x"],
+    // An --arg is evaluated only when used; it is parsed up front.
+    ["--eval", "-E", "{ x ? 1 }: 2", "--arg", "x", 'throw "boom"'],
+    ["--eval", "-E", "{ x }: x", "--arg", "x", 'throw "boom"'],
+    ["--eval", "-E", "{ x }: 2", "--arg", "x", "1 +"],
+  ];
+  it.each(cases)("%j", (...args) => {
+    const ours = message(run(args));
+    const theirs = message(nix(args));
+    expect(ours).toEqual(theirs);
+  });
+});
+
 describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate writes .drv files like nix-instantiate", () => {
   it("produces the same .drv path and bytes", () => {
     const ours = run(["--store", join(tmp, "ours"), "-E", hello]);
