@@ -759,8 +759,14 @@ export class EvalCore {
   }
 
   /** Nix's max-call-depth error, for a call made with more than max-call-depth calls active, as Nix's addCallDepth checks (the depth is reset, so the error can be reported). */
+  /**
+   * The error for a call one too deep. Its caller counted the call before calling this, outside
+   * the try whose finally would uncount it: undone here, so that once the frames above have
+   * uncounted theirs the depth is back where it was (an evaluation that goes on, after an
+   * error caught outside Nix code, starts from the right depth).
+   */
   callDepthError(pos: Pos): RecursionError {
-    this.callDepth = 0;
+    this.callDepth--;
     return new RecursionError("stack overflow; max-call-depth exceeded", pos);
   }
 

@@ -2,6 +2,9 @@
 // or prints differently; expected texts are current Nix's messages, taken
 // from Nix's own language tests (tests/functional/lang/*.err.exp).
 import { describe, expect, it } from "vitest";
+import { Evaluator } from "../../../src/evaluator/evaluator.js";
+import { MemoryStore } from "../../../src/evaluator/memoryStore.js";
+import { STRING_FILE, toBytes } from "../../../src/evaluator/values.js";
 import { evalError, evalStrict } from "./helpers.js";
 
 describe("evaluator semantics (current Nix)", () => {
@@ -15,6 +18,22 @@ describe("evaluator semantics (current Nix)", () => {
     expect(evalError("let x = x; in x")).toBe("infinite recursion encountered");
     // In-process the JS stack is small; the CLI runs deep evaluations on a big stack (cli.test.ts).
     expect(evalError("let f = n: 1 + f n; in f 0", 300)).toBe("stack overflow; max-call-depth exceeded");
+  });
+
+  it("after a max-call-depth error the call depth is back where it was", () => {
+    const ev = new Evaluator({ store: new MemoryStore(), env: {} });
+    ev.maxCallDepth = 50;
+    // Through a lambda call, a builtin's call, deepSeq's and toJSON's levels.
+    const deep = [
+      "let f = n: 1 + f n; in f 0",
+      "let f = n: builtins.add 1 (f n); in f 0",
+      "builtins.deepSeq (builtins.foldl' (t: h: { inherit t; }) null (builtins.genList (x: x) 100)) 1",
+      "builtins.toJSON (builtins.foldl' (t: h: { inherit t; }) null (builtins.genList (x: x) 100))",
+    ];
+    for (const e of deep) {
+      expect(() => ev.forceDeep(ev.evalExprText(toBytes(e), STRING_FILE, "/"))).toThrow("max-call-depth");
+      expect(ev.callDepth).toBe(0);
+    }
   });
 
   it("is lazy and black-holes only while forcing", () => {
