@@ -47,6 +47,12 @@ const REGISTERED_PRIMOPS = (
   "__getFlake __parseFlakeRef __flakeRefToString"
 ).split(" ");
 
+/** REGISTERED_PRIMOPS read: "name[feature]" is gated by the feature, "name!" is internal. */
+const PRIMOPS = REGISTERED_PRIMOPS.map((entry) => {
+  const m = /^([^[!]+)(?:\[(.*)\])?(!)?$/.exec(entry)!;
+  return { name: m[1]!, feature: m[2], internal: m[3] !== undefined };
+});
+
 /**
  * The names current Nix's parser interns for its internal derivation.nix, in order (worked out
  * by parsing that file with this module's parser hooks).
@@ -152,26 +158,24 @@ export class SymbolTable {
 
   /** A table as a new EvalState's: static symbols, the base environment, derivation.nix. */
   static forEvalState(settings: BaseEnvSettings = {}): SymbolTable {
-    const t = new SymbolTable();
-    for (const s of STATIC_SYMBOLS) t.intern(s);
+    const names: string[] = [...STATIC_SYMBOLS];
     // addConstant and addPrimOp intern the name as given, then without its "__".
     const add = (name: string): void => {
-      t.intern(name);
-      t.intern(name.startsWith("__") ? name.slice(2) : name);
+      names.push(name, name.startsWith("__") ? name.slice(2) : name);
     };
     for (const c of ["builtins", "true", "false", "null"]) add(c);
     if (!settings.pureEval) for (const c of ["__currentTime", "__currentSystem"]) add(c);
     for (const c of ["__nixVersion", "__storeDir", "__langVersion", "__traceVerbose", "__nixPath"]) add(c);
-    for (const entry of REGISTERED_PRIMOPS) {
-      const gate = /^(.*)\[(.*)\]$/.exec(entry);
-      if (gate && !settings.hasFeature?.(gate[2]!)) continue;
-      const name = gate ? gate[1]! : entry;
-      // An internal primop ("!") is interned under its name only: it is not in `builtins`.
-      if (name.endsWith("!")) t.intern(name.slice(0, -1));
+    for (const { name, feature, internal } of PRIMOPS) {
+      if (feature !== undefined && !settings.hasFeature?.(feature)) continue;
+      // An internal primop is interned under its name only: it is not in `builtins`.
+      if (internal) names.push(name);
       else add(name);
     }
     add("derivation");
-    for (const s of DERIVATION_NIX_SYMBOLS) t.intern(s);
+    names.push(...DERIVATION_NIX_SYMBOLS);
+    const t = new SymbolTable();
+    t.internAll(names);
     return t;
   }
 }
