@@ -384,6 +384,4 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
   notSupported("fetchGit", 1);
   notSupported("fetchMercurial", 1);
   notSupported("__fetchClosure", 1);
-  notSupported("__exec", 1);
-  void statSync;
 }

@@ -12,6 +12,8 @@ const cases: string[] = [
   "let a = { x = 1; }; in [ a a ]",
   "{ \"foo bar\" = 1; \"1a\" = 2; a-b = 3; \"if\" = 4; }",
   "x: x",
+  // exec and importNative exist only with allow-unsafe-native-code-during-evaluation.
+  "[ (builtins ? exec) (builtins ? importNative) ]",
   "[ builtins.map (builtins.map (x: x)) ]",
   // arithmetic
   "[ (7 / 2) (-7 / 2) (7.0 / 2) (1 + 2.5) (2 * 3) (5 - 8) (builtins.bitAnd 12 10) (builtins.bitOr 12 10) (builtins.bitXor 12 10) ]",
