@@ -259,13 +259,24 @@ export class EvalCore {
     } else t.b = b;
   }
 
-  /** The lazy slot for `e` in `env`: values for literals and variables, a thunk otherwise. */
+  /**
+   * The lazy slot for `e` in `env`, as Nix's maybeThunk: values for literals (int, float, string,
+   * path, `[ ]`) and variables already set, a thunk otherwise. That shows where a value is
+   * printed unforced (`<CODE>`, `--xml`'s `<unevaluated />`, `--json` without --strict).
+   */
   maybeThunk(e: Expr, env: Env): Lazy {
     switch (e.kind) {
       case "int":
         return e.value;
       case "string":
         return e.value;
+      case "float":
+        return new NixFloat(e.value);
+      case "path":
+        return new NixPath(e.value);
+      case "list":
+        if (e.elems.length === 0) return [];
+        return new Thunk(e, env);
       case "var": {
         const r = e.resolution!;
         if (r.kind === "static") {
@@ -277,7 +288,8 @@ export class EvalCore {
         return new Thunk(e, env);
       }
       case "lambda":
-        return new NixLambda(e, env);
+        // Made now, it costs no more than the thunk; Nix's is a thunk, so it looks like one.
+        return new Thunk(new NixLambda(e, env), SPECULATED);
       case "call": {
         let sp = e.spec;
         if (sp === undefined) sp = e.spec = speculationOf(e);

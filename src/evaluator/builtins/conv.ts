@@ -9,30 +9,41 @@ import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
 import { JsonParseError, TomlParseError } from "../lib/libErrors.js";
 import { deferred } from "../../deferred.js";
-import { type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, type Value, fromBytes, mkInt, mkString, toBytes } from "../values.js";
+import { FORCED, type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, Thunk, type Value, fromBytes, mkInt, mkString, toBytes } from "../values.js";
 
 /** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
-export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos): string {
+/**
+ * Nix's printValueAsJSON. Not `strict` (`nix-instantiate --eval --json` without --strict): nothing
+ * is forced, and a value not yet evaluated is an error, as in Nix.
+ */
+export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, strict = true): string {
   const out: string[] = [];
-  jsonInto(ev, l, ctx, copyToStore, pos, out);
+  jsonInto(ev, l, ctx, copyToStore, pos, out, strict);
   return out.join("");
 }
 
-function jsonInto(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): void {
-  out.push(jsonValue(ev, l, ctx, copyToStore, pos, out));
+function jsonInto(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], strict: boolean): void {
+  out.push(jsonValue(ev, l, ctx, copyToStore, pos, out, strict));
 }
 
 /** Each value counts towards max-call-depth and is forced at `pos`, as in Nix's printValueAsJSON. */
-function jsonValue(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): string {
+function jsonValue(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], strict: boolean): string {
   if (ev.callDepth++ > ev.maxCallDepth) throw ev.callDepthError(pos);
   try {
-    return jsonPart(ev, ev.forceAt(l, pos), ctx, copyToStore, pos, out);
+    return jsonPart(ev, strict ? ev.forceAt(l, pos) : evaluated(l, pos), ctx, copyToStore, pos, out, strict);
   } finally {
     ev.callDepth--;
   }
 }
 
-function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[]): string {
+/** `l` if evaluated; a thunk (also one whose value was worked out ahead, unasked) cannot be printed. */
+function evaluated(l: Lazy, pos: Pos): Value {
+  if (!(l instanceof Thunk)) return l;
+  if (l.b === FORCED) return l.a as Value;
+  throw new EvalError("cannot convert a thunk to JSON", pos);
+}
+
+function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolean, pos: Pos, out: string[], strict: boolean): string {
   if (v === null) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
@@ -53,7 +64,7 @@ function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolea
     for (let i = 0; i < v.length; i++) {
       if (i > 0) out.push(",");
       try {
-        jsonInto(ev, v[i]!, ctx, copyToStore, pos, out);
+        jsonInto(ev, v[i]!, ctx, copyToStore, pos, out, strict);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating list element at index ${i}`, pos);
         throw err;
@@ -64,7 +75,7 @@ function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolea
   if (v instanceof NixAttrs) {
     // Nix's peelToStringOutPath: __toString first, then outPath, repeatedly; what __toString gives must be a string.
     if (v.has("__toString") || v.has("outPath")) {
-      return ev.peelToString(v, pos, true, (x, throughToString) => jsonValue(ev, x, ctx, copyToStore && !throughToString, pos, out));
+      return ev.peelToString(v, pos, true, (x, throughToString) => jsonValue(ev, x, ctx, copyToStore && !throughToString, pos, out, strict));
     }
     out.push("{");
     let first = true;
@@ -72,7 +83,7 @@ function jsonPart(ev: Evaluator, v: Value, ctx: Set<string>, copyToStore: boolea
       out.push(`${first ? "" : ","}${toBytes(jsonQuote(fromBytes(k)))}:`);
       first = false;
       try {
-        jsonInto(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos, out);
+        jsonInto(ev, v.get(k)!, ctx, copyToStore, v.posOf(k) ?? pos, out, strict);
       } catch (err) {
         if (err instanceof EvalError) err.addTrace(`while evaluating attribute '${k}'`, v.posOf(k));
         throw err;

@@ -249,7 +249,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
           const res = autoArgs.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
           const ctx = new Set<string>();
           if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
-          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, true, noPos) + "\n");
+          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, true, noPos, o.strict) + "\n");
           else {
             if (o.strict) evaluator.forceDeep(res);
             stdout.push(printValue(evaluator, res) + "\n");
