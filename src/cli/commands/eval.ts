@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { AutoArg } from "../../evaluator/cli/instantiate.js";
+import { type AutoArg, takeAutoArg } from "../../evaluator/cli/autoArgs.js";
 import { NixociError } from "../../errors.js";
 import { NixSettings } from "../../evaluator/cli/nixSettings.js";
 import { NixUsageError } from "../../evaluator/cli/parseArgs.js";
@@ -51,10 +51,9 @@ export function takeNixFlags(args: readonly string[], own: ReadonlyMap<string, b
       rest.push(...args.slice(i));
       break;
     }
-    if (a === "--arg" || a === "--argstr") {
-      need(2);
-      autoArgs.push({ name: args[i + 1]!, value: args[i + 2]!, isString: a === "--argstr" });
-      i += 2;
+    const taken = takeAutoArg(args, i, autoArgs, fail);
+    if (taken > 0) {
+      i += taken - 1;
       continue;
     }
     const n = settings.parseFlag(args, i, fail);

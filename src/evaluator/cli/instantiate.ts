@@ -12,7 +12,7 @@ import { ParseError } from "../parseErrors.js";
 import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
 import { valueToJson, valueToXml } from "../builtins/conv.js";
-import { type Lazy, NixAttrs, NixString, STDIN_FILE, STRING_FILE, Thunk, type Value, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixPath, NixString, type PrimOp, STDIN_FILE, STRING_FILE, Thunk, type Value, toBytes } from "../values.js";
 import { canonPath, noPos, showType } from "../eval.js";
 import { allowPath, checkSourcePath, restrictPaths } from "../builtins/flakeBuiltins.js";
 import type { EvalStore } from "../storeApi.js";
@@ -20,13 +20,9 @@ import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
 import type { NixSettings } from "./nixSettings.js";
 import { logText } from "./logText.js";
+import type { AutoArg } from "./autoArgs.js";
 
-/** One --arg NAME EXPR or --argstr NAME STR (`isString`). */
-export interface AutoArg {
-  name: string;
-  value: string;
-  isString: boolean;
-}
+export type { AutoArg } from "./autoArgs.js";
 
 export interface InstantiateOptions {
   /** Files, or expressions with `expr`; "-" is stdin. Empty: ./default.nix. */
@@ -35,8 +31,10 @@ export interface InstantiateOptions {
   eval: boolean;
   parse: boolean;
   strict: boolean;
-  json: boolean;
-  xml: boolean;
+  /** --eval's output: the value as Nix prints it, --json, --xml or --raw (the last given wins). */
+  output: "plain" | "json" | "xml" | "raw";
+  /** --find-file: print where each input is in the search path. */
+  findFile: boolean;
   location: boolean;
   attrPaths: string[];
   /** --arg NAME EXPR / --argstr NAME STR, in order. */
@@ -137,7 +135,13 @@ export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string)
   const m = new Map<string, Lazy>();
   for (const name of [...byName.keys()].sort()) {
     const a = byName.get(name)!;
-    m.set(name, a.isString ? toBytes(a.value) : new Thunk(ev.parse(toBytes(a.value), STRING_FILE, toBytes(cwd)).expr, ev.baseEnv));
+    m.set(
+      name,
+      a.fromFile ? readFileSync(resolve(cwd, a.value), "latin1")
+      : a.fromStdin ? readFileSync(0, "latin1")
+      : a.isString ? toBytes(a.value)
+      : new Thunk(ev.parse(toBytes(a.value), STRING_FILE, toBytes(cwd)).expr, ev.baseEnv),
+    );
     ev.symbols.intern(name);
   }
   return new NixAttrs(m);
@@ -233,6 +237,15 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
       checkSourcePath(evaluator, toBytes(file), noPos);
       return { text: readFileSync(file, "latin1"), file: toBytes(file), baseDir: toBytes(resolve(file, "..")) };
     };
+    if (o.findFile) {
+      // The search path's lookup, as `<name>` does it.
+      const findFile = evaluator.builtins.get("findFile") as PrimOp;
+      for (const name of o.inputs) {
+        const found = evaluator.force(findFile.fn([evaluator.nixPathValue(), toBytes(name)], noPos));
+        stdout.push(`${found instanceof NixPath ? found.path : evaluator.coerceToString(found, new Set(), false, false, noPos)}\n`);
+      }
+      return { stdout: stdout.join(""), stderr: logText(stderr, o.ansi === true), exitCode: 0 };
+    }
     const autoArgs = autoArgsOf(evaluator, o.args, o.cwd);
     let warnedRoot = false;
     for (const input of inputs) {
@@ -248,8 +261,10 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
         if (o.eval) {
           const res = autoArgs.size === 0 ? v : evaluator.autoCallFunction(v, autoArgs);
           const ctx = new Set<string>();
-          if (o.xml) stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
-          else if (o.json) stdout.push(valueToJson(evaluator, res, ctx, true, noPos, o.strict) + "\n");
+          if (o.output === "xml") stdout.push(valueToXml(evaluator, res, ctx, o.strict, o.location));
+          else if (o.output === "json") stdout.push(valueToJson(evaluator, res, ctx, true, noPos, o.strict) + "\n");
+          // As current Nix: the string, no newline after it.
+          else if (o.output === "raw") stdout.push(evaluator.coerceToString(evaluator.force(res), ctx, true, false, noPos, "while generating the nix-instantiate output"));
           else {
             if (o.strict) evaluator.forceDeep(res);
             stdout.push(printValue(evaluator, res) + "\n");

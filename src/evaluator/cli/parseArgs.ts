@@ -4,6 +4,7 @@
  */
 import { UsageError } from "../../errors.js";
 import type { InstantiateOptions } from "./instantiate.js";
+import { takeAutoArg } from "./autoArgs.js";
 import { NixSettings } from "./nixSettings.js";
 
 /**
@@ -35,8 +36,8 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
     eval: false,
     parse: false,
     strict: false,
-    json: false,
-    xml: false,
+    output: "plain",
+    findFile: false,
     location: true,
     attrPaths: [],
     args: [],
@@ -72,10 +73,16 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
         o.strict = true;
         break;
       case "--json":
-        o.json = true;
+        o.output = "json";
         break;
       case "--xml":
-        o.xml = true;
+        o.output = "xml";
+        break;
+      case "--raw":
+        o.output = "raw";
+        break;
+      case "--find-file":
+        o.findFile = true;
         break;
       case "--no-location":
         o.location = false;
@@ -98,9 +105,9 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
         break;
       case "--arg":
       case "--argstr":
-        need(i, 2, a);
-        o.args.push({ name: argv[i + 1]!, value: argv[i + 2]!, isString: a === "--argstr" });
-        i += 2;
+      case "--arg-from-file":
+      case "--arg-from-stdin":
+        i += takeAutoArg(argv, i, o.args, fail) - 1;
         break;
       case "--store":
         need(i, 1, a);

@@ -104,6 +104,36 @@ describe.skipIf(!haveTools("nix-instantiate"))("what --eval prints unforced, as 
   });
 });
 
+describe("flags of current nix-instantiate that Nix 2.8 lacks", () => {
+  it("--raw prints the value as a string, without a newline; the last of --raw, --json, --xml wins", () => {
+    expect(run(["--eval", "--raw", "-E", '"a${toString 1}"']).stdout).toBe("a1");
+    expect(run(["--eval", "--raw", "-E", '{ outPath = "x"; }']).stdout).toBe("x");
+    expect(run(["--eval", "--raw", "--json", "-E", "1"]).stdout).toBe("1\n");
+    expect(message(run(["--eval", "--raw", "-E", "[ 1 ]"]))).toEqual({ status: 1, stdout: "", error: "error: cannot coerce a list to a string: [ 1 ]" });
+  });
+  it("--arg-from-file and --arg-from-stdin pass a file's or stdin's contents as a string", () => {
+    const f = join(tmp, "arg.txt");
+    writeFileSync(f, "from file\n");
+    expect(run(["--eval", "-E", "{ a, b }: a + b", "--arg-from-file", "a", f, "--argstr", "b", "!"]).stdout).toBe('"from file\\n!"\n');
+    const r = spawnSync("node", [cli, "instantiate", "--eval", "-E", "{ a }: a", "--arg-from-stdin", "a"], { encoding: "utf8", input: "piped" });
+    expect(r.stdout).toBe('"piped"\n');
+  });
+});
+
+describe.skipIf(!haveTools("nix-instantiate"))("--find-file as nix-instantiate 2.8", () => {
+  const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "" } });
+  mkdirSync(join(tmp, "ff", "sub"), { recursive: true });
+  writeFileSync(join(tmp, "ff", "sub", "a.nix"), "1");
+  const cases: string[][] = [
+    ["--find-file", "sub", "sub/a.nix", "-I", join(tmp, "ff")],
+    ["--find-file", "x/sub/a.nix", "-I", `x=${join(tmp, "ff")}`],
+    ["--find-file", "sub/a.nix", "-I", `x=${join(tmp, "ff")}`],
+  ];
+  it.each(cases)("%j", (...args) => {
+    expect(message(run(args))).toEqual(message(nix(args)));
+  });
+});
+
 describe.skipIf(!haveTools("nix-instantiate"))("-A and --arg as nix-instantiate 2.8", () => {
   const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "" } });
   const cases: string[][] = [
