@@ -3,7 +3,7 @@
  */
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
-import { showType } from "../eval.js";
+import { DERIVATION_INTERNAL, showType } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
@@ -198,7 +198,9 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
   };
   const posAttrs = (a: Record<string, string>, p: Pos | undefined): void => {
     if (!p || p.line === 0) return;
+    // Nix's internal derivation.nix is a file of its internal accessor, at its root.
     if (p.file.startsWith("/")) a.path = p.file;
+    else if (p.file === DERIVATION_INTERNAL) a.path = "/derivation-internal.nix";
     a.line = String(p.line);
     a.column = String(p.column);
   };

@@ -41,10 +41,10 @@ export const derivationNix = `# derivation-internal.nix, nixoci's own: the \`der
 # derivationStrict is called once, lazily: nothing is written to the
 # store until a path (or an attribute it checks) is asked for.
 #
-# Where the wrapper's own lines show in error traces (forcing
-# \`outPath\` calls derivationStrict), they are at the lines current
-# Nix reports for its own internal file: keep the \`strict\` binding
-# at line 36 and the output's set (\`value = ...\`) at lines 48-50.
+# Its positions show (traces, --xml) where current Nix shows its own
+# internal file's: keep \`strict\` at line 36, \`all\`, \`drvAttrs\` at
+# 42-43 (column 7, 15) and an output's set (its own attributes over the
+# common ones) at 47-52: \`name\`, \`value = ...\`, \`outPath\`, etc.
 #
 # Nothing here is user-visible API beyond the attribute names above;
 # the names of the let bindings are not observable.
@@ -59,14 +59,14 @@ let
 
   outputsList = map perOutput outputs;
 
-  commonAttrs = drvAttrs // (builtins.listToAttrs outputsList) // {
-    all = map (o: o.value) outputsList;
-    inherit drvAttrs;
-  };
+  commonAttrs =
+    drvAttrs // (builtins.listToAttrs outputsList) // {
+      all = map (o: o.value) outputsList;
+      inherit drvAttrs;
+    };
 
   perOutput = outputName: {
     name = outputName;
-    # The output's own attributes, over the common ones.
     value = commonAttrs // {
       outPath = strict.\${outputName};
       drvPath = strict.drvPath;

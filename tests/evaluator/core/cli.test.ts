@@ -111,6 +111,20 @@ describe("flags of current nix-instantiate that Nix 2.8 lacks", () => {
     expect(run(["--eval", "--raw", "--json", "-E", "1"]).stdout).toBe("1\n");
     expect(message(run(["--eval", "--raw", "-E", "[ 1 ]"]))).toEqual({ status: 1, stdout: "", error: "error: cannot coerce a list to a string: [ 1 ]" });
   });
+  it("--xml places a derivation's own attributes where current Nix's internal derivation.nix has them", () => {
+    const out = run(["--eval", "--xml", "--strict", "-E", 'derivation { name = "n"; system = "s"; builder = "/b"; }']).stdout;
+    const at = (name: string) => new RegExp(`<attr column="(\\d+)" line="(\\d+)" name="${name}" path="([^"]*)">`).exec(out)?.slice(1);
+    // Lines and columns of current Nix's src/libexpr/primops/derivation.nix.
+    expect(Object.fromEntries(["all", "drvAttrs", "out", "outPath", "drvPath", "type", "outputName"].map((n) => [n, at(n)]))).toEqual({
+      all: ["7", "42", "/derivation-internal.nix"],
+      drvAttrs: ["15", "43", "/derivation-internal.nix"],
+      out: ["5", "48", "/derivation-internal.nix"],
+      outPath: ["7", "49", "/derivation-internal.nix"],
+      drvPath: ["7", "50", "/derivation-internal.nix"],
+      type: ["7", "51", "/derivation-internal.nix"],
+      outputName: ["15", "52", "/derivation-internal.nix"],
+    });
+  });
   it("--arg-from-file and --arg-from-stdin pass a file's or stdin's contents as a string", () => {
     const f = join(tmp, "arg.txt");
     writeFileSync(f, "from file\n");
