@@ -20,6 +20,7 @@ import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
 import type { NixSettings } from "./nixSettings.js";
 import { logText } from "./logText.js";
+import { closestNames } from "../suggestions.js";
 import type { AutoArg } from "./autoArgs.js";
 
 export type { AutoArg } from "./autoArgs.js";
@@ -165,7 +166,11 @@ export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: Nix
     if (!(v instanceof NixAttrs)) throw notA("set", v);
     ev.symbols.intern(part);
     const x = v.get(part);
-    if (x === undefined) throw new EvalError(`attribute '${part}' in selection path '${parts.slice(0, i + 1).join(".")}' not found`);
+    if (x === undefined) {
+      const err = new EvalError(`attribute '${part}' in selection path '${parts.slice(0, i + 1).join(".")}' not found`);
+      err.suggestions = closestNames(part, v.keys());
+      throw err;
+    }
     v = ev.force(x);
   }
   return v;

@@ -167,6 +167,14 @@ describe.skipIf(!haveTools("nix-instantiate"))("-A and --arg as nix-instantiate 
     const theirs = message(nix(args));
     expect(ours).toEqual(theirs);
   });
+  it("offers close names for an attribute not found, as Nix", () => {
+    const f = join(tmp, "sel.nix");
+    writeFileSync(f, "{ x = 1; y = { z = 2; }; }");
+    for (const path of ["a", "y.q", "y.zz", "qqqqqqqq"]) {
+      const args = ["--eval", f, "-A", path];
+      expect(run(args).stderr).toBe(nix(args).stderr);
+    }
+  });
 });
 
 describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate writes .drv files like nix-instantiate", () => {
