@@ -90,11 +90,13 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // Files added by this evaluation to a store that only computes paths (--eval) are read from memory.
     const known = ev.store instanceof MemoryStore ? ev.store.texts.get(fromBytes(p)) : undefined;
     if (known !== undefined) return toBytes(known);
-    try {
-      return readBytes(p);
-    } catch {
-      throw noSuch(p, pos);
-    }
+    const st = statSync(fsPath(p), { throwIfNoEntry: false });
+    if (st === undefined) throw noSuch(p, pos);
+    // Not opened at all otherwise: reading a FIFO would wait for a writer. Current Nix's words.
+    if (!st.isFile()) throw new EvalError(`file '${p}' is not a regular file`, pos);
+    const s = readBytes(p);
+    if (s.includes("\0")) throw new EvalError(`the contents of the file '${p}' cannot be represented as a Nix string`, pos);
+    return s;
   });
   def("__pathExists", 1, ([a], pos) => {
     const v = ev.force(a!);

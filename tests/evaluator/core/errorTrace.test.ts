@@ -2,6 +2,10 @@
 // outermost first, then the message; a builtin's error placed only by its "while calling" frame;
 // four frames without --show-trace. The expected texts follow Nix's own expected outputs for the
 // same kinds of error (tests/functional/lang/eval-fail-*.err.exp of NixOS/nix), with our file name.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseInstantiateArgs } from "../../../src/evaluator/cli/parseArgs.js";
 import { runInstantiate } from "../../../src/evaluator/cli/instantiate.js";
@@ -273,6 +277,21 @@ describe("messages as current Nix words them", () => {
     expect(evalError('builtins.fetchurl { url = "https://example.invalid/x"; name = "a b"; }')).toMatch(
       /: name 'a b' contains illegal character ' '\. Please change the value for the 'name' attribute passed to 'fetchurl'/,
     );
+  });
+
+  it("readFile reads regular files only, and no NUL bytes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nixoci-readfile-"));
+    try {
+      writeFileSync(join(dir, "nul"), "x\0y");
+      mkdirSync(join(dir, "sub"));
+      // A FIFO is refused without opening it: reading it would wait for a writer.
+      execFileSync("mkfifo", [join(dir, "fifo")]);
+      expect(evalError(`builtins.readFile ${dir}/nul`)).toBe(`the contents of the file '${dir}/nul' cannot be represented as a Nix string`);
+      expect(evalError(`builtins.readFile ${dir}/sub`)).toBe(`file '${dir}/sub' is not a regular file`);
+      expect(evalError(`builtins.readFile ${dir}/fifo`)).toBe(`file '${dir}/fifo' is not a regular file`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("parsers' messages keep their text: the NUL shown as ␀, one 'while parsing TOML'", () => {
