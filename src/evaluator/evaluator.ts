@@ -10,7 +10,7 @@ import { type CoreHooks, EvalCore, IntOp, canonPath, determinePos, noPos, showTy
 import { EvalError, type EvalWarning } from "./evalError.js";
 import { formatEvalError } from "./cli/formatError.js";
 import { SymbolTable } from "./symbols.js";
-import { fsPath, readSourceFile, setStoreLocation } from "./fsBytes.js";
+import { fsPath, readRegularFile, setStoreLocation } from "./fsBytes.js";
 import { registerAllBuiltins } from "./builtins/index.js";
 import { type ParsedSource, parseNixSource } from "./load.js";
 import type { LintLevel } from "./parser.js";
@@ -193,7 +193,7 @@ export class Evaluator extends EvalCore {
     }
     const cached = this.importCache.get(p);
     if (cached !== undefined) return cached;
-    const text = readSourceFile(p);
+    const text = readRegularFile(p);
     const { expr } = this.parse(text, p, dirname(p));
     const v = this.eval(expr, this.baseEnv);
     this.importCache.set(p, v);
@@ -205,7 +205,7 @@ export class Evaluator extends EvalCore {
     let p = path;
     if (existsSync(fsPath(p)) && statSync(fsPath(p)).isDirectory()) p += "/default.nix";
     if (!existsSync(fsPath(p))) throw new EvalError(`path '${p}' does not exist`, pos);
-    const text = readSourceFile(p);
+    const text = readRegularFile(p);
     const names = scope.keys();
     const { expr } = this.parse(text, p, dirname(p), names);
     const vals = [...this.baseSlots];

@@ -2,7 +2,8 @@
  * File-system access with Nix byte-string paths (see values.ts): a byte
  * string is turned into the exact bytes of the OS path.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { EvalError } from "./evalError.js";
 
 let storeLocation: { prefix: string; toRealPath: (storePath: string) => string } | undefined;
 
@@ -21,12 +22,13 @@ export function fsPath(bytesPath: string): Buffer {
   return Buffer.from(p, "latin1");
 }
 
-/** A file's contents as a byte string. */
-export function readBytes(bytesPath: string): string {
-  return readFileSync(fsPath(bytesPath)).toString("latin1");
-}
-
-/** A Nix source file's text as a byte string (the parser works on bytes, as Nix's does). */
-export function readSourceFile(bytesPath: string): string {
-  return readFileSync(fsPath(bytesPath)).toString("latin1");
+/**
+ * A regular file's contents (symlinks followed) as a byte string: what readFile, hashFile and
+ * import read. Anything else is an EvalError in current Nix's words, without opening it (reading
+ * a FIFO would wait for a writer); a missing file is the stat's ENOENT error.
+ */
+export function readRegularFile(bytesPath: string): string {
+  const p = fsPath(bytesPath);
+  if (!statSync(p).isFile()) throw new EvalError(`file '${bytesPath}' is not a regular file`);
+  return readFileSync(p).toString("latin1");
 }

@@ -8,7 +8,7 @@ import type { Pos } from "../ast.js";
 import { canonPath } from "../eval.js";
 import { EvalError, EvalUsageError, ThrownError } from "../evalError.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
-import { fsPath, readBytes } from "../fsBytes.js";
+import { fsPath, readRegularFile } from "../fsBytes.js";
 import { type Lazy, NixAttrs, NixPath, NixString, type Value, bytesBuffer, fromBytes, mkString, toBytes } from "../values.js";
 import { type Hash, hashData, parseHashAllowEmpty, parseHashAny, printHash } from "../../store/format/hash.js";
 import { narHashPathSync } from "../../store/format/nar.js";
@@ -90,11 +90,12 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     // Files added by this evaluation to a store that only computes paths (--eval) are read from memory.
     const known = ev.store instanceof MemoryStore ? ev.store.texts.get(fromBytes(p)) : undefined;
     if (known !== undefined) return toBytes(known);
-    const st = statSync(fsPath(p), { throwIfNoEntry: false });
-    if (st === undefined) throw noSuch(p, pos);
-    // Not opened at all otherwise: reading a FIFO would wait for a writer. Current Nix's words.
-    if (!st.isFile()) throw new EvalError(`file '${p}' is not a regular file`, pos);
-    const s = readBytes(p);
+    let s: string;
+    try {
+      s = readRegularFile(p);
+    } catch (err) {
+      throw err instanceof EvalError ? err : noSuch(p, pos);
+    }
     if (s.includes("\0")) throw new EvalError(`the contents of the file '${p}' cannot be represented as a Nix string`, pos);
     return s;
   });
@@ -149,9 +150,9 @@ export function registerFsBuiltins(ev: Evaluator, def: DefineBuiltin): void {
     const p = path(a!, pos);
     let bytes: string;
     try {
-      bytes = readBytes(p);
-    } catch {
-      throw new EvalError(`path '${p}' does not exist`, pos);
+      bytes = readRegularFile(p);
+    } catch (err) {
+      throw err instanceof EvalError ? err : new EvalError(`path '${p}' does not exist`, pos);
     }
     return printHash(hashData(algo, bytesBuffer(bytes)), "base16");
   });

@@ -279,7 +279,7 @@ describe("messages as current Nix words them", () => {
     );
   });
 
-  it("readFile reads regular files only, and no NUL bytes", () => {
+  it("readFile, hashFile and import read regular files only; readFile no NUL bytes", () => {
     const dir = mkdtempSync(join(tmpdir(), "nixoci-readfile-"));
     try {
       writeFileSync(join(dir, "nul"), "x\0y");
@@ -289,6 +289,9 @@ describe("messages as current Nix words them", () => {
       expect(evalError(`builtins.readFile ${dir}/nul`)).toBe(`the contents of the file '${dir}/nul' cannot be represented as a Nix string`);
       expect(evalError(`builtins.readFile ${dir}/sub`)).toBe(`file '${dir}/sub' is not a regular file`);
       expect(evalError(`builtins.readFile ${dir}/fifo`)).toBe(`file '${dir}/fifo' is not a regular file`);
+      expect(evalError(`builtins.hashFile "sha256" ${dir}/sub`)).toBe(`file '${dir}/sub' is not a regular file`);
+      expect(evalError(`builtins.hashFile "sha256" ${dir}/fifo`)).toBe(`file '${dir}/fifo' is not a regular file`);
+      expect(evalError(`import ${dir}/fifo`)).toBe(`file '${dir}/fifo' is not a regular file`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
