@@ -288,8 +288,19 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
     return sp;
   };
 
+  // What the evaluation itself adds to the store may be read back, as Nix's allowAndSetStorePathString.
+  const allowResult = (result: Value): Value => {
+    const sp = restricted() ? storePathOf(ev, result) : undefined;
+    if (sp !== undefined) allowPath(ev, sp);
+    return result;
+  };
+
   return (name, arity, fn, strict, fn2) => {
     if (ev.options.pureEval && (name === "__currentSystem" || name === "__currentTime")) return;
+    if (name === "__toFile") {
+      def(name, arity, (args, pos) => allowResult(fn(args, pos)));
+      return;
+    }
     // Local repositories can be fetched here: this replaces the "not supported" definition.
     if (name === "fetchGit") {
       def(name, arity, ([a], pos) => fetchTreeBuiltin(ev, a!, pos, "git"));
@@ -318,10 +329,7 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
           const p = attrs instanceof NixAttrs ? pathOf(ev, attrs.get(toBytes("path"))) : undefined;
           if (p !== undefined) checkSourcePath(ev, p, pos);
         }
-        const result = fn(args, pos);
-        const sp = restricted() ? storePathOf(ev, result) : undefined;
-        if (sp !== undefined) allowPath(ev, sp);
-        return result;
+        return allowResult(fn(args, pos));
       });
       return;
     }
@@ -337,11 +345,7 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
         if (p !== undefined) checkSourcePath(ev, p, pos);
       }
       const result = fn(args, pos);
-      if (name === "__filterSource" && restricted()) {
-        const sp = storePathOf(ev, result);
-        if (sp !== undefined) allowPath(ev, sp);
-      }
-      return result;
+      return name === "__filterSource" ? allowResult(result) : result;
     });
   };
 }

@@ -286,7 +286,6 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --restrict-ev
     ["-E", "<x>", "-I", `x=${tmp}`],
     ["--strict", "-E", "builtins.nixPath", "-I", `x=${tmp}`],
     ["-E", "builtins.typeOf (import <nix/fetchurl.nix>)"],
-    ["-E", 'builtins.readFile (builtins.toFile "a" "b")'],
     ["-E", "builtins.fetchurl file:///etc/passwd"],
     ["-E", "builtins.fetchurl file:///etc/passwd", "--allowed-uris", "file:///etc"],
     ["-E", "builtins.fetchurl http://127.0.0.1:1/x"],
@@ -297,6 +296,9 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate --restrict-ev
   it.each(cases.map((c) => [c.join(" "), c]))("%s", (_name, args) => {
     const full = ["--restrict-eval", "--eval", ...(args as string[])];
     expect(message(run(full, tmp))).toEqual(message(nix(full)));
+  });
+  it("reads back what builtins.toFile wrote, as current Nix (2.8 refused it)", () => {
+    expect(run(["--restrict-eval", "--eval", "-E", 'builtins.readFile (builtins.toFile "a" "b")'], tmp).stdout).toBe('"b"\n');
   });
   it("allows a URI below an allowed-uris prefix only at a '/', as current Nix (2.8 took any prefix)", () => {
     const fetch = (allowed: string) => run(["--restrict-eval", "--allowed-uris", allowed, "--eval", "-E", "builtins.fetchurl http://127.0.0.1:1/ab"]);
@@ -333,6 +335,12 @@ describe("builtins that exist only with an experimental feature", () => {
 
 describe("nixoci eval", () => {
   const nixEval = (args: string[], env: Record<string, string> = {}, cwd = process.cwd()) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8", cwd, env: { ...process.env, ...env } });
+  it("may import what builtins.toFile wrote, pure or restricted, as current Nix (eval.sh)", () => {
+    const store = join(tmp, "tofile-store");
+    for (const mode of [[], ["--restrict-eval"]]) {
+      expect(nixEval(["--store", store, ...mode, "--expr", 'import (builtins.toFile "source" "42")']).stdout).toBe("42\n");
+    }
+  });
   it.skipIf(!haveTools("nix"))("passes --arg/--argstr to the functions along the attribute path, as nix eval 2.8", () => {
     const f = join(tmp, "eval-args.nix");
     writeFileSync(f, '{ n ? 1, s }: { out = n * 2; inherit s; sub = { k }: { v = k + n; }; }');
