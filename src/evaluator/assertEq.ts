@@ -57,14 +57,16 @@ export function assertEqValues(core: EvalCore, l1: Lazy, l2: Lazy, pos: Pos): vo
       if (a.length !== b.length) {
         fail(`list of size '${a.length}' is not equal to list of size '${b.length}', left hand side is '${printForError(v1)}', right hand side is '${printForError(v2)}'`);
       }
-      for (let n = 0; n < a.length; n++) {
-        try {
-          assertEqValues(core, a[n]!, b[n]!, pos);
-        } catch (err) {
-          if (err instanceof EvalError) err.addTrace(`while comparing list element ${n}`, pos);
-          throw err;
+      core.withCallDepth(pos, () => {
+        for (let n = 0; n < a.length; n++) {
+          try {
+            assertEqValues(core, a[n]!, b[n]!, pos);
+          } catch (err) {
+            if (err instanceof EvalError) err.addTrace(`while comparing list element ${n}`, pos);
+            throw err;
+          }
         }
-      }
+      });
       return;
     }
     case "attrs": {
@@ -84,31 +86,37 @@ export function assertEqValues(core: EvalCore, l1: Lazy, l2: Lazy, pos: Pos): vo
         }
       }
       if (a.size !== b.size) fail(`attribute names of attribute set '${printForError(v1)}' differs from attribute set '${printForError(v2)}'`);
-      const ka = a.keys();
-      const kb = b.keys();
-      for (let n = 0; n < ka.length; n++) {
-        const name = ka[n]!;
-        if (name !== kb[n]) {
-          if (!b.has(name)) fail(`attribute name '${name}' is contained in '${printForError(v1)}', but not in '${printForError(v2)}'`);
-          fail(`attribute name '${kb[n]}' is missing in '${printForError(v1)}', but is contained in '${printForError(v2)}'`);
-        }
-        try {
-          assertEqValues(core, a.get(name)!, b.get(name)!, pos);
-        } catch (err) {
-          if (err instanceof EvalError) {
-            // Printed outermost first: the attribute, then where each side defines it.
-            const pb = b.posOf(name);
-            const pa = a.posOf(name);
-            if (pb !== undefined) err.addTrace("where right hand side is", pb);
-            if (pa !== undefined) err.addTrace("where left hand side is", pa);
-            err.addTrace(`while comparing attribute '${name}'`, pos);
-          }
-          throw err;
-        }
-      }
+      // In symbol order, as `==` walks them (symbols.ts).
+      const ka = core.symbols.order(a.keys());
+      const kb = core.symbols.order(b.keys());
+      core.withCallDepth(pos, () => compareAttrs(core, a, b, ka, kb, pos));
       return;
     }
     case "function":
       fail("distinct functions and immediate comparisons of identical functions compare as unequal");
+  }
+}
+
+/** The attributes of two sets of one size, walked in symbol order (`ka`, `kb`) as `==` walks them. */
+function compareAttrs(core: EvalCore, a: NixAttrs, b: NixAttrs, ka: readonly string[], kb: readonly string[], pos: Pos): void {
+  for (let n = 0; n < ka.length; n++) {
+    const name = ka[n]!;
+    if (name !== kb[n]) {
+      if (!b.has(name)) throw new AssertionError(`attribute name '${name}' is contained in '${printForError(a)}', but not in '${printForError(b)}'`);
+      throw new AssertionError(`attribute name '${kb[n]}' is missing in '${printForError(a)}', but is contained in '${printForError(b)}'`);
+    }
+    try {
+      assertEqValues(core, a.get(name)!, b.get(name)!, pos);
+    } catch (err) {
+      if (err instanceof EvalError) {
+        // Printed outermost first: the attribute, then where each side defines it.
+        const pb = b.posOf(name);
+        const pa = a.posOf(name);
+        if (pb !== undefined) err.addTrace("where right hand side is", pb);
+        if (pa !== undefined) err.addTrace("where left hand side is", pa);
+        err.addTrace(`while comparing attribute '${name}'`, pos);
+      }
+      throw err;
+    }
   }
 }

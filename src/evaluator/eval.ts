@@ -772,6 +772,19 @@ export class EvalCore {
 
   /** Nix's max-call-depth error, for a call made with more than max-call-depth calls active, as Nix's addCallDepth checks (the depth is reset, so the error can be reported). */
   /**
+   * `f()` one call deeper, as Nix's addCallDepth: where Nix recurses without a function call
+   * (comparing, printing, coercing nested values), max-call-depth still bounds it.
+   */
+  withCallDepth<T>(pos: Pos, f: () => T): T {
+    if (this.callDepth++ > this.maxCallDepth) throw this.callDepthError(pos);
+    try {
+      return f();
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  /**
    * The error for a call one too deep. Its caller counted the call before calling this, outside
    * the try whose finally would uncount it: undone here, so that once the frames above have
    * uncounted theirs the depth is back where it was (an evaluation that goes on, after an
@@ -943,7 +956,7 @@ export class EvalCore {
         throw withFrame(err, "while calling the `__toString` attribute", at);
       }
       try {
-        return next(r, at ?? pos, true);
+        return this.withCallDepth(pos, () => next(r, at ?? pos, true));
       } catch (err) {
         throw withFrame(err, "while using the result of the `__toString` attribute", at);
       }
@@ -951,7 +964,8 @@ export class EvalCore {
     const op = v.get("outPath")!;
     const at = v.posOf("outPath");
     try {
-      return next(this.force(op), at ?? pos, throughToString);
+      const x = this.force(op);
+      return this.withCallDepth(pos, () => next(x, at ?? pos, throughToString));
     } catch (err) {
       const evaluated = !(op instanceof Thunk) || op.b === FORCED;
       throw withFrame(err, `while ${evaluated ? "using" : "evaluating"} the \`outPath\` attribute`, at);
@@ -987,8 +1001,10 @@ export class EvalCore {
     if (a instanceof NixPath) return b instanceof NixPath && a.path === b.path;
     if (Array.isArray(a)) {
       if (!Array.isArray(b) || a.length !== b.length) return false;
-      for (let i = 0; i < a.length; i++) if (!this.eqLazy(a[i]!, b[i]!, pos)) return false;
-      return true;
+      return this.withCallDepth(pos, () => {
+        for (let i = 0; i < a.length; i++) if (!this.eqLazy(a[i]!, b[i]!, pos)) return false;
+        return true;
+      });
     }
     if (a instanceof NixAttrs) {
       if (!(b instanceof NixAttrs)) return false;
@@ -1005,12 +1021,14 @@ export class EvalCore {
       let sameNames = true;
       for (let i = 0; i < ka.length && sameNames; i++) sameNames = b.has(ka[i]!);
       const kb = sameNames ? ka : this.symbols.order(b.keys());
-      for (let i = 0; i < ka.length; i++) {
-        const k = ka[i]!;
-        if (k !== kb[i]) return false;
-        if (!this.eqLazy(a.get(k)!, b.get(k)!, pos)) return false;
-      }
-      return true;
+      return this.withCallDepth(pos, () => {
+        for (let i = 0; i < ka.length; i++) {
+          const k = ka[i]!;
+          if (k !== kb[i]) return false;
+          if (!this.eqLazy(a.get(k)!, b.get(k)!, pos)) return false;
+        }
+        return true;
+      });
     }
     return false;
   }

@@ -3,7 +3,7 @@
  */
 import type { Pos } from "../ast.js";
 import { EvalError } from "../evalError.js";
-import { DERIVATION_INTERNAL, showType } from "../eval.js";
+import { DERIVATION_INTERNAL, noPos, showType } from "../eval.js";
 import type { DefineBuiltin, Evaluator } from "../evaluator.js";
 import { formatFloatForJson, formatFloatForPrint } from "../lib/float.js";
 import { jsonQuote, parseJson } from "../lib/json.js";
@@ -175,8 +175,8 @@ function xmlEscape(s: string): string {
   return s.replace(/["<>&\n]/g, (c) => (c === '"' ? "&quot;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "&#xA;"));
 }
 
-/** Nix's printValueAsXML (toXML and --xml). */
-export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boolean, location: boolean): string {
+/** Nix's printValueAsXML (toXML and --xml); each value one level of max-call-depth, at `pos` (an attribute's own). */
+export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boolean, location: boolean, pos: Pos = noPos): string {
   const out: string[] = ["<?xml version='1.0' encoding='utf-8'?>\n"];
   const drvsSeen = new Set<string>();
   let depth = 0;
@@ -204,16 +204,17 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
     a.line = String(p.line);
     a.column = String(p.column);
   };
-  const showAttrs = (s: NixAttrs): void => {
+  const showAttrs = (s: NixAttrs, pos: Pos): void => {
     for (const k of s.keys()) {
       const a: Record<string, string> = { name: k };
       if (location) posAttrs(a, s.posOf(k));
       open("attr", a);
-      go(s.get(k)!);
+      go(s.get(k)!, s.posOf(k) ?? pos);
       close("attr");
     }
   };
-  const go = (x: Lazy): void => {
+  const go = (x: Lazy, pos: Pos): void => ev.withCallDepth(pos, () => value(x, pos));
+  const value = (x: Lazy, pos: Pos): void => {
     const v = strict ? ev.force(x) : x;
     if (v === null) return empty("null");
     if (typeof v === "boolean") return empty("bool", { value: v ? "true" : "false" });
@@ -227,7 +228,7 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
     if (v instanceof NixFloat) return empty("float", { value: formatFloatForPrint(v.value) });
     if (Array.isArray(v)) {
       open("list");
-      for (const y of v) go(y);
+      for (const y of v) go(y, pos);
       return close("list");
     }
     if (v instanceof NixAttrs) {
@@ -247,12 +248,12 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
         open("derivation", a);
         if (drvPath !== "" && !drvsSeen.has(drvPath)) {
           drvsSeen.add(drvPath);
-          showAttrs(v);
+          showAttrs(v, pos);
         } else empty("repeated");
         return close("derivation");
       }
       open("attrs");
-      showAttrs(v);
+      showAttrs(v, pos);
       return close("attrs");
     }
     if (v instanceof NixLambda) {
@@ -273,7 +274,7 @@ export function valueToXml(ev: Evaluator, l: Lazy, ctx: Set<string>, strict: boo
     return empty("unevaluated");
   };
   open("expr");
-  go(l);
+  go(l, pos);
   close("expr");
   return out.join("");
 }
@@ -303,9 +304,9 @@ export function registerConversionBuiltins(ev: Evaluator, def: DefineBuiltin): v
       throw err;
     }
   });
-  def("__toXML", 1, ([a]) => {
+  def("__toXML", 1, ([a], pos) => {
     const ctx = new Set<string>();
-    const s = valueToXml(ev, a!, ctx, true, false);
+    const s = valueToXml(ev, a!, ctx, true, false, pos);
     return mkString(s, ctx);
   });
 }

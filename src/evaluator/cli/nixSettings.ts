@@ -45,6 +45,29 @@ const SETTINGS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
   ["max-jobs", "jobs"],
 ]);
 
+/** Nix's older names of settings, still accepted as flags, in --option and in configuration. */
+const ALIASES: ReadonlyMap<string, string> = new Map([
+  ["binary-cache-public-keys", "trusted-public-keys"], ["binary-caches", "substituters"],
+  ["binary-caches-parallel-connections", "http-connections"], ["build-chroot-dirs", "sandbox-paths"],
+  ["build-compress-log", "compress-build-log"], ["build-cores", "cores"], ["build-fallback", "fallback"],
+  ["build-impersonate-linux-26", "impersonate-linux-26"], ["build-keep-log", "keep-build-log"],
+  ["build-max-jobs", "max-jobs"], ["build-max-log-size", "max-build-log-size"],
+  ["build-max-silent-time", "max-silent-time"], ["build-sandbox-paths", "sandbox-paths"], ["build-timeout", "timeout"],
+  ["build-use-chroot", "sandbox"], ["build-use-sandbox", "sandbox"], ["build-use-substitutes", "substitute"],
+  ["env-keep-derivations", "keep-env-derivations"], ["trusted-binary-caches", "trusted-substituters"],
+]);
+
+/** A setting's name for an alias of it, also after "no-" or "extra-". */
+function canonicalName(name: string): string {
+  const alias = ALIASES.get(name);
+  if (alias !== undefined) return alias;
+  for (const prefix of ["no-", "extra-"]) {
+    const target = name.startsWith(prefix) ? ALIASES.get(name.slice(prefix.length)) : undefined;
+    if (target !== undefined) return prefix + target;
+  }
+  return name;
+}
+
 /** Nix's complaint about `value` for a setting of this kind, or undefined when it is fine. */
 function invalid(name: string, kind: Kind, value: string, units: boolean): string | undefined {
   switch (kind === "unit" && !units ? "int" : kind) {
@@ -99,10 +122,11 @@ export class NixSettings {
       // include/!include name files: nixoci reads no configuration file.
       if (words.length === 0 || words[0] === "include" || words[0] === "!include") continue;
       if (words.length < 2 || words[1] !== "=") fail(`illegal configuration line '${line}' in 'NIX_CONFIG'`);
-      const [name, , ...value] = words;
-      if (!s.known(name!)) s.warnings.push(`warning: unknown setting '${name}'`);
+      const [given, , ...value] = words;
+      const name = canonicalName(given!);
+      if (!s.known(name)) s.warnings.push(`warning: unknown setting '${name}'`);
       else {
-        const problem = s.assign(name!, value.join(" "));
+        const problem = s.assign(name, value.join(" "));
         if (problem !== undefined) fail(problem);
       }
     }
@@ -132,7 +156,8 @@ export class NixSettings {
    * `--option name value`: an unknown name or a bad value is a warning (Nix 2.8 words the latter
    * "warning: error: …") and evaluation goes on.
    */
-  set(name: string, value: string): void {
+  set(given: string, value: string): void {
+    const name = canonicalName(given);
     if (!this.known(name)) {
       this.warnings.push(`warning: unknown setting '${name}'`);
       return;
@@ -184,7 +209,7 @@ export class NixSettings {
       return 2;
     }
     if (!a.startsWith("--")) return 0;
-    const name = a.slice(2);
+    const name = canonicalName(a.slice(2));
     const kind = SETTINGS.get(name);
     if (kind === "bool") {
       this.values.set(name, "true");

@@ -335,6 +335,24 @@ describe("builtins that exist only with an experimental feature", () => {
 
 describe("nixoci eval", () => {
   const nixEval = (args: string[], env: Record<string, string> = {}, cwd = process.cwd()) => spawnSync("node", [cli, "eval", ...args], { encoding: "utf8", cwd, env: { ...process.env, ...env } });
+  it("bounds deep data by max-call-depth when printing, comparing, coercing, as current Nix (eval.sh)", () => {
+    for (const expr of [
+      "let f = n: { inner = f (n + 1); }; in f 0",
+      "builtins.toXML (let f = n: { inner = f (n + 1); }; in f 0)",
+      "let f = n: { inner = f (n + 1); }; in f 0 == f 1",
+      "let f = n: [ (f (n + 1)) ]; in f 0 == f 1",
+      "let f = n: { inner = f (n + 1); }; in assert f 0 == f 1; true",
+      'let f = n: { __toString = _: f (n + 1); }; in "${f 0}"',
+    ]) {
+      const r = nixEval(["--expr", expr, "--max-call-depth", "100"]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^( {7})?error: stack overflow; max-call-depth exceeded/m);
+    }
+  });
+  it("takes Nix's old setting names as flags and options (eval.sh's --build-cores)", () => {
+    expect(nixEval(["--expr", "{}", "--build-cores", "1"]).stdout).toBe("{ }\n");
+    expect(nixEval(["--option", "build-use-sandbox", "false", "--expr", "1"]).stderr).toBe("");
+  });
   it("may import what builtins.toFile wrote, pure or restricted, as current Nix (eval.sh)", () => {
     const store = join(tmp, "tofile-store");
     for (const mode of [[], ["--restrict-eval"]]) {
