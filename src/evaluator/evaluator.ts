@@ -161,6 +161,7 @@ export class Evaluator extends EvalCore {
     const parsed = parseNixSource(text, file, baseDir, extraNames ? [...this.baseNames, ...extraNames] : this.baseNames, {
       symbols,
       home: this.options.env?.HOME === undefined ? undefined : toBytes(this.options.env.HOME),
+      pureEval: this.options.pureEval,
       lintUrlLiterals: lint?.url,
       lintAbsolutePathLiterals: lint?.absolutePath,
       lintShortPathLiterals: lint?.shortPath,

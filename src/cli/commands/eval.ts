@@ -11,6 +11,7 @@ interface EvalFlags {
   apply?: string;
   json: boolean;
   raw: boolean;
+  writeTo?: string;
   include: string[];
   impure: boolean;
   writeLockFile: boolean;
@@ -96,6 +97,7 @@ export function registerEval(program: Command): void {
     .option("--apply <function>", "apply this function to the value before printing")
     .option("--json", "print as JSON", false)
     .option("--raw", "print a string without quotes or escaping", false)
+    .option("--write-to <path>", "write a string, or a set of strings (as a directory), to PATH")
     .option("-I, --include <path>", "add to the search path", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
@@ -135,6 +137,7 @@ export function registerEval(program: Command): void {
         apply: opts.apply,
         json: opts.json,
         raw: opts.raw,
+        writeTo: opts.writeTo,
         includes: opts.include,
         autoArgs,
         settings,

@@ -297,7 +297,7 @@ export function registerFlakeBuiltins(ev: Evaluator, def: DefineBuiltin): Define
 
   return (name, arity, fn, strict, fn2) => {
     if (ev.options.pureEval && (name === "__currentSystem" || name === "__currentTime")) return;
-    if (name === "__toFile") {
+    if (name === "__toFile" || name === "__fetchurl" || name === "fetchTarball") {
       def(name, arity, (args, pos) => allowResult(fn(args, pos)));
       return;
     }

@@ -3,14 +3,16 @@
  * an attribute path, `--apply`, `--json`, `--raw`) and for flake installables
  * (`FLAKEREF#ATTR`, resolved by the flakes code in flake mode).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Pos } from "../ast.js";
 import { valueToJson } from "../builtins/conv.js";
-import { noPos } from "../eval.js";
+import { noPos, showPos } from "../eval.js";
+import { EvalError } from "../evalError.js";
 import type { Evaluator } from "../evaluator.js";
 import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
-import { NixAttrs, STRING_FILE, type Value, toBytes } from "../values.js";
+import { NixAttrs, NixString, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
 import { type AutoArg, type RunResult, STACK_OVERFLOW, abortOnWarnOf, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
@@ -27,6 +29,8 @@ export interface NixEvalOptions {
   apply?: string;
   json: boolean;
   raw: boolean;
+  /** --write-to PATH: a string becomes a file, a set a directory of its attributes. */
+  writeTo?: string;
   includes: string[];
   /** --arg NAME EXPR / --argstr NAME STR (with --expr/--file): given to functions met along the attribute path, as in Nix. */
   autoArgs?: AutoArg[];
@@ -49,6 +53,36 @@ export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions,
   if (o.raw) return ev.coerceToString(v, new Set(), true, false, noPos);
   if (o.json) return valueToJson(ev, v, new Set(), false, noPos) + "\n";
   return printValue(ev, v, { force: true }) + "\n";
+}
+
+/** What --write-to writes: a file's bytes, or a directory's entries. */
+type FileTree = string | Map<string, FileTree>;
+
+/** `v` as files, as `nix eval --write-to` walks it: a set's attributes in Nix's symbol order. */
+function fileTree(ev: Evaluator, l: Value, pos: Pos | undefined): FileTree {
+  const v = ev.force(l);
+  if (typeof v === "string" || v instanceof NixString) return typeof v === "string" ? v : v.s;
+  if (!(v instanceof NixAttrs)) throw new EvalError(`value at '${pos ? showPos(pos) : "«none»:0"}' is not a string or an attribute set`);
+  const entries = new Map<string, FileTree>();
+  for (const name of ev.symbols.order(v.keys())) {
+    try {
+      if (name === "." || name === "..") throw new EvalError(`invalid file name '${name}'`);
+      entries.set(name, fileTree(ev, ev.force(v.get(name)!), v.posOf(name)));
+    } catch (err) {
+      if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, v.posOf(name));
+      throw err;
+    }
+  }
+  return entries;
+}
+
+function writeTree(path: string, tree: FileTree): void {
+  if (typeof tree === "string") {
+    writeFileSync(path, Buffer.from(tree, "latin1"));
+    return;
+  }
+  mkdirSync(path);
+  for (const [name, sub] of tree) writeTree(join(path, Buffer.from(name, "latin1").toString()), sub);
 }
 
 /** For a flake installable, `store` must be a {@link FlakeEvalStore} (the local store). */
@@ -85,6 +119,14 @@ export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore
       v = evalInstallableValue(req, store as FlakeEvalStore, lines, ev).value;
     } else throw new NixociError("'nixoci eval' needs an installable (FLAKEREF#ATTR), --expr or --file");
     if (o.apply !== undefined) v = ev.callFunction(ev.evalExprText(toBytes(o.apply), STRING_FILE, toBytes(o.cwd)), [v], noPos);
+    if (o.writeTo !== undefined) {
+      const target = resolve(o.cwd, o.writeTo);
+      if (existsSync(target)) throw new NixociError(`path '${target}' already exists`);
+      // Everything is evaluated before anything is written: an evaluation that fails (or is run
+      // again on a bigger stack) leaves nothing behind.
+      writeTree(target, fileTree(ev, v, undefined));
+      return { stdout: "", stderr: log(), exitCode: 0 };
+    }
     const stdout = printForNixEval(ev, v, o);
     return { stdout, stderr: log(), exitCode: 0 };
   } catch (err) {

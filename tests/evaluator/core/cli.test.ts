@@ -1,7 +1,8 @@
 // `nixoci instantiate` end to end (the built CLI in dist/, as `npm test` builds it),
 // checked against nix-instantiate where the outputs are defined the same in Nix 2.8.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -352,6 +353,26 @@ describe("nixoci eval", () => {
   it("takes Nix's old setting names as flags and options (eval.sh's --build-cores)", () => {
     expect(nixEval(["--expr", "{}", "--build-cores", "1"]).stdout).toBe("{ }\n");
     expect(nixEval(["--option", "build-use-sandbox", "false", "--expr", "1"]).stderr).toBe("");
+  });
+  it("as current Nix's pure-eval.sh: ~/ refused, a fetchurl with its hash importable, --write-to", () => {
+    expect(nixEval(["--expr", "~/foo"]).stderr).toMatch(/error: the path '~\/foo' can not be resolved in pure mode/);
+    expect(nixEval(["--impure", "--expr", "~/foo"], { HOME: "/fake-home" }).stdout).toBe("/fake-home/foo\n");
+    const f = join(tmp, "pure-eval.nix");
+    writeFileSync(f, "{ x = 123; }");
+    const sha256 = createHash("sha256").update("{ x = 123; }").digest("hex");
+    const fetch = (hash: string) => `(import (builtins.fetchurl { url = "file://${f}"; ${hash} })).x`;
+    const store = join(tmp, "fetch-store");
+    expect(nixEval(["--store", store, "--expr", fetch(`sha256 = "${sha256}";`)]).stdout).toBe("123\n");
+    expect(nixEval(["--store", store, "--expr", fetch("")]).stderr).toMatch(/in pure evaluation mode, 'fetchurl' requires a 'sha256' argument/);
+    const out = join(tmp, "eval-out");
+    expect(nixEval(["--write-to", out, "--expr", '{ x = "foo" + "bar"; y = { z = "bla"; }; }']).status).toBe(0);
+    expect([readFileSync(join(out, "x"), "utf8"), readFileSync(join(out, "y", "z"), "utf8")]).toEqual(["foobar", "bla"]);
+    expect(nixEval(["--write-to", out, "--expr", '"x"']).stderr).toBe(`error: path '${out}' already exists\n`);
+    // A bad value is found before anything is written.
+    const bad = join(tmp, "eval-out-bad");
+    expect(nixEval(["--write-to", bad, "--expr", '{ "." = "bla"; }']).stderr).toMatch(/error: invalid file name '\.'/);
+    expect(nixEval(["--write-to", bad, "--expr", '{ a = "x"; b = 1; }']).stderr).toMatch(/error: value at '«string»:1:12' is not a string or an attribute set/);
+    expect(existsSync(bad)).toBe(false);
   });
   it("may import what builtins.toFile wrote, pure or restricted, as current Nix (eval.sh)", () => {
     const store = join(tmp, "tofile-store");
