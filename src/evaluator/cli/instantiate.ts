@@ -18,7 +18,7 @@ import { allowPath, checkSourcePath, restrictPaths } from "../builtins/flakeBuil
 import type { EvalStore } from "../storeApi.js";
 import { formatEvalError } from "./formatError.js";
 import { NixociError } from "../../errors.js";
-import type { NixSettings } from "./nixSettings.js";
+import { NixSettings } from "./nixSettings.js";
 import { logText } from "./logText.js";
 import { closestNames } from "../suggestions.js";
 import type { AutoArg } from "./autoArgs.js";
@@ -79,7 +79,7 @@ export interface RunResult {
   jsStackOverflow?: boolean;
 }
 
-/** Builds an evaluator as nix-instantiate does (-I, NIX_PATH or the nix-path setting, options). */
+/** Builds an evaluator as nix-instantiate does (-I, then NIX_PATH or the nix-path setting, options). */
 export function makeEvaluator(
   store: EvalStore,
   includes: string[],
@@ -89,12 +89,11 @@ export function makeEvaluator(
   lint?: Lints,
   settings?: NixSettings,
 ): Evaluator {
-  const nixPathSetting = settings?.get("nix-path");
-  const nixPath = nixPathSetting !== undefined ? nixPathSetting.split(/\s+/) : (env.NIX_PATH ?? "").split(":");
+  const nixPath = (settings ?? new NixSettings()).nixPath(env.NIX_PATH);
   const pureEval = settings?.bool("pure-eval");
   const restrictEval = settings?.bool("restrict-eval");
   // As in Nix, pure evaluation has no search path: -I and NIX_PATH are not used.
-  const searchPath = pureEval === true ? [] : [...includes, ...nixPath.filter((x) => x !== "")];
+  const searchPath = pureEval === true ? [] : [...includes, ...nixPath];
   const ev = new Evaluator({
     store,
     searchPath,

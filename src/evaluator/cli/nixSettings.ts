@@ -102,13 +102,30 @@ export class NixSettings {
   private readonly values = new Map<string, string>();
   /** Messages Nix prints as warnings while reading the flags. */
   readonly warnings: string[] = [];
+  /** nix-path as configuration ($NIX_CONFIG) left it; NIX_PATH overrides it, the flags do not. */
+  private configNixPath: string | undefined;
+  /** What the flags did to nix-path, in order: replace it (`set`) or append to it. */
+  private readonly nixPathFlags: { append: boolean; value: string }[] = [];
+  private readingConfig = false;
 
   /** The settings again after a structured clone (to a worker thread), which keeps the data but not the class. */
   static revive(cloned: NixSettings): NixSettings {
     const s = new NixSettings();
     for (const [k, v] of cloned.values) s.values.set(k, v);
     s.warnings.push(...cloned.warnings);
+    s.configNixPath = cloned.configNixPath;
+    s.nixPathFlags.push(...cloned.nixPathFlags);
     return s;
+  }
+
+  /**
+   * The search path after -I, as Nix composes it: NIX_PATH (`envNixPath`, even empty) over the
+   * configuration's nix-path, then each --nix-path (replacing) and --extra-nix-path (appending).
+   */
+  nixPath(envNixPath: string | undefined): string[] {
+    let path = envNixPath !== undefined ? envNixPath.split(":") : (this.configNixPath ?? "").split(/\s+/);
+    for (const f of this.nixPathFlags) path = [...(f.append ? path : []), ...f.value.split(/\s+/)];
+    return path.filter((x) => x !== "");
   }
 
   /**
@@ -117,6 +134,7 @@ export class NixSettings {
    */
   static fromEnv(env: Record<string, string | undefined>, fail: (message: string) => never): NixSettings {
     const s = new NixSettings();
+    s.readingConfig = true;
     for (const line of (env.NIX_CONFIG ?? "").split("\n")) {
       const words = line.replace(/#.*/, "").split(/\s+/).filter((w) => w !== "");
       // include/!include name files: nixoci reads no configuration file.
@@ -130,6 +148,8 @@ export class NixSettings {
         if (problem !== undefined) fail(problem);
       }
     }
+    s.readingConfig = false;
+    s.configNixPath = s.get("nix-path");
     return s;
   }
 
@@ -182,6 +202,7 @@ export class NixSettings {
       for (const f of value.split(/\s+/)) if (f !== "" && !FEATURES.has(f)) this.warnings.push(`warning: unknown experimental feature '${f}'`);
     const prev = this.values.get(key);
     this.values.set(key, extra !== undefined && prev !== undefined && prev !== "" ? `${prev} ${value}` : value);
+    if (key === "nix-path" && !this.readingConfig) this.nixPathFlags.push({ append: extra !== undefined, value });
     return undefined;
   }
 

@@ -135,6 +135,49 @@ describe("flags of current nix-instantiate that Nix 2.8 lacks", () => {
   });
 });
 
+describe("the search path composed as current Nix's nix_path.sh says ($NIX_CONFIG standing in for nix.conf)", () => {
+  const root = join(tmp, "nix-path");
+  const kinds = ["from-nix-path-file", "from-NIX_PATH", "from-nix-path", "from-extra-nix-path", "from-I"];
+  for (const k of kinds) {
+    mkdirSync(join(root, k), { recursive: true });
+    writeFileSync(join(root, k, `only-${k}.nix`), "");
+  }
+  const find = (args: string[], env: Record<string, string> = {}) => {
+    const e: Record<string, string | undefined> = { ...process.env, NIX_CONFIG: `nix-path = test=${root}/from-nix-path-file`, ...env };
+    if (env.NIX_PATH === undefined) delete e.NIX_PATH;
+    const r = spawnSync("node", [cli, "instantiate", ...args], { encoding: "utf8", env: e });
+    return r.status === 0 ? r.stdout.trim() : "FAIL";
+  };
+  const p = (s: string) => join(root, s);
+  const cases: [string[], Record<string, string>, string][] = [
+    [["--find-file", "test"], {}, p("from-nix-path-file")],
+    [["--find-file", "test"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, p("from-NIX_PATH")],
+    [["--find-file", "test/only-from-nix-path-file.nix"], { NIX_PATH: `test=${root}` }, "FAIL"],
+    [["-I", `test=${p("from-I")}`, "--find-file", "test/only-from-nix-path-file.nix"], {}, p("from-nix-path-file/only-from-nix-path-file.nix")],
+    [["-I", `test=${p("from-I")}`, "--find-file", "test"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, p("from-I")],
+    [["-I", `test=${p("from-I")}`, "--find-file", "test/only-from-NIX_PATH.nix"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, p("from-NIX_PATH/only-from-NIX_PATH.nix")],
+    [["--extra-nix-path", `test=${p("from-extra-nix-path")}`, "--find-file", "test/only-from-NIX_PATH.nix"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, p("from-NIX_PATH/only-from-NIX_PATH.nix")],
+    [["--nix-path", `test=${p("from-nix-path")}`, "--find-file", "test"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, p("from-nix-path")],
+    [["--nix-path", `test=${p("from-nix-path")}`, "--find-file", "test/only-from-NIX_PATH.nix"], { NIX_PATH: `test=${p("from-NIX_PATH")}` }, "FAIL"],
+    [["--nix-path", `test=${p("from-nix-path")}`, "--find-file", "test/only-from-nix-path-file.nix"], {}, "FAIL"],
+    [["--extra-nix-path", `test=${p("from-extra-nix-path")}`, "--find-file", "test"], {}, p("from-nix-path-file")],
+    [["--extra-nix-path", `test=${p("from-extra-nix-path")}`, "--find-file", "test/only-from-extra-nix-path.nix"], {}, p("from-extra-nix-path/only-from-extra-nix-path.nix")],
+    [["--nix-path", `test=${p("from-nix-path")}`, "-I", `test=${p("from-I")}`, "--find-file", "test/only-from-nix-path.nix"], {}, p("from-nix-path/only-from-nix-path.nix")],
+  ];
+  it.each(cases)("%j with %j", (args, env, expected) => {
+    expect(find(args, env)).toBe(expected);
+  });
+  it("NIX_PATH, even empty, overrides the configuration's extra-nix-path too (Nix 2.8 appended it)", () => {
+    const prefixes = (env: Record<string, string | undefined>) => {
+      const e: Record<string, string | undefined> = { ...process.env, NIX_CONFIG: "extra-nix-path = x=/y", ...env };
+      if (env.NIX_PATH === undefined) delete e.NIX_PATH;
+      return spawnSync("node", [cli, "instantiate", "--eval", "--strict", "-E", "map (e: e.prefix) builtins.nixPath"], { encoding: "utf8", env: e }).stdout;
+    };
+    expect(prefixes({})).toBe('[ "x" ]\n');
+    expect(prefixes({ NIX_PATH: "" })).toBe("[ ]\n");
+  });
+});
+
 describe.skipIf(!haveTools("nix-instantiate"))("--find-file as nix-instantiate 2.8", () => {
   const nix = (args: string[]) => spawnSync("nix-instantiate", args, { encoding: "utf8", env: { ...process.env, NIX_PATH: "" } });
   mkdirSync(join(tmp, "ff", "sub"), { recursive: true });
@@ -226,7 +269,8 @@ describe.skipIf(!haveTools("nix-instantiate"))("nixoci instantiate takes Nix's s
     expect(outcome(run(args as string[]))).toEqual(outcome(nix(args as string[])));
   });
   it("reads $NIX_CONFIG before the flags", () => {
-    for (const config of ["nope = 1", "system = foo # comment\n\nshow-trace = true", "show-trace = maybe", "bad line", "system = a\nextra-nix-path = x=/y"]) {
+    // (extra-nix-path in $NIX_CONFIG: see the nix_path.sh cases, where current Nix differs from 2.8)
+    for (const config of ["nope = 1", "system = foo # comment\n\nshow-trace = true", "show-trace = maybe", "bad line"]) {
       const args = ["--eval", "-E", "builtins.currentSystem + builtins.concatStringsSep \",\" (map (e: e.prefix) builtins.nixPath)"];
       const env = { ...process.env, NIX_PATH: "", NIX_CONFIG: config };
       const ours = spawnSync("node", [cli, "instantiate", ...args], { encoding: "utf8", env });
