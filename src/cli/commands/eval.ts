@@ -123,7 +123,7 @@ export function registerEval(program: Command): void {
       const flake = flakeMode
         ? {
             installable,
-            system: settings.get("system") ?? (await import("../pipeline.js")).defaultSystem(),
+            system: settings.currentSystem() ?? (await import("../pipeline.js")).defaultSystem(),
             impure: settings.bool("pure-eval") === false,
             storeRoot: settings.get("store") ?? process.env.NIXOCI_STORE,
             noWriteLock: !opts.writeLockFile,

@@ -100,7 +100,7 @@ export function makeEvaluator(
     env,
     experimentalFeatures,
     lint,
-    system: settings?.get("system"),
+    system: settings?.currentSystem(),
     pureEval,
     restrictEval,
     allowedUris: (settings?.get("allowed-uris") ?? "").split(/\s+/).filter((u) => u !== ""),

@@ -30,7 +30,7 @@ const SETTINGS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
   ]),
   ...all("value", [
     "access-tokens", "allowed-impure-host-deps", "allowed-uris", "allowed-users", "bash-prompt", "bash-prompt-suffix",
-    "build-hook", "build-users-group", "builders", "commit-lockfile-summary", "diff-hook", "experimental-features",
+    "build-hook", "build-users-group", "builders", "commit-lockfile-summary", "diff-hook", "eval-system", "experimental-features",
     "extra-platforms", "flake-registry", "hashed-mirrors", "ignored-acls", "netrc-file", "nix-path", "plugin-files",
     "post-build-hook", "pre-build-hook", "sandbox-build-dir", "sandbox-dev-shm-size", "sandbox-paths", "secret-key-files",
     "store", "substituters", "system", "system-features", "trusted-public-keys", "trusted-substituters", "trusted-users",
@@ -165,6 +165,12 @@ export class NixSettings {
 
   get(name: string): string | undefined {
     return this.values.get(name);
+  }
+
+  /** builtins.currentSystem, and the flake outputs' system: eval-system unless empty, else system (current Nix). */
+  currentSystem(): string | undefined {
+    const evalSystem = this.values.get("eval-system");
+    return evalSystem !== undefined && evalSystem !== "" ? evalSystem : this.values.get("system");
   }
 
   bool(name: string): boolean | undefined {

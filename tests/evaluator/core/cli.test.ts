@@ -394,6 +394,13 @@ describe("nixoci eval", () => {
       expect(r.stderr).toMatch(/^( {7})?error: stack overflow; max-call-depth exceeded/m);
     }
   });
+  it("gives builtins.currentSystem from eval-system, else system, as current Nix's impure-eval.sh", () => {
+    const sys = (args: string[]) => nixEval(["--impure", "--raw", ...args, "--expr", "builtins.currentSystem"]).stdout;
+    expect(sys(["--system", "foo"])).toBe("foo");
+    expect(sys(["--system", "foo", "--eval-system", ""])).toBe("foo");
+    expect(sys(["--eval-system", "bar"])).toBe("bar");
+    expect(sys(["--system", "foo", "--eval-system", "baz"])).toBe("baz");
+  });
   it("takes Nix's old setting names as flags and options (eval.sh's --build-cores)", () => {
     expect(nixEval(["--expr", "{}", "--build-cores", "1"]).stdout).toBe("{ }\n");
     expect(nixEval(["--option", "build-use-sandbox", "false", "--expr", "1"]).stderr).toBe("");
