@@ -11,6 +11,7 @@ interface EvalFlags {
   apply?: string;
   json: boolean;
   raw: boolean;
+  pretty?: boolean;
   writeTo?: string;
   include: string[];
   impure: boolean;
@@ -98,6 +99,8 @@ export function registerEval(program: Command): void {
     .option("--json", "print as JSON", false)
     .option("--raw", "print a string without quotes or escaping", false)
     .option("--write-to <path>", "write a string, or a set of strings (as a directory), to PATH")
+    .option("--pretty", "print JSON laid out on lines (the default when standard output is a terminal)")
+    .option("--no-pretty", "print JSON on one line")
     .option("-I, --include <path>", "add to the search path", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--impure", "allow access to mutable paths and repositories (getEnv, currentSystem, files outside the flake)", false)
     .option("--no-write-lock-file", "do not write the flake's newly generated lock file")
@@ -137,6 +140,7 @@ export function registerEval(program: Command): void {
         apply: opts.apply,
         json: opts.json,
         raw: opts.raw,
+        pretty: opts.pretty ?? process.stdout.isTTY === true,
         writeTo: opts.writeTo,
         includes: opts.include,
         autoArgs,

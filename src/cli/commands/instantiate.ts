@@ -23,7 +23,7 @@ export function registerInstantiate(program: Command): void {
 export async function runInstantiateCommand(args: string[]): Promise<void> {
   const options = parseInstantiateArgs(args, process.cwd(), { ...process.env });
   options.ansi = stderrWantsAnsi(process.stderr.isTTY, process.env);
-  if (options.inputs.includes("-") && !options.expr) {
+  if (options.inputs.includes("-")) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     options.stdin = Buffer.concat(chunks).toString("utf8");

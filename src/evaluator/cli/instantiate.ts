@@ -163,6 +163,7 @@ export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: Nix
       continue;
     }
     if (!(v instanceof NixAttrs)) throw notA("set", v);
+    if (part === "") throw new EvalError(`empty attribute name in selection path '${attrPath}'`);
     ev.symbols.intern(part);
     const x = v.get(part);
     if (x === undefined) {
@@ -175,18 +176,23 @@ export function findAlongAttrPath(ev: Evaluator, attrPath: string, autoArgs: Nix
   return v;
 }
 
+/** Nix's parseAttrPath: `.` separates, `"…"` quotes; a last empty part is dropped (`a.` is `a`). */
 function splitAttrPath(s: string): string[] {
   const out: string[] = [];
   let cur = "";
-  let quoted = false;
-  for (const c of s) {
-    if (c === '"') quoted = !quoted;
-    else if (c === "." && !quoted) {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === ".") {
       out.push(cur);
       cur = "";
+    } else if (c === '"') {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) throw new EvalError(`missing closing quote in selection path '${s}'`);
+      cur += s.slice(i + 1, close);
+      i = close;
     } else cur += c;
   }
-  out.push(cur);
+  if (cur !== "") out.push(cur);
   return out;
 }
 
@@ -231,10 +237,13 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
     ev.showTrace = o.showTrace;
     if (o.maxCallDepth !== undefined) ev.maxCallDepth = o.maxCallDepth;
     const evaluator = ev;
-    const inputs = o.inputs.length > 0 ? o.inputs : o.expr ? [] : ["./default.nix"];
+    // As nix-instantiate: "-" (also with -E) is stdin, read once and first; then the others.
+    const stdinInput = o.inputs.includes("-");
+    const others = o.inputs.filter((i) => i !== "-");
+    const inputs = [...(stdinInput ? ["-"] : []), ...(others.length > 0 || stdinInput || o.expr ? others : ["./default.nix"])];
     const loadText = (input: string): { text: string; file: string; baseDir: string } => {
-      if (o.expr) return { text: toBytes(input), file: STRING_FILE, baseDir: toBytes(o.cwd) };
       if (input === "-") return { text: toBytes(o.stdin ?? readFileSync(0, "utf8")), file: STDIN_FILE, baseDir: toBytes(o.cwd) };
+      if (o.expr) return { text: toBytes(input), file: STRING_FILE, baseDir: toBytes(o.cwd) };
       let file = resolve(o.cwd, input);
       if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) file += "/default.nix";
       // Pure evaluation refuses even the file it is asked to evaluate, as Nix does.

@@ -14,6 +14,7 @@ import { MemoryStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
 import { NixAttrs, NixString, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
+import { indentJson } from "../lib/json.js";
 import { type AutoArg, type RunResult, STACK_OVERFLOW, abortOnWarnOf, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
 import type { EvalStore } from "../storeApi.js";
 import { NixociError } from "../../errors.js";
@@ -29,6 +30,8 @@ export interface NixEvalOptions {
   apply?: string;
   json: boolean;
   raw: boolean;
+  /** --json laid out on lines (--pretty; by default when stdout is a terminal), as current nix eval. */
+  pretty?: boolean;
   /** --write-to PATH: a string becomes a file, a set a directory of its attributes. */
   writeTo?: string;
   includes: string[];
@@ -49,9 +52,12 @@ export interface NixEvalOptions {
 }
 
 /** Prints a value as `nix eval` does, in the chosen output mode; returns bytes. */
-export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions, "json" | "raw">): string {
+export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions, "json" | "raw" | "pretty">): string {
   if (o.raw) return ev.coerceToString(v, new Set(), true, false, noPos);
-  if (o.json) return valueToJson(ev, v, new Set(), false, noPos) + "\n";
+  if (o.json) {
+    const json = valueToJson(ev, v, new Set(), false, noPos);
+    return `${o.pretty ? indentJson(json) : json}\n`;
+  }
   return printValue(ev, v, { force: true }) + "\n";
 }
 

@@ -504,3 +504,38 @@ export function jsonQuote(s: string): string {
 export function compareJsonKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
+
+/**
+ * Compact JSON (as valueToJson writes it) laid out as nlohmann's dump(2) does, which `nix eval
+ * --json --pretty` prints: two spaces a level, `"key": value`, an empty `{}` or `[]` kept on one
+ * line. The text of strings and numbers is left exactly as it is.
+ */
+export function indentJson(compact: string): string {
+  let out = "";
+  let depth = 0;
+  const newline = () => `\n${"  ".repeat(depth)}`;
+  for (let i = 0; i < compact.length; i++) {
+    const c = compact[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (compact[j] !== '"') j += compact[j] === "\\" ? 2 : 1;
+      out += compact.slice(i, j + 1);
+      i = j;
+    } else if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      if (compact[i + 1] === close) {
+        out += c + close;
+        i++;
+      } else {
+        depth++;
+        out += c + newline();
+      }
+    } else if (c === "}" || c === "]") {
+      depth--;
+      out += newline() + c;
+    } else if (c === ",") out += `,${newline()}`;
+    else if (c === ":") out += ": ";
+    else out += c;
+  }
+  return out;
+}

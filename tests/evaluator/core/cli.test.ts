@@ -211,6 +211,16 @@ describe.skipIf(!haveTools("nix-instantiate"))("-A and --arg as nix-instantiate 
     const theirs = message(nix(args));
     expect(ours).toEqual(theirs);
   });
+  it("reads selection paths and stdin as Nix (misc.sh)", () => {
+    for (const [expr, path] of [["{}", '"x'], ["[]", "x"], ["{}", "1"], ["{}", "."], ["[]", "1"], ["{ a = { b = 1; }; }", "a."], ['{ "a.b" = 2; }', '"a.b"']]) {
+      const args = ["--eval", "-E", expr!, "-A", path!];
+      expect(message(run(args))).toEqual(message(nix(args)));
+    }
+    const stdin = (args: string[], input: string) => spawnSync("node", [cli, "instantiate", ...args], { encoding: "utf8", input });
+    // With -E too, "-" is stdin («stdin» in positions), read before the other arguments.
+    expect(stdin(["--eval", "-E", "-"], "let a = {} // a; in a.foo").stderr).toContain("at «stdin»:1:15:");
+    expect(stdin(["--eval", "-E", "3", "-"], "1 + 1").stdout).toBe("2\n3\n");
+  });
   it("offers close names for an attribute not found, as Nix", () => {
     const f = join(tmp, "sel.nix");
     writeFileSync(f, "{ x = 1; y = { z = 2; }; }");
@@ -393,6 +403,13 @@ describe("nixoci eval", () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^( {7})?error: stack overflow; max-call-depth exceeded/m);
     }
+  });
+  it("prints JSON laid out with --pretty, on one line with --no-pretty or to a pipe, as current Nix's json.sh", () => {
+    const expr = "{ a.b.c = true; }";
+    expect(nixEval(["--json", "--pretty", "--expr", expr]).stdout).toBe('{\n  "a": {\n    "b": {\n      "c": true\n    }\n  }\n}\n');
+    expect(nixEval(["--json", "--no-pretty", "--expr", expr]).stdout).toBe('{"a":{"b":{"c":true}}}\n');
+    expect(nixEval(["--json", "--expr", expr]).stdout).toBe('{"a":{"b":{"c":true}}}\n');
+    expect(nixEval(["--json", "--pretty", "--expr", '[ { } [ ] "a,b:[" 1.5 ]']).stdout).toBe('[\n  {},\n  [],\n  "a,b:[",\n  1.5\n]\n');
   });
   it("gives builtins.currentSystem from eval-system, else system, as current Nix's impure-eval.sh", () => {
     const sys = (args: string[]) => nixEval(["--impure", "--raw", ...args, "--expr", "builtins.currentSystem"]).stdout;
