@@ -3,6 +3,8 @@
  * called with. Kept apart from the evaluator so that reading flags loads none of it.
  */
 
+import { readFileSync } from "node:fs";
+
 /**
  * One --arg NAME EXPR, --argstr NAME STR (`isString`), --arg-from-file NAME PATH (`fromFile`: the
  * file's contents as a string) or --arg-from-stdin NAME (`fromStdin`: stdin's, as a string).
@@ -12,6 +14,7 @@ export interface AutoArg {
   value: string;
   isString: boolean;
   fromFile?: boolean;
+  /** `value` is what stdin held (read with the flags), a byte string. */
   fromStdin?: boolean;
 }
 
@@ -28,7 +31,8 @@ export function takeAutoArg(args: readonly string[], i: number, out: AutoArg[], 
   if (n === undefined) return 0;
   if (i + n >= args.length) fail(`flag '${a}' requires ${n} argument(s)`);
   const name = args[i + 1]!;
-  if (a === "--arg-from-stdin") out.push({ name, value: "", isString: true, fromStdin: true });
+  // Read now, while the flags are: the options then hold it, also for a re-run on a bigger stack.
+  if (a === "--arg-from-stdin") out.push({ name, value: readFileSync(0, "latin1"), isString: true, fromStdin: true });
   else if (a === "--arg-from-file") out.push({ name, value: args[i + 2]!, isString: true, fromFile: true });
   else out.push({ name, value: args[i + 2]!, isString: a === "--argstr" });
   return n + 1;

@@ -138,7 +138,7 @@ export function autoArgsOf(ev: Evaluator, args: readonly AutoArg[], cwd: string)
     m.set(
       name,
       a.fromFile ? readFileSync(resolve(cwd, a.value), "latin1")
-      : a.fromStdin ? readFileSync(0, "latin1")
+      : a.fromStdin ? a.value
       : a.isString ? toBytes(a.value)
       : new Thunk(ev.parse(toBytes(a.value), STRING_FILE, toBytes(cwd)).expr, ev.baseEnv),
     );
