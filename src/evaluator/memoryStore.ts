@@ -10,6 +10,16 @@ import { DEFAULT_STORE_DIR, computeTextPath, makeFixedOutputPath, makeSourcePath
 import { printHash } from "../store/format/hash.js";
 import { EvalError } from "./evalError.js";
 
+/**
+ * For Nix's `dummy://` store URI (`--store dummy://?store=/foo`): a store that holds nothing, with
+ * its store directory; undefined for any other store.
+ */
+export function dummyStore(uri: string | undefined): MemoryStore | undefined {
+  if (uri === undefined || !uri.startsWith("dummy://")) return undefined;
+  const query = uri.includes("?") ? new URLSearchParams(uri.slice(uri.indexOf("?") + 1)) : undefined;
+  return new MemoryStore(query?.get("store") ?? DEFAULT_STORE_DIR);
+}
+
 export class MemoryStore implements EvalStore {
   private readonly valid = new Set<string>();
   /** Texts added by addTextToStore, by store path. */

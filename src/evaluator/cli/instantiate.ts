@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { Expr } from "../ast.js";
 import { EvalError, EvalUsageError } from "../evalError.js";
 import { Evaluator, type Lints } from "../evaluator.js";
-import { MemoryStore } from "../memoryStore.js";
+import { MemoryStore, dummyStore } from "../memoryStore.js";
 import { ParseError } from "../parseErrors.js";
 import { printAst } from "../printAst.js";
 import { printValue } from "../print.js";
@@ -231,7 +231,7 @@ export function runInstantiate(o: InstantiateOptions, openStore: (root: string |
   const stderr: string[] = [];
   let ev: Evaluator | undefined;
   try {
-    const store = writesStore(o) ? openStore(o.storeRoot) : new MemoryStore();
+    const store = dummyStore(o.storeRoot) ?? (writesStore(o) ? openStore(o.storeRoot) : new MemoryStore());
     stderr.push(...(o.settings?.warnings ?? []).map((w) => `${w}\n`));
     ev = makeEvaluator(store, o.includes, o.env, stderr, o.experimentalFeatures, o.lint, o.settings);
     ev.showTrace = o.showTrace;

@@ -10,7 +10,7 @@ import { valueToJson } from "../builtins/conv.js";
 import { noPos, showPos } from "../eval.js";
 import { EvalError } from "../evalError.js";
 import type { Evaluator } from "../evaluator.js";
-import { MemoryStore } from "../memoryStore.js";
+import { MemoryStore, dummyStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
 import { NixAttrs, NixString, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
@@ -92,7 +92,7 @@ function writeTree(path: string, tree: FileTree): void {
 }
 
 /** For a flake installable, `store` must be a {@link FlakeEvalStore} (the local store). */
-export function runNixEval(o: NixEvalOptions, store: EvalStore = new MemoryStore()): RunResult {
+export function runNixEval(o: NixEvalOptions, store: EvalStore = dummyStore(o.settings?.get("store")) ?? new MemoryStore()): RunResult {
   const stderr: string[] = [];
   // Flake mode reports warnings and traces as lines.
   const lines: string[] = [];

@@ -411,6 +411,11 @@ describe("nixoci eval", () => {
     expect(nixEval(["--json", "--expr", expr]).stdout).toBe('{"a":{"b":{"c":true}}}\n');
     expect(nixEval(["--json", "--pretty", "--expr", '[ { } [ ] "a,b:[" 1.5 ]']).stdout).toBe('[\n  {},\n  [],\n  "a,b:[",\n  1.5\n]\n');
   });
+  it("takes a dummy:// store with its store directory, as current Nix's impure-eval.sh", () => {
+    expect(nixEval(["--impure", "--raw", "--store", "dummy://?store=/foo", "--expr", "builtins.storeDir"]).stdout).toBe("/foo");
+    expect(nixEval(["--store", "dummy://?store=/bar", "--expr", 'builtins.toFile "a" "b"']).stdout).toMatch(/^"\/bar\/[0-9a-z]{32}-a"\n$/);
+    expect(run(["--eval", "--store", "dummy://?store=/foo", "-E", "builtins.storeDir"]).stdout).toBe('"/foo"\n');
+  });
   it("gives builtins.currentSystem from eval-system, else system, as current Nix's impure-eval.sh", () => {
     const sys = (args: string[]) => nixEval(["--impure", "--raw", ...args, "--expr", "builtins.currentSystem"]).stdout;
     expect(sys(["--system", "foo"])).toBe("foo");
