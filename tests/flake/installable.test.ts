@@ -40,6 +40,12 @@ describe("installables", () => {
     ]);
   });
 
+  it("takes a fragment starting with '.' as absolute, as current Nix (absolute-attr-paths.sh)", () => {
+    expect(buildAttrCandidates({ attrPath: splitAttrPath(".x"), hasFragment: true }, "x86_64-linux")).toEqual([["x"]]);
+    expect(buildAttrCandidates({ attrPath: splitAttrPath(".packages.x86_64-linux.x"), hasFragment: true }, "x86_64-linux")).toEqual([["packages", "x86_64-linux", "x"]]);
+    expect(buildAttrCandidates({ attrPath: splitAttrPath("."), hasFragment: true }, "x86_64-linux")).toEqual([[]]);
+  });
+
   it("errors clearly on a directory without flake.nix", () => {
     const dir = mkdtempSync(join(tmpdir(), "inst-"));
     expect(() => parseInstallable(`${dir}#x`, "/", noRemote)).toThrow(InstallableError);

@@ -88,9 +88,14 @@ export function splitAttrPath(s: string): string[] {
  * Where `nix build` looks, in Nix's order: with a fragment, under
  * `packages.<system>` and `legacyPackages.<system>`, then the path as given;
  * without one, `packages.<system>.default`, then the older `defaultPackage.<system>`.
+ * A fragment starting with "." is absolute (`#.x`: only `x`), as in current Nix.
  */
 export function buildAttrCandidates(installable: Pick<Installable, "attrPath" | "hasFragment">, system: string): string[][] {
   const path = installable.attrPath;
+  if (installable.hasFragment && path.length > 1 && path[0] === "") {
+    const rest = path.slice(1);
+    return [rest.length === 1 && rest[0] === "" ? [] : rest];
+  }
   if (!installable.hasFragment || !path.length) return [["packages", system, "default"], ["defaultPackage", system]];
   return [["packages", system, ...path], ["legacyPackages", system, ...path], [...path]];
 }
