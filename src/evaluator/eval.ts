@@ -410,15 +410,10 @@ export class EvalCore {
   /** A dynamic attribute name (`a.${x}`, `a ? ${x}`), interned as Nix's getName does. */
   evalAttrName(e: Expr, env: Env): string {
     const v = this.eval(e, env);
-    if (typeof v === "string") {
-      this.symbols.intern(v);
-      return v;
-    }
-    if (v instanceof NixString) {
-      this.symbols.intern(v.s);
-      return v.s;
-    }
-    throw this.typeError("a string", v, e.pos, "while evaluating an attribute name");
+    const name = typeof v === "string" ? v : v instanceof NixString ? v.s : undefined;
+    if (name === undefined) throw this.typeError("a string", v, e.pos, "while evaluating an attribute name");
+    this.symbols.intern(name);
+    return name;
   }
 
   /** `v.name` for a static name without `or` (the common select). */
@@ -770,7 +765,6 @@ export class EvalCore {
     }
   }
 
-  /** Nix's max-call-depth error, for a call made with more than max-call-depth calls active, as Nix's addCallDepth checks (the depth is reset, so the error can be reported). */
   /**
    * `f()` one call deeper, as Nix's addCallDepth: where Nix recurses without a function call
    * (comparing, printing, coercing nested values), max-call-depth still bounds it.

@@ -11,10 +11,10 @@ import { JsonParseError, TomlParseError } from "../lib/libErrors.js";
 import { deferred } from "../../deferred.js";
 import { FORCED, type Lazy, NixAttrs, NixFloat, NixLambda, NixPath, NixString, Thunk, type Value, fromBytes, mkInt, mkString, toBytes } from "../values.js";
 
-/** Nix's printValueAsJSON (strict), collecting string context. Output is a byte string. */
 /**
- * Nix's printValueAsJSON. Not `strict` (`nix-instantiate --eval --json` without --strict): nothing
- * is forced, and a value not yet evaluated is an error, as in Nix.
+ * Nix's printValueAsJSON, collecting string context; the output is a byte string. Not `strict`
+ * (`nix-instantiate --eval --json` without --strict): nothing is forced, and a value not yet
+ * evaluated is an error, as in Nix.
  */
 export function valueToJson(ev: Evaluator, l: Lazy, ctx: Set<string>, copyToStore: boolean, pos: Pos, strict = true): string {
   const out: string[] = [];
@@ -150,8 +150,10 @@ function hintArgument(message: string, prefix: string): string {
   return message.startsWith(prefix) ? `${prefix}\x1b[35;1m${message.slice(prefix.length)}\x1b[0m` : message;
 }
 
-/** Plain JS data (from the JSON/TOML parsers) → Nix values. */
-/** `intern`: called with each object key as met, before its value (fromJSON's key order, symbols.ts). */
+/**
+ * Plain JS data (from the JSON/TOML parsers) → Nix values. `intern`: called with each object key
+ * as met, before its value (fromJSON's key order, symbols.ts).
+ */
 export function jsToValue(x: unknown, intern?: (name: string) => void): Value {
   if (x === null || x === undefined) return null;
   if (typeof x === "boolean") return x;

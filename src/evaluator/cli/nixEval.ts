@@ -12,7 +12,7 @@ import { EvalError } from "../evalError.js";
 import type { Evaluator } from "../evaluator.js";
 import { MemoryStore, dummyStore } from "../memoryStore.js";
 import { printValue } from "../print.js";
-import { NixAttrs, NixString, STRING_FILE, type Value, toBytes } from "../values.js";
+import { type Lazy, NixAttrs, NixString, STRING_FILE, type Value, toBytes } from "../values.js";
 import { logText } from "./logText.js";
 import { indentJson } from "../lib/json.js";
 import { type AutoArg, type RunResult, STACK_OVERFLOW, abortOnWarnOf, autoArgsOf, failureMessage, findAlongAttrPath, makeEvaluator } from "./instantiate.js";
@@ -65,7 +65,7 @@ export function printForNixEval(ev: Evaluator, v: Value, o: Pick<NixEvalOptions,
 type FileTree = string | Map<string, FileTree>;
 
 /** `v` as files, as `nix eval --write-to` walks it: a set's attributes in Nix's symbol order. */
-function fileTree(ev: Evaluator, l: Value, pos: Pos | undefined): FileTree {
+function fileTree(ev: Evaluator, l: Lazy, pos: Pos | undefined): FileTree {
   const v = ev.force(l);
   if (typeof v === "string" || v instanceof NixString) return typeof v === "string" ? v : v.s;
   if (!(v instanceof NixAttrs)) throw new EvalError(`value at '${pos ? showPos(pos) : "«none»:0"}' is not a string or an attribute set`);
@@ -73,7 +73,7 @@ function fileTree(ev: Evaluator, l: Value, pos: Pos | undefined): FileTree {
   for (const name of ev.symbols.order(v.keys())) {
     try {
       if (name === "." || name === "..") throw new EvalError(`invalid file name '${name}'`);
-      entries.set(name, fileTree(ev, ev.force(v.get(name)!), v.posOf(name)));
+      entries.set(name, fileTree(ev, v.get(name)!, v.posOf(name)));
     } catch (err) {
       if (err instanceof EvalError) err.addTrace(`while evaluating the attribute '${name}'`, v.posOf(name));
       throw err;

@@ -56,6 +56,12 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    // --arg, --argstr, --arg-from-file, --arg-from-stdin (autoArgs.ts).
+    const taken = takeAutoArg(argv, i, o.args, fail);
+    if (taken > 0) {
+      i += taken - 1;
+      continue;
+    }
     switch (a) {
       case "--eval":
       case "--eval-only":
@@ -102,12 +108,6 @@ export function parseInstantiateArgs(input: readonly string[], cwd: string, env:
       case "--include":
         need(i, 1, a);
         o.includes.push(argv[++i]!);
-        break;
-      case "--arg":
-      case "--argstr":
-      case "--arg-from-file":
-      case "--arg-from-stdin":
-        i += takeAutoArg(argv, i, o.args, fail) - 1;
         break;
       case "--store":
         need(i, 1, a);
