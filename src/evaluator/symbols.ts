@@ -97,16 +97,19 @@ export class SymbolTable {
     if (this.pending.length > MAX_PENDING) this.flush();
   }
 
-  private number(name: string): void {
-    if (!this.ids.has(name)) this.ids.set(name, this.ids.size + 1);
+  /** `name`'s id, the next one if it has none yet. */
+  private id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) this.ids.set(name, (id = this.ids.size + 1));
+    return id;
   }
 
   private flush(): void {
     const pending = this.pending;
     this.pending = [];
     for (const x of pending) {
-      if (typeof x === "string") this.number(x);
-      else for (let i = 0; i < x.length; i++) this.number(x[i]!);
+      if (typeof x === "string") this.id(x);
+      else for (let i = 0; i < x.length; i++) this.id(x[i]!);
     }
   }
 
@@ -127,16 +130,15 @@ export class SymbolTable {
   }
 
   private computeOrder(names: readonly string[]): readonly string[] {
-    const ids = this.ids;
     let prev = 0;
     let sorted = true;
     for (const n of names) {
-      let id = ids.get(n);
-      if (id === undefined) ids.set(n, (id = ids.size + 1));
+      const id = this.id(n);
       if (id < prev) sorted = false;
       prev = id;
     }
     if (sorted) return names;
+    const ids = this.ids;
     return [...names].sort((a, b) => ids.get(a)! - ids.get(b)!);
   }
 
@@ -146,8 +148,7 @@ export class SymbolTable {
     let best: string | undefined;
     let bestId = Infinity;
     for (const n of names) {
-      let id = this.ids.get(n);
-      if (id === undefined) this.ids.set(n, (id = this.ids.size + 1));
+      const id = this.id(n);
       if (id < bestId) {
         best = n;
         bestId = id;
